@@ -1,0 +1,143 @@
+import { SteadfastError } from '../domain/errors.js';
+import type {
+  ClientOrderId,
+  Market,
+  OrderType,
+  Side,
+  TradeId,
+  VenueOrderId,
+  VenueOrderStatus,
+} from '../domain/types.js';
+
+/**
+ * The venue port: the whole of what the engine needs from an exchange. Adapters (paper, ccxt) implement
+ * it; nothing outside src/adapters imports a venue library. Every call is idempotent by clientOrderId or
+ * read-only, so the engine can resume any call after a crash.
+ */
+export interface VenuePort {
+  /** Venue id, used as the namespace of trade ids and order ids (`paper`, `binance`). */
+  readonly id: string;
+  /**
+   * How long after a request leaves this process the venue still accepts it (Binance's recvWindow plus a
+   * clock-skew margin). A place request that the venue does not have once this has passed can never land.
+   */
+  readonly requestWindowMs: number;
+  /** Tradable symbols and their filters. */
+  loadMarkets(): Promise<Market[]>;
+  /** Places an order keyed by `clientOrderId`. Resolves with the venue's view right after acceptance. */
+  placeOrder(request: PlaceOrderRequest): Promise<VenueOrder>;
+  /** Cancels an order; idempotent. Resolves with the order's final view. */
+  cancelOrder(request: OrderRef): Promise<VenueOrder>;
+  /** Looks an order up by clientOrderId. `null` means the venue does not have it. */
+  fetchOrder(request: OrderRef): Promise<VenueOrder | null>;
+  /** All open orders of a symbol (or of the account when omitted). */
+  fetchOpenOrders(symbol?: string): Promise<VenueOrder[]>;
+  /** The account's fills of a symbol at or after `sinceMs`, oldest first. */
+  fetchMyTrades(symbol: string, sinceMs: number): Promise<VenueFill[]>;
+  /** Best bid/ask and last price. */
+  fetchTicker(symbol: string): Promise<Ticker>;
+  /** Subscribes to order updates and fills. Delivery may be duplicated, late or out of order. */
+  subscribe(listener: VenueListener): () => void;
+  /** Releases connections and files. */
+  close(): Promise<void>;
+}
+
+/** A new order as sent to the venue. */
+export interface PlaceOrderRequest {
+  clientOrderId: ClientOrderId;
+  symbol: string;
+  side: Side;
+  type: OrderType;
+  /** Limit price; absent for market orders. */
+  price?: string;
+  quantity: string;
+}
+
+/** Names an order at the venue. */
+export interface OrderRef {
+  clientOrderId: ClientOrderId;
+  symbol: string;
+  venueOrderId?: VenueOrderId | null;
+}
+
+/** The venue's view of one order. */
+export interface VenueOrder {
+  clientOrderId: ClientOrderId;
+  venueOrderId: VenueOrderId;
+  symbol: string;
+  side: Side;
+  type: OrderType;
+  price: string | null;
+  quantity: string;
+  filledQuantity: string;
+  status: VenueOrderStatus;
+  /** Venue time of the last change, ms since epoch. */
+  updatedAt: number;
+}
+
+/** One fill, as the venue reports it. */
+export interface VenueFill {
+  tradeId: TradeId;
+  /** Null when the venue does not know the order's clientOrderId (an order placed elsewhere). */
+  clientOrderId: ClientOrderId | null;
+  venueOrderId: VenueOrderId;
+  symbol: string;
+  side: Side;
+  price: string;
+  quantity: string;
+  fee: string;
+  feeCurrency: string;
+  liquidity: 'maker' | 'taker' | null;
+  /** Venue time of the fill, ms since epoch. */
+  at: number;
+}
+
+/** Best prices of a symbol. */
+export interface Ticker {
+  symbol: string;
+  bid: string;
+  ask: string;
+  last: string;
+  at: number;
+}
+
+/** A pushed venue fact. */
+export type VenueEvent = { kind: 'order'; order: VenueOrder } | { kind: 'fill'; fill: VenueFill };
+
+/** Receives pushed venue facts; `raw` events are validated by the engine before use. */
+export type VenueListener = (event: unknown) => void;
+
+/**
+ * How a failed venue call ended, which decides what the order machine does next:
+ * - `rejected`: the venue definitely refused it (nothing happened there);
+ * - `unknown`: it may or may not have happened (timeout, network error, 5xx, unexpected reply);
+ * - `notFound`: the venue does not know the order;
+ * - `duplicate`: the venue already has an order with this clientOrderId;
+ * - `rateLimited`: refused before processing; safe to retry after `retryAfterMs`.
+ */
+export type VenueErrorKind = 'rejected' | 'unknown' | 'notFound' | 'duplicate' | 'rateLimited';
+
+const CODES = {
+  rejected: 'VENUE_REJECTED',
+  unknown: 'VENUE_UNKNOWN_OUTCOME',
+  notFound: 'VENUE_NOT_FOUND',
+  duplicate: 'VENUE_DUPLICATE_ORDER',
+  rateLimited: 'VENUE_RATE_LIMITED',
+} as const;
+
+/** An error from a venue call, classified by what it proves about the call's outcome. */
+export class VenueError extends SteadfastError {
+  /** What the failure proves; see VenueErrorKind. */
+  readonly kind: VenueErrorKind;
+  /** For `rateLimited`: how long to wait before retrying. */
+  readonly retryAfterMs: number | undefined;
+
+  constructor(kind: VenueErrorKind, message: string, options: { cause?: unknown; retryAfterMs?: number } = {}) {
+    super(CODES[kind], message, {
+      cause: options.cause,
+      retryable: kind === 'unknown' || kind === 'rateLimited',
+    });
+    this.kind = kind;
+    this.retryAfterMs = options.retryAfterMs;
+  }
+}
