@@ -132,7 +132,11 @@ export class VenueError extends SteadfastError {
   /** For `rateLimited`: how long to wait before retrying. */
   readonly retryAfterMs: number | undefined;
 
-  constructor(kind: VenueErrorKind, message: string, options: { cause?: unknown; retryAfterMs?: number } = {}) {
+  constructor(
+    kind: VenueErrorKind,
+    message: string,
+    options: { cause?: unknown; retryAfterMs?: number } = {},
+  ) {
     super(CODES[kind], message, {
       cause: options.cause,
       retryable: kind === 'unknown' || kind === 'rateLimited',

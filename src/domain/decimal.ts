@@ -42,8 +42,9 @@ export function parseDecimal(
     throw new ValidationError(field, `must be a decimal string, got ${JSON.stringify(value)}`);
   }
   const d = new Dec(value);
-  if (constraint === 'positive' && d.lte(0)) throw new ValidationError(field, `must be > 0, got ${value}`);
-  if (constraint === 'nonNegative' && d.lt(0)) throw new ValidationError(field, `must be >= 0, got ${value}`);
+  if (constraint === 'positive' && d.lte('0')) throw new ValidationError(field, `must be > 0, got ${value}`);
+  if (constraint === 'nonNegative' && d.lt('0'))
+    throw new ValidationError(field, `must be >= 0, got ${value}`);
   return d;
 }
 

@@ -1,0 +1,361 @@
+import { Dec, fmt } from '../../domain/decimal.js';
+import type { Clock } from '../../domain/clock.js';
+import { ConfigError } from '../../domain/errors.js';
+import type { Market } from '../../domain/types.js';
+import { openPaperVenueStore } from '../../persistence/paper-venue-store.js';
+import type { PaperVenueStore, StoredOrder } from '../../persistence/paper-venue-store.js';
+import { VenueError } from '../venue.js';
+import type {
+  OrderRef,
+  PlaceOrderRequest,
+  Ticker,
+  VenueErrorKind,
+  VenueEvent,
+  VenueFill,
+  VenueListener,
+  VenueOrder,
+  VenuePort,
+} from '../venue.js';
+import { SimulatedNetwork } from './fault-plan.js';
+import type { CallFaults, FaultPlanOptions } from './fault-plan.js';
+import { arrivalPrice, feeFor, matchResting, orderProblem, resolveFeeBps } from './matching.js';
+import { PriceFeed, resolvePaperMarkets } from './price-feed.js';
+import type { PaperMarket, ResolvedPaperMarket } from './price-feed.js';
+import type { Rng } from './rng.js';
+
+export type { PaperMarket } from './price-feed.js';
+export type { FaultPlanOptions } from './fault-plan.js';
+
+/** Configuration of a paper venue. */
+export interface PaperVenueOptions {
+  /** The venue's own SQLite file; reopening it continues the stored orders, trades and price walks. */
+  dbPath: string;
+  /** Seeds every random stream (price walks, fill sizes, latency, faults). A safe integer. */
+  seed: number;
+  /** Venue time; xstate's SimulatedClock in tests. */
+  clock: Clock;
+  markets: PaperMarket[];
+  /** Price feed interval, ms (default 100). */
+  tickMs?: number;
+  /** Maker fee in basis points, decimal string (default '1'). */
+  makerFeeBps?: string;
+  /** Taker fee in basis points, decimal string (default '5'). */
+  takerFeeBps?: string;
+  /** How long after it was sent the venue still accepts a request, ms (default 5000). */
+  requestWindowMs?: number;
+  /** Simulated one-way latency of calls, replies and updates, ms, uniform in [min, max] (default 0..0). */
+  latencyMs?: { min: number; max: number };
+  /** Seeded fault injection (all probabilities default to 0). */
+  faults?: FaultPlanOptions;
+  /** Venue id (default 'paper'). */
+  id?: string;
+  /** Receives errors thrown by subscribers (which never disturb the venue). Default: ignore them. */
+  onListenerError?: (err: unknown) => void;
+}
+
+type CallKind =
+  'place' | 'cancel' | 'fetchOrder' | 'fetchOpenOrders' | 'fetchMyTrades' | 'fetchTicker' | 'loadMarkets';
+
+type Refused = { ok: false; error: VenueError; outcome: string };
+/** What the venue did with one request, decided inside its transaction. */
+type Processed<T> = { ok: true; value: T; outcome: string; detail?: string; events?: VenueEvent[] } | Refused;
+
+const refuse = (outcome: string, kind: VenueErrorKind, message: string): Refused => ({
+  ok: false,
+  error: new VenueError(kind, message),
+  outcome,
+});
+
+const toVenueOrder = ({ createdAt: _createdAt, ...order }: StoredOrder): VenueOrder => order;
+
+const nonNegativeInt = (field: string, value: number): number => {
+  if (!Number.isSafeInteger(value) || value < 0) {
+    throw new ConfigError(field, `must be a non-negative integer, got ${String(value)}`);
+  }
+  return value;
+};
+
+/**
+ * An in-process exchange simulator implementing VenuePort: a seeded random-walk price feed per symbol,
+ * matching against it (see matching.ts), its own durable SQLite state, simulated latency and a seeded
+ * fault plan. Every venue-side change commits in one transaction before any reply or update leaves it.
+ */
+export class PaperVenue implements VenuePort {
+  /** Venue id. */
+  readonly id: string;
+  /** See VenuePort.requestWindowMs. */
+  readonly requestWindowMs: number;
+  readonly #store: PaperVenueStore;
+  readonly #clock: Clock;
+  readonly #markets: ReadonlyMap<string, ResolvedPaperMarket>;
+  readonly #makerBps: string;
+  readonly #takerBps: string;
+  readonly #net: SimulatedNetwork;
+  readonly #feed: PriceFeed;
+  #closed = false;
+
+  constructor(options: PaperVenueOptions) {
+    if (!Number.isSafeInteger(options.seed)) throw new ConfigError('seed', 'must be a safe integer');
+    this.id = options.id ?? 'paper';
+    if (this.id === '') throw new ConfigError('id', 'must not be empty');
+    this.#clock = options.clock;
+    const tickMs = nonNegativeInt('tickMs', options.tickMs ?? 100);
+    this.requestWindowMs = nonNegativeInt('requestWindowMs', options.requestWindowMs ?? 5000);
+    if (tickMs === 0) throw new ConfigError('tickMs', 'must be > 0');
+    this.#makerBps = resolveFeeBps('makerFeeBps', options.makerFeeBps ?? '1');
+    this.#takerBps = resolveFeeBps('takerFeeBps', options.takerFeeBps ?? '5');
+    this.#markets = resolvePaperMarkets(options.markets);
+    this.#net = new SimulatedNetwork({
+      clock: this.#clock,
+      seed: options.seed,
+      latency: options.latencyMs ?? { min: 0, max: 0 },
+      faults: options.faults,
+      onListenerError: options.onListenerError ?? (() => {}),
+    });
+    const store = openPaperVenueStore(options.dbPath);
+    this.#store = store;
+    try {
+      this.#feed = new PriceFeed({
+        clock: this.#clock,
+        store,
+        seed: options.seed,
+        markets: this.#markets,
+        tickMs,
+        onTick: (symbol, mid, rng, now) => this.#matchResting(symbol, mid, rng, now),
+        emit: (events) => this.#net.updates.emit(events),
+      });
+    } catch (err) {
+      store.close();
+      throw err;
+    }
+  }
+
+  /** Starts the price feed: every `tickMs` of the clock, prices move and resting orders match. */
+  start(): void {
+    if (this.#closed) throw new VenueError('unknown', 'paper venue is closed');
+    this.#feed.start();
+  }
+
+  /** Stops the price feed (calls keep working). */
+  stop(): void {
+    this.#feed.stop();
+  }
+
+  /** Stops the feed, drops undelivered updates, fails in-flight calls with 'unknown', closes the file. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#feed.stop();
+    this.#closed = true;
+    this.#net.close();
+    this.#store.close();
+  }
+
+  /** See VenuePort.subscribe. Updates are structuredClone'd plain objects (VenueEvent). */
+  subscribe(listener: VenueListener): () => void {
+    return this.#net.updates.subscribe(listener);
+  }
+
+  /** See VenuePort.loadMarkets. */
+  loadMarkets(): Promise<Market[]> {
+    return this.#call<Market[]>('loadMarkets', null, () => ({
+      ok: true,
+      outcome: 'ok',
+      value: [...this.#markets.values()].map((m) => ({ ...m.market })),
+    }));
+  }
+
+  /** See VenuePort.placeOrder. */
+  placeOrder(request: PlaceOrderRequest): Promise<VenueOrder> {
+    const id = typeof request.clientOrderId === 'string' ? request.clientOrderId : null;
+    return this.#call<VenueOrder>('place', id, (sentAt, faults) => {
+      const now = this.#clock.now();
+      const expired = this.#outsideWindow(sentAt, now);
+      if (expired) return expired;
+      const m = this.#markets.get(request.symbol);
+      if (!m)
+        return refuse('rejected', 'rejected', `symbol: unknown symbol ${JSON.stringify(request.symbol)}`);
+      const quote = this.#feed.quote(request.symbol);
+      const problem = orderProblem(request, m.market, quote);
+      if (problem !== null) return refuse('rejected', 'rejected', problem);
+      const open = this.#store.openOrderByClientId(request.clientOrderId);
+      if (open) {
+        const msg = `clientOrderId: ${request.clientOrderId} is already open as venue order ${open.venueOrderId}`;
+        return refuse('duplicate', 'duplicate', msg);
+      }
+      if (faults.reject) return refuse('rejected', 'rejected', 'insufficient balance');
+      const price =
+        request.type === 'limit' && request.price !== undefined ? fmt(new Dec(request.price)) : null;
+      const base = { symbol: request.symbol, side: request.side, type: request.type, price };
+      let order = this.#store.insertOrder({
+        ...base,
+        clientOrderId: request.clientOrderId,
+        quantity: fmt(new Dec(request.quantity)),
+        filledQuantity: '0',
+        status: 'open',
+        createdAt: now,
+        updatedAt: now,
+      });
+      const events: VenueEvent[] = [{ kind: 'order', order: toVenueOrder(order) }];
+      const takerPrice = arrivalPrice(base, quote);
+      if (takerPrice !== null) {
+        const fill = this.#fill(order, takerPrice, order.quantity, 'taker', now);
+        order = this.#store.updateOrder(order.venueOrderId, order.quantity, 'filled', now);
+        events.push({ kind: 'fill', fill }, { kind: 'order', order: toVenueOrder(order) });
+      }
+      const detail = `venue order ${order.venueOrderId}`;
+      return { ok: true, value: toVenueOrder(order), outcome: 'accepted', detail, events };
+    });
+  }
+
+  /** See VenuePort.cancelOrder. Cancelling a closed order returns it unchanged. */
+  cancelOrder(ref: OrderRef): Promise<VenueOrder> {
+    return this.#call<VenueOrder>('cancel', ref.clientOrderId, (sentAt) => {
+      const now = this.#clock.now();
+      const expired = this.#outsideWindow(sentAt, now);
+      if (expired) return expired;
+      const order = this.#find(ref);
+      if (!order) return refuse('notFound', 'notFound', `order ${describeRef(ref)} not found`);
+      if (order.status !== 'open' && order.status !== 'partiallyFilled') {
+        return { ok: true, value: toVenueOrder(order), outcome: 'alreadyClosed', detail: order.status };
+      }
+      const cancelled = toVenueOrder(
+        this.#store.updateOrder(order.venueOrderId, order.filledQuantity, 'cancelled', now),
+      );
+      const events: VenueEvent[] = [{ kind: 'order', order: cancelled }];
+      return { ok: true, value: cancelled, outcome: 'cancelled', events };
+    });
+  }
+
+  /** See VenuePort.fetchOrder: the latest order with this clientOrderId (or venueOrderId), or null. */
+  fetchOrder(ref: OrderRef): Promise<VenueOrder | null> {
+    return this.#call<VenueOrder | null>('fetchOrder', ref.clientOrderId, () => {
+      const order = this.#find(ref);
+      return { ok: true, value: order ? toVenueOrder(order) : null, outcome: order ? 'found' : 'notFound' };
+    });
+  }
+
+  /** See VenuePort.fetchOpenOrders. */
+  fetchOpenOrders(symbol?: string): Promise<VenueOrder[]> {
+    return this.#call<VenueOrder[]>('fetchOpenOrders', null, () => {
+      if (symbol !== undefined && !this.#markets.has(symbol)) return unknownSymbol(symbol);
+      return { ok: true, outcome: 'ok', value: this.#store.openOrders(symbol).map(toVenueOrder) };
+    });
+  }
+
+  /** See VenuePort.fetchMyTrades: trades at or after `sinceMs`, by ascending trade id. */
+  fetchMyTrades(symbol: string, sinceMs: number): Promise<VenueFill[]> {
+    return this.#call<VenueFill[]>('fetchMyTrades', null, () => {
+      if (!this.#markets.has(symbol)) return unknownSymbol(symbol);
+      return { ok: true, outcome: 'ok', value: this.#store.tradesSince(symbol, sinceMs) };
+    });
+  }
+
+  /** See VenuePort.fetchTicker: bid/ask one tick around the mid; `last` is the mid. */
+  fetchTicker(symbol: string): Promise<Ticker> {
+    return this.#call<Ticker>('fetchTicker', null, () => {
+      if (!this.#markets.has(symbol)) return unknownSymbol(symbol);
+      const { bid, ask, mid } = this.#feed.quote(symbol);
+      return { ok: true, outcome: 'ok', value: { symbol, bid, ask, last: mid, at: this.#clock.now() } };
+    });
+  }
+
+  /** Sends one request through the simulated network; the venue side runs in one transaction. */
+  async #call<T>(
+    kind: CallKind,
+    clientOrderId: string | null,
+    atVenue: (sentAt: number, faults: CallFaults) => Processed<T>,
+  ): Promise<T> {
+    const sentAt = this.#clock.now();
+    const log = (outcome: string, detail: string | null, replyLost: boolean): void =>
+      this.#store.logRequest({ kind, clientOrderId, outcome, detail, replyLost, at: this.#clock.now() });
+    const result = await this.#net.roundTrip(
+      kind,
+      (faults) => {
+        const r = this.#store.transaction(() => {
+          const r = atVenue(sentAt, faults);
+          log(r.outcome, r.ok ? (r.detail ?? null) : r.error.message, faults.timeoutAfterAccept);
+          return r;
+        });
+        if (r.ok && r.events) this.#net.updates.emit(r.events);
+        return r;
+      },
+      () => log('failedBeforeVenue', null, false),
+    );
+    if (!result.ok) throw result.error;
+    return result.value;
+  }
+
+  #outsideWindow(sentAt: number, now: number): Refused | null {
+    if (now <= sentAt + this.requestWindowMs) return null;
+    const msg = `request outside recvWindow: sent at ${sentAt}, arrived at ${now}, window ${this.requestWindowMs} ms`;
+    return refuse('expired', 'rejected', msg);
+  }
+
+  #find(ref: OrderRef): StoredOrder | undefined {
+    const order =
+      ref.venueOrderId != null
+        ? this.#store.order(ref.venueOrderId)
+        : this.#store.latestOrderByClientId(ref.clientOrderId);
+    return order && order.symbol === ref.symbol ? order : undefined;
+  }
+
+  /** Records one trade of `order` (inside the caller's transaction). */
+  #fill(
+    order: StoredOrder,
+    price: string,
+    quantity: string,
+    liquidity: 'maker' | 'taker',
+    at: number,
+  ): VenueFill {
+    const m = this.#markets.get(order.symbol);
+    if (!m) throw new Error(`paper venue: unknown symbol ${order.symbol}`);
+    const fee = feeFor(price, quantity, liquidity === 'maker' ? this.#makerBps : this.#takerBps);
+    return this.#store.insertTrade({
+      clientOrderId: order.clientOrderId,
+      venueOrderId: order.venueOrderId,
+      symbol: order.symbol,
+      side: order.side,
+      price,
+      quantity,
+      fee,
+      feeCurrency: m.market.quote,
+      liquidity,
+      at,
+    });
+  }
+
+  /** Fills crossed resting orders of `symbol` at `mid` (inside the feed's tick transaction). */
+  #matchResting(symbol: string, mid: string, rng: Rng, now: number): VenueEvent[] {
+    const m = this.#markets.get(symbol);
+    if (!m) return [];
+    const events: VenueEvent[] = [];
+    const open = this.#store.openOrders(symbol);
+    const byId = new Map(open.map((o) => [o.venueOrderId, o]));
+    const resting = open.flatMap((o) => (o.price === null ? [] : [{ ...o, price: o.price }]));
+    for (const f of matchResting(mid, resting, m.market.stepSize, rng)) {
+      const order = byId.get(f.venueOrderId);
+      if (!order) continue;
+      const fill = this.#fill(order, f.price, f.quantity, 'maker', now);
+      const filled = fmt(new Dec(order.filledQuantity).plus(f.quantity));
+      const status = new Dec(filled).eq(order.quantity) ? 'filled' : 'partiallyFilled';
+      const updated = toVenueOrder(this.#store.updateOrder(order.venueOrderId, filled, status, now));
+      events.push({ kind: 'fill', fill }, { kind: 'order', order: updated });
+    }
+    return events;
+  }
+}
+
+function unknownSymbol(symbol: string): Refused {
+  return refuse('rejected', 'rejected', `symbol: unknown symbol ${JSON.stringify(symbol)}`);
+}
+
+function describeRef(ref: OrderRef): string {
+  const id =
+    ref.venueOrderId != null ? `venueOrderId=${ref.venueOrderId}` : `clientOrderId=${ref.clientOrderId}`;
+  return `${id} on ${ref.symbol}`;
+}
+
+/** Creates a paper venue (opening or creating its SQLite file). Call `start()` to run the price feed. */
+export function createPaperVenue(options: PaperVenueOptions): PaperVenue {
+  return new PaperVenue(options);
+}

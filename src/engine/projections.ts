@@ -1,0 +1,52 @@
+import type { OrderContext } from '../machines/order.machine.js';
+import type { PositionBookContext } from '../machines/position-book.machine.js';
+import type { HostedActor } from '../runtime/hosted-actor.js';
+import type { Projector } from '../runtime/types.js';
+
+/** Top-level state name of a snapshot value (`unconfirmed` for `{ unconfirmed: 'waiting' }`). */
+export function topState(value: unknown): string {
+  if (typeof value === 'string') return value;
+  return Object.keys((value ?? {}) as object)[0] ?? '';
+}
+
+const projectOrder: Projector = (actor: HostedActor, set) => {
+  const c = actor.snapshot.context as OrderContext;
+  set.orders.push({
+    client_order_id: c.clientOrderId,
+    venue: c.venue,
+    symbol: c.symbol,
+    side: c.side,
+    type: c.type,
+    price: c.price,
+    quantity: c.quantity,
+    filled_quantity: c.filledQuantity,
+    state: topState(actor.snapshot.value),
+    venue_order_id: c.venueOrderId,
+    level: c.level,
+    owner: c.owner,
+    reason: c.reason,
+    anomalies: c.anomalies.length,
+    created_at: c.createdAt,
+    updated_at: c.updatedAt,
+  });
+};
+
+const projectPosition: Projector = (actor: HostedActor, set) => {
+  const c = actor.snapshot.context as PositionBookContext;
+  set.positions.push({
+    venue: c.venue,
+    symbol: c.symbol,
+    quantity: c.quantity,
+    average_price: c.averagePrice,
+    realized_pnl: c.realizedPnl,
+    fees: JSON.stringify(c.fees),
+    fill_count: c.fillCount,
+    updated_at: c.updatedAt,
+  });
+};
+
+/** Domain projections, by machine id: the orders and positions tables, kept in each batch's transaction. */
+export const projectors: Record<string, Projector> = {
+  order: projectOrder,
+  positionBook: projectPosition,
+};

@@ -1,0 +1,63 @@
+import type { Clock } from '../domain/clock.js';
+
+/** Priority of a venue request: cancels and lookups go before new orders when the budget is short. */
+export type RequestPriority = 'high' | 'normal';
+
+/**
+ * A per-venue request budget (token bucket): at most `perSecond` requests on average, bursts up to `burst`.
+ * Waiting requests are served high priority first, so a requote storm never delays a cancel. A venue's
+ * Retry-After pauses the whole budget.
+ */
+export class RequestBudget {
+  private tokens: number;
+  private last: number;
+  private pausedUntil = 0;
+  private readonly waiting: { high: (() => void)[]; normal: (() => void)[] } = { high: [], normal: [] };
+  private timer: unknown = null;
+
+  constructor(
+    private readonly clock: Clock,
+    private readonly perSecond: number,
+    private readonly burst: number,
+  ) {
+    this.tokens = burst;
+    this.last = clock.now();
+  }
+
+  /** Resolves when a request may be sent. */
+  take(priority: RequestPriority = 'normal'): Promise<void> {
+    return new Promise((resolve) => {
+      this.waiting[priority].push(resolve);
+      this.pump();
+    });
+  }
+
+  /** Stops sending until `ms` from now (a venue answered 429/418 with Retry-After). */
+  pause(ms: number): void {
+    this.pausedUntil = Math.max(this.pausedUntil, this.clock.now() + ms);
+    this.tokens = 0;
+  }
+
+  private refill(): void {
+    const now = this.clock.now();
+    this.tokens = Math.min(this.burst, this.tokens + ((now - this.last) * this.perSecond) / 1000);
+    this.last = now;
+  }
+
+  private pump(): void {
+    this.refill();
+    const now = this.clock.now();
+    while (now >= this.pausedUntil && this.tokens >= 1) {
+      const next = this.waiting.high.shift() ?? this.waiting.normal.shift();
+      if (next === undefined) return;
+      this.tokens -= 1;
+      next();
+    }
+    if (this.timer !== null || this.waiting.high.length + this.waiting.normal.length === 0) return;
+    const wait = Math.max(this.pausedUntil - now, ((1 - this.tokens) * 1000) / this.perSecond, 1);
+    this.timer = this.clock.setTimeout(() => {
+      this.timer = null;
+      this.pump();
+    }, Math.ceil(wait));
+  }
+}

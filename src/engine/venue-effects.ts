@@ -1,0 +1,129 @@
+import type { AnyEventObject } from 'xstate';
+import { VenueError } from '../adapters/venue.js';
+import type { VenueOrder, VenuePort } from '../adapters/venue.js';
+import type { Clock } from '../domain/clock.js';
+import { sleep } from '../domain/clock.js';
+import { describeError } from '../domain/errors.js';
+import type {
+  CallFailure,
+  LookupResult,
+  OrderRefInput,
+  PlaceOrderInput,
+  VenueOrderView,
+} from '../machines/order.machine.js';
+import type { EffectHandler, OutboxRow, RecoveryDecision } from '../runtime/types.js';
+import type { RequestBudget } from './request-budget.js';
+
+/** Side-effecting calls: after a crash their outcome is unknown and only a lookup can tell. */
+const WRITES = new Set(['placeOrder', 'cancelOrder']);
+const MAX_RATE_LIMIT_RETRIES = 5;
+
+const done = (row: OutboxRow, output: unknown): AnyEventObject => ({
+  type: `xstate.done.actor.${row.childId}`,
+  output,
+  actorId: row.childId,
+});
+
+const failed = (row: OutboxRow, error: CallFailure): AnyEventObject => ({
+  type: `xstate.error.actor.${row.childId}`,
+  error,
+  actorId: row.childId,
+});
+
+const viewOf = (order: VenueOrder, sentAt: number, at: number): VenueOrderView => ({
+  venueOrderId: order.venueOrderId,
+  status: order.status,
+  filledQuantity: order.filledQuantity,
+  sentAt,
+  at,
+});
+
+/**
+ * Runs the order machine's calls against a venue port and turns every outcome into the event the machine
+ * expects. Errors are classified by what they prove: a definite refusal, an unknown outcome (with the
+ * instant after which the request can no longer land), not found, or a duplicate clientOrderId.
+ */
+export class VenueEffects implements EffectHandler {
+  constructor(
+    private readonly venue: VenuePort,
+    private readonly clock: Clock,
+    private readonly budget: RequestBudget,
+    private readonly isAwaited: (key: string) => boolean = () => true,
+  ) {}
+
+  async execute(row: OutboxRow): Promise<AnyEventObject> {
+    for (let attempt = 0; ; attempt += 1) {
+      await this.budget.take(row.src === 'placeOrder' ? 'normal' : 'high');
+      if (!this.isAwaited(row.key)) {
+        return failed(row, { kind: 'unknown', message: 'no longer awaited; not sent', at: this.clock.now() });
+      }
+      const sentAt = this.clock.now();
+      try {
+        return done(row, await this.call(row, sentAt));
+      } catch (err) {
+        if (err instanceof VenueError && err.kind === 'rateLimited' && attempt < MAX_RATE_LIMIT_RETRIES) {
+          const wait = err.retryAfterMs ?? 1000;
+          this.budget.pause(wait);
+          await sleep(this.clock, wait);
+          continue;
+        }
+        return failed(row, this.classify(err, sentAt));
+      }
+    }
+  }
+
+  recover(row: OutboxRow, now: number): RecoveryDecision {
+    if (!WRITES.has(row.src)) return { redispatch: true };
+    return {
+      event: failed(row, {
+        kind: 'unknown',
+        message: 'the engine stopped while this call may have been in flight',
+        notAfter: now + this.venue.requestWindowMs,
+        at: now,
+      }),
+    };
+  }
+
+  private async call(row: OutboxRow, sentAt: number): Promise<unknown> {
+    switch (row.src) {
+      case 'placeOrder': {
+        const input = row.input as PlaceOrderInput;
+        const order = await this.venue.placeOrder({
+          clientOrderId: input.clientOrderId,
+          symbol: input.symbol,
+          side: input.side,
+          type: input.type,
+          ...(input.price === null ? {} : { price: input.price }),
+          quantity: input.quantity,
+        });
+        return viewOf(order, sentAt, this.clock.now());
+      }
+      case 'cancelOrder': {
+        const order = await this.venue.cancelOrder(row.input as OrderRefInput);
+        return viewOf(order, sentAt, this.clock.now());
+      }
+      case 'lookupOrder': {
+        const order = await this.venue.fetchOrder(row.input as OrderRefInput);
+        const at = this.clock.now();
+        const result: LookupResult = { order: order === null ? null : viewOf(order, sentAt, at), sentAt, at };
+        return result;
+      }
+      default:
+        throw new Error(`no effect handler for '${row.src}'`);
+    }
+  }
+
+  private classify(err: unknown, sentAt: number): CallFailure {
+    const at = this.clock.now();
+    if (err instanceof VenueError && err.kind !== 'unknown' && err.kind !== 'rateLimited') {
+      return { kind: err.kind, message: err.message, at };
+    }
+    // Anything else may or may not have reached the venue: only a lookup can tell.
+    return {
+      kind: 'unknown',
+      message: describeError(err),
+      notAfter: sentAt + this.venue.requestWindowMs,
+      at,
+    };
+  }
+}

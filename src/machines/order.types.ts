@@ -1,0 +1,154 @@
+import type {
+  ClientOrderId,
+  OrderType,
+  Side,
+  TradeId,
+  VenueOrderId,
+  VenueOrderStatus,
+} from '../domain/types.js';
+
+/** What an order actor is created with (the intent). */
+export interface OrderInput {
+  clientOrderId: ClientOrderId;
+  venue: string;
+  symbol: string;
+  side: Side;
+  type: OrderType;
+  /** Limit price; null for market orders. */
+  price: string | null;
+  quantity: string;
+  /** Strategy level tag, e.g. `bid-0`. */
+  level: string | null;
+  /** Actor id notified of every state change (the AdjustOrders workflow), or null. */
+  owner: string | null;
+  /** See VenuePort.requestWindowMs. */
+  requestWindowMs: number;
+  /** Timeouts of this order's calls, ms. */
+  timeouts: OrderTimeouts;
+  /** Place attempts allowed when the venue provably never got the order. */
+  maxAttempts: number;
+  /** Creation time, ms. */
+  at: number;
+}
+
+/** Per-order timeouts (ms). */
+export interface OrderTimeouts {
+  /** No reply to a place within this: outcome unknown, look it up. */
+  ackMs: number;
+  /** No reply to a cancel within this: outcome unknown, look it up. */
+  cancelMs: number;
+  /** Wait between lookups while the outcome is still unknown. */
+  lookupRetryMs: number;
+}
+
+/** The order actor's context: the intent plus everything the venue has told us. */
+export interface OrderContext extends Omit<OrderInput, 'at'> {
+  venueOrderId: VenueOrderId | null;
+  /** Sum of applied fills (ours, exact). */
+  filledQuantity: string;
+  /** Sum of price × quantity of applied fills. */
+  filledNotional: string;
+  /** Fees paid per currency. */
+  fees: Record<string, string>;
+  /** The cumulative filled quantity the venue last reported (may run ahead of our fills). */
+  venueFilledQuantity: string;
+  /** Trade ids applied to this order: a fill with one of these ids is a duplicate. */
+  tradeIds: TradeId[];
+  /** A cancel was asked for while the order could not be cancelled yet. */
+  cancelRequested: boolean;
+  /** Place attempts made so far. */
+  attempt: number;
+  /** No place request sent so far can reach the venue after this instant (ms), or null. */
+  landingDeadline: number | null;
+  createdAt: number;
+  updatedAt: number;
+  /** Why the order ended rejected or expired, or the last call failure. */
+  reason: string | null;
+  /** Venue facts that contradict the order (an overfill, a fill on a rejected order). */
+  anomalies: string[];
+}
+
+/** Output of the placeOrder, cancelOrder and lookupOrder calls: the venue's view of the order. */
+export interface VenueOrderView {
+  venueOrderId: VenueOrderId;
+  status: VenueOrderStatus;
+  filledQuantity: string;
+  /** Time (our clock) the call was sent. */
+  sentAt: number;
+  /** Time (our clock) the reply arrived. */
+  at: number;
+}
+
+/** Output of lookupOrder. */
+export interface LookupResult {
+  /** Null when the venue does not have the order. */
+  order: VenueOrderView | null;
+  /** Time (our clock) the lookup was sent: the venue's answer reflects at least this instant. */
+  sentAt: number;
+  at: number;
+}
+
+/** How a failed call ended (persisted as the error of `xstate.error.actor.*`). */
+export interface CallFailure {
+  kind: 'rejected' | 'unknown' | 'notFound' | 'duplicate';
+  message: string;
+  /** For `unknown`: the request cannot reach the venue after this instant (ms). */
+  notAfter?: number;
+  at: number;
+}
+
+/** A fill of this order, as applied by the OnOrderUpdate workflow. */
+export interface FillFact {
+  tradeId: TradeId;
+  price: string;
+  quantity: string;
+  fee: string;
+  feeCurrency: string;
+  at: number;
+}
+
+/** Events an order actor accepts. Commands are imperative, venue facts past tense. */
+export type OrderEvent =
+  | { type: 'SUBMIT'; at: number }
+  | { type: 'CANCEL_ORDER'; at: number; reason?: string }
+  | { type: 'RECONCILE_ORDER'; at: number }
+  | { type: 'ORDER_ACCEPTED'; at: number; venueOrderId: VenueOrderId; filledQuantity: string }
+  | ({ type: 'ORDER_FILLED'; venueOrderId?: VenueOrderId } & FillFact)
+  | { type: 'ORDER_COMPLETED'; at: number; venueOrderId: VenueOrderId; filledQuantity: string }
+  | { type: 'ORDER_CANCELLED'; at: number; venueOrderId: VenueOrderId; filledQuantity: string }
+  | { type: 'ORDER_REJECTED'; at: number; reason: string }
+  | { type: 'ORDER_EXPIRED'; at: number; venueOrderId: VenueOrderId; filledQuantity: string }
+  | { type: 'xstate.done.actor.placeOrder'; output: VenueOrderView }
+  | { type: 'xstate.error.actor.placeOrder'; error: CallFailure }
+  | { type: 'xstate.done.actor.cancelOrder'; output: VenueOrderView }
+  | { type: 'xstate.error.actor.cancelOrder'; error: CallFailure }
+  | { type: 'xstate.done.actor.lookupOrder'; output: LookupResult }
+  | { type: 'xstate.error.actor.lookupOrder'; error: CallFailure };
+
+/** Input of the placeOrder call. */
+export interface PlaceOrderInput {
+  clientOrderId: ClientOrderId;
+  symbol: string;
+  side: Side;
+  type: OrderType;
+  price: string | null;
+  quantity: string;
+  attempt: number;
+}
+
+/** Input of the cancelOrder and lookupOrder calls. */
+export interface OrderRefInput {
+  clientOrderId: ClientOrderId;
+  symbol: string;
+  venueOrderId: VenueOrderId | null;
+}
+
+/** Emitted to the owner on every state change. */
+export interface OrderStateChanged {
+  type: 'ORDER_STATE_CHANGED';
+  to: string;
+  clientOrderId: ClientOrderId;
+  state: string;
+  terminal: boolean;
+  filledQuantity: string;
+}

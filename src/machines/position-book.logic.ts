@@ -1,0 +1,82 @@
+import { Dec, fmt } from '../domain/decimal.js';
+import type { Side } from '../domain/types.js';
+
+/** An open lot: quantity (always positive) bought or sold at one price. */
+export interface Lot {
+  quantity: string;
+  price: string;
+}
+
+/** A fill as the position book applies it. */
+export interface BookFill {
+  tradeId: string;
+  side: Side;
+  price: string;
+  quantity: string;
+  fee: string;
+  feeCurrency: string;
+  at: number;
+}
+
+/** The part of a position that fills change. */
+export interface PositionState {
+  /** Signed net quantity: > 0 long, < 0 short. */
+  quantity: string;
+  /** Open lots, oldest first, all on the side of `quantity`. */
+  lots: Lot[];
+  realizedPnl: string;
+}
+
+/** The signed quantity after a fill. */
+export function quantityAfter(position: PositionState, fill: Pick<BookFill, 'side' | 'quantity'>): string {
+  const q = new Dec(position.quantity);
+  return fmt(fill.side === 'buy' ? q.plus(fill.quantity) : q.minus(fill.quantity));
+}
+
+/**
+ * Applies a fill first-in first-out. Every operation is an exact decimal add, subtract or multiply, so
+ * realized PnL never rounds: a reducing fill closes the oldest lots at their own prices, and any excess
+ * opens a new lot on the other side.
+ */
+export function applyFifo(position: PositionState, fill: BookFill): PositionState {
+  const signed = new Dec(position.quantity);
+  const fillSign = fill.side === 'buy' ? 1 : -1;
+  const lots = position.lots.map((lot) => ({ ...lot }));
+  let remaining = new Dec(fill.quantity);
+  let realized = new Dec(position.realizedPnl);
+  const positionSign = signed.gt('0') ? 1 : signed.lt('0') ? -1 : 0;
+  if (positionSign !== 0 && positionSign !== fillSign) {
+    while (remaining.gt('0') && lots.length > 0) {
+      const lot = lots[0]!;
+      const take = remaining.lt(lot.quantity) ? remaining : new Dec(lot.quantity);
+      // long lot sold at fill price: (fill - lot) × take; short lot bought back: (lot - fill) × take
+      const diff = new Dec(fill.price).minus(lot.price);
+      const perUnit = positionSign > 0 ? diff : diff.neg();
+      realized = realized.plus(perUnit.times(take));
+      remaining = remaining.minus(take);
+      const left = new Dec(lot.quantity).minus(take);
+      if (left.eq('0')) lots.shift();
+      else lot.quantity = fmt(left);
+    }
+  }
+  if (remaining.gt('0')) {
+    const last = lots[lots.length - 1];
+    if (last !== undefined && new Dec(last.price).eq(fill.price)) {
+      last.quantity = fmt(new Dec(last.quantity).plus(remaining));
+    } else {
+      lots.push({ quantity: fmt(remaining), price: fmt(new Dec(fill.price)) });
+    }
+  }
+  return { quantity: quantityAfter(position, fill), lots, realizedPnl: fmt(realized) };
+}
+
+/** Average entry price of the open lots (display value, rounded to 18 places), or '0' when flat. */
+export function averagePrice(lots: readonly Lot[]): string {
+  let qty = new Dec('0');
+  let cost = new Dec('0');
+  for (const lot of lots) {
+    qty = qty.plus(lot.quantity);
+    cost = cost.plus(new Dec(lot.quantity).times(lot.price));
+  }
+  return qty.eq('0') ? '0' : fmt(cost.div(qty));
+}

@@ -1,0 +1,145 @@
+import type { Generated } from 'kysely';
+
+/**
+ * The engine's database. Engine tables (actors, journal, outbox, timers, meta, leases) hold the durable
+ * runtime; domain tables (orders, fills, positions, anomalies) are projections kept in the same
+ * transaction, for queries and `npm run status`. Decimals are TEXT, times are integer ms.
+ */
+export interface Database {
+  actors: ActorsTable;
+  journal: JournalTable;
+  outbox: OutboxTable;
+  timers: TimersTable;
+  meta: MetaTable;
+  leases: LeasesTable;
+  orders: OrdersTable;
+  fills: FillsTable;
+  positions: PositionsTable;
+  anomalies: AnomaliesTable;
+}
+
+/** One row per actor: its latest persisted snapshot and revision. */
+export interface ActorsTable {
+  id: string;
+  machine: string;
+  version: number;
+  rev: number;
+  /** Dotted state path, e.g. `unconfirmed.waiting`. */
+  state: string;
+  /** 1 while the actor can still change by itself or by venue facts it waits for; 0 once terminal. */
+  live: number;
+  snapshot: string;
+  created_at: number;
+  updated_at: number;
+}
+
+/** Append-only: every event applied to every actor, with the state it led to. */
+export interface JournalTable {
+  seq: Generated<number>;
+  /** Events committed in the same transaction share a batch number. */
+  batch: number;
+  actor_id: string;
+  rev: number;
+  event_type: string;
+  event: string;
+  state: string;
+  at: number;
+}
+
+/** One row per exchange call a transition started. */
+export interface OutboxTable {
+  /** `<actor>/<invokeId>/<rev>`: deterministic. */
+  key: string;
+  actor_id: string;
+  child_id: string;
+  src: string;
+  input: string;
+  /** `pending` until its result is applied (`done`) or the machine stopped waiting (`abandoned`). */
+  status: string;
+  created_at: number;
+  closed_at: number | null;
+  result: string | null;
+}
+
+/** Durable delayed transitions (`after`). */
+export interface TimersTable {
+  actor_id: string;
+  timer_id: string;
+  event: string;
+  due_at: number;
+}
+
+/** Small engine facts: install id, boot epoch, trade cursors. */
+export interface MetaTable {
+  key: string;
+  value: string;
+}
+
+/** Single-writer leases with a fencing token. */
+export interface LeasesTable {
+  name: string;
+  owner: string;
+  token: number;
+  expires_at: number;
+}
+
+/** Projection of each order actor. */
+export interface OrdersTable {
+  client_order_id: string;
+  venue: string;
+  symbol: string;
+  side: string;
+  type: string;
+  price: string | null;
+  quantity: string;
+  filled_quantity: string;
+  state: string;
+  venue_order_id: string | null;
+  level: string | null;
+  owner: string | null;
+  reason: string | null;
+  anomalies: number;
+  created_at: number;
+  updated_at: number;
+}
+
+/** The fill ledger: one row per venue trade, ever. */
+export interface FillsTable {
+  venue: string;
+  trade_id: string;
+  client_order_id: string | null;
+  venue_order_id: string;
+  symbol: string;
+  side: string;
+  price: string;
+  quantity: string;
+  fee: string;
+  fee_currency: string;
+  liquidity: string | null;
+  at: number;
+  /** `applied` (to order and position), `orphan` (order unknown; applied to position), `quarantined`. */
+  status: string;
+  recorded_at: number;
+}
+
+/** Projection of each position book. */
+export interface PositionsTable {
+  venue: string;
+  symbol: string;
+  quantity: string;
+  average_price: string;
+  realized_pnl: string;
+  fees: string;
+  fill_count: number;
+  updated_at: number;
+}
+
+/** Venue facts that need a human: unknown orders, overfills, vanished orders. Upserted by subject. */
+export interface AnomaliesTable {
+  kind: string;
+  subject: string;
+  detail: string;
+  count: number;
+  first_at: number;
+  last_at: number;
+}

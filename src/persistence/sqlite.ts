@@ -1,0 +1,80 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import SqliteDatabase from 'better-sqlite3';
+import { Kysely, Migrator, SqliteDialect } from 'kysely';
+import { SteadfastError } from '../domain/errors.js';
+import { migrationProvider } from './migrations/index.js';
+import type { Database } from './schema.js';
+
+/**
+ * When a commit reaches the disk:
+ * - `normal`: WAL + synchronous=NORMAL: survives a process kill; a power loss can drop the last commits.
+ * - `full`: synchronous=FULL: every commit is fsynced.
+ * - `intent` (default): FULL for commits that start an exchange call (their intent must be on disk before
+ *   the call leaves), NORMAL for the rest. A power loss can then only drop commits that started no call.
+ */
+export type Durability = 'normal' | 'full' | 'intent';
+
+/** An open engine database. */
+export interface EngineDatabase {
+  readonly db: Kysely<Database>;
+  readonly path: string;
+  readonly durability: Durability;
+  /** Switches fsync-on-commit for the next transactions (never call inside one). */
+  setFullSync(full: boolean): void;
+  close(): Promise<void>;
+}
+
+/** Opens (creating if needed) a SQLite engine database in WAL mode and migrates it to the latest schema. */
+export async function openSqlite(file: string, durability: Durability = 'intent'): Promise<EngineDatabase> {
+  if (file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  const raw = new SqliteDatabase(file);
+  raw.pragma('journal_mode = WAL');
+  raw.pragma('busy_timeout = 5000');
+  let full = durability === 'full';
+  raw.pragma(`synchronous = ${full ? 'FULL' : 'NORMAL'}`);
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: raw }) });
+  await migrate(db);
+  return {
+    db,
+    path: file,
+    durability,
+    setFullSync(wanted: boolean) {
+      if (durability !== 'intent' || wanted === full) return;
+      raw.pragma(`synchronous = ${wanted ? 'FULL' : 'NORMAL'}`);
+      full = wanted;
+    },
+    close: () => db.destroy(),
+  };
+}
+
+/** Opens an existing engine database read-only (for status and the visualizer); never migrates. */
+export function openSqliteReadOnly(file: string): Kysely<Database> {
+  if (!fs.existsSync(file)) {
+    throw new SteadfastError('INVALID_INPUT', `--db: no database at ${file}`);
+  }
+  const raw = new SqliteDatabase(file, { readonly: true, fileMustExist: true });
+  raw.pragma('busy_timeout = 5000');
+  return new Kysely<Database>({ dialect: new SqliteDialect({ database: raw }) });
+}
+
+/** Runs the in-code migrations; throws with the failing migration's name. */
+export async function migrate(db: Kysely<Database>): Promise<void> {
+  const migrator = new Migrator({ db, provider: migrationProvider });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error !== undefined) {
+    const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
+    throw new SteadfastError('INTERNAL', `schema migration ${failed} failed`, { cause: error });
+  }
+}
+
+/** Runs `PRAGMA integrity_check` on a SQLite file and returns its answer (`ok` when healthy). */
+export function integrityCheck(file: string): string {
+  const raw = new SqliteDatabase(file, { readonly: true, fileMustExist: true });
+  try {
+    const rows = raw.pragma('integrity_check') as { integrity_check: string }[];
+    return rows.map((r) => r.integrity_check).join('\n');
+  } finally {
+    raw.close();
+  }
+}

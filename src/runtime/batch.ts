@@ -1,0 +1,251 @@
+import { initialTransition, transition } from 'xstate';
+import type { AnyEventObject, AnyMachineSnapshot } from 'xstate';
+import { SteadfastError } from '../domain/errors.js';
+import type { MachineEntry } from '../machines/registry.js';
+import { emptyCommitSet } from '../persistence/commit-set.js';
+import type { CommitSet } from '../persistence/commit-set.js';
+import { isTerminal, persist, statePath } from './hosted-actor.js';
+import type { HostedActor } from './hosted-actor.js';
+import type { CommittedTransition, OutboxRow, Projector, TxApi } from './types.js';
+
+/** A durable timer as the runtime holds it. */
+export interface TimerEntry {
+  actorId: string;
+  timerId: string;
+  event: AnyEventObject;
+  dueAt: number;
+}
+
+/** Key of a timer in maps. */
+export const timerKey = (actorId: string, timerId: string): string => `${actorId}\n${timerId}`;
+
+/** The committed state a batch reads through (the runtime's memory). */
+export interface BatchHost {
+  readonly registry: Record<string, MachineEntry>;
+  readonly projectors: Record<string, Projector>;
+  committedActor(id: string): HostedActor | undefined;
+  committedOutbox(key: string): OutboxRow | undefined;
+  committedOutboxOf(actorId: string): Iterable<OutboxRow>;
+  committedTimer(key: string): TimerEntry | undefined;
+}
+
+type Delivery = { id: string; event: AnyEventObject };
+
+/**
+ * One group-commit batch: an overlay over the committed state. Commands apply to it synchronously with
+ * xstate's pure `transition()`; it collects every row of the transaction in `set`. Nothing here touches
+ * the database or the venue; if the commit fails, the overlay is simply dropped.
+ */
+export class Batch implements TxApi {
+  readonly set: CommitSet;
+  readonly actors = new Map<string, HostedActor>();
+  readonly opened = new Map<string, OutboxRow>();
+  private readonly openedByActor = new Map<string, OutboxRow[]>();
+  readonly closed = new Set<string>();
+  readonly timersSet = new Map<string, TimerEntry>();
+  readonly timersDeleted = new Set<string>();
+  readonly transitions: CommittedTransition[] = [];
+
+  constructor(
+    private readonly host: BatchHost,
+    batchNo: number,
+    readonly now: number,
+  ) {
+    this.set = emptyCommitSet(batchNo);
+  }
+
+  /** The actor as of this point of the batch. */
+  actor(id: string): HostedActor | undefined {
+    return this.actors.get(id) ?? this.host.committedActor(id);
+  }
+
+  /** The open (not yet answered) outbox row, or undefined if closed or unknown. */
+  openOutbox(key: string): OutboxRow | undefined {
+    if (this.closed.has(key)) return undefined;
+    return this.opened.get(key) ?? this.host.committedOutbox(key);
+  }
+
+  /** The durable timer, or undefined if fired, cancelled or unknown. */
+  timer(key: string): TimerEntry | undefined {
+    if (this.timersDeleted.has(key)) return undefined;
+    return this.timersSet.get(key) ?? this.host.committedTimer(key);
+  }
+
+  /** Delivers `event` and every message it causes. True if the target actor changed. */
+  send(id: string, event: AnyEventObject): boolean {
+    const queue: Delivery[] = [];
+    const changed = this.step(id, event, queue);
+    for (let d = queue.shift(); d !== undefined; d = queue.shift()) this.step(d.id, d.event, queue);
+    return changed;
+  }
+
+  /** Creates an actor and applies everything its initial state causes. */
+  spawn(id: string, machine: string, input: unknown): HostedActor {
+    const queue: Delivery[] = [];
+    const actor = this.create(id, machine, input, queue);
+    for (let d = queue.shift(); d !== undefined; d = queue.shift()) this.step(d.id, d.event, queue);
+    return this.actor(actor.id) ?? actor;
+  }
+
+  /** Applies a call's result: closes its outbox row, then delivers it (late results are only recorded). */
+  applyResult(key: string, event: AnyEventObject): boolean {
+    const row = this.openOutbox(key);
+    const result = JSON.stringify(event);
+    if (row === undefined) {
+      this.set.outboxClosed.push({ key, status: 'abandoned', result, closedAt: this.now });
+      return false;
+    }
+    this.closeOutbox(key, 'done', result);
+    return this.send(row.actorId, event);
+  }
+
+  /** Fires a durable timer if it is still set. */
+  fireTimer(actorId: string, timerId: string): boolean {
+    const key = timerKey(actorId, timerId);
+    const timer = this.timer(key);
+    if (timer === undefined) return false;
+    this.deleteTimer(key);
+    return this.send(actorId, { ...timer.event, at: this.now });
+  }
+
+  /** Writes the final snapshot and projection of every actor changed in this batch. */
+  finish(): CommitSet {
+    for (const actor of this.actors.values()) {
+      this.set.actors.push({
+        id: actor.id,
+        machine: actor.machineId,
+        version: actor.entry.version,
+        rev: actor.rev,
+        state: statePath(actor.snapshot.value),
+        live: actor.live,
+        snapshot: persist(actor),
+        createdAt: actor.createdAt,
+        at: this.now,
+      });
+      this.host.projectors[actor.machineId]?.(actor, this.set);
+    }
+    return this.set;
+  }
+
+  private create(id: string, machine: string, input: unknown, queue: Delivery[]): HostedActor {
+    if (this.actor(id) !== undefined) throw new SteadfastError('INVALID_INPUT', `actor ${id} already exists`);
+    const entry = this.host.registry[machine];
+    if (entry === undefined) throw new SteadfastError('INVALID_INPUT', `unknown machine '${machine}'`);
+    const [snapshot, actions] = initialTransition(entry.machine, input);
+    const actor: HostedActor = {
+      id,
+      machineId: machine,
+      entry,
+      rev: 1,
+      snapshot: snapshot as AnyMachineSnapshot,
+      createdAt: this.now,
+      live: !isTerminal(snapshot as AnyMachineSnapshot),
+    };
+    this.record(actor, { type: 'xstate.init', input }, actions, queue);
+    return actor;
+  }
+
+  private step(id: string, event: AnyEventObject, queue: Delivery[]): boolean {
+    const actor = this.actor(id);
+    if (actor === undefined)
+      throw new SteadfastError('INVALID_INPUT', `no actor ${id} (event ${event.type})`);
+    const [next, actions] = transition(actor.entry.machine, actor.snapshot, event);
+    if (next === actor.snapshot) return false;
+    const snapshot = next as AnyMachineSnapshot;
+    const updated: HostedActor = { ...actor, rev: actor.rev + 1, snapshot, live: !isTerminal(snapshot) };
+    this.record(updated, event, actions, queue);
+    return true;
+  }
+
+  private record(
+    actor: HostedActor,
+    event: AnyEventObject,
+    actions: readonly { type: string; params?: unknown }[],
+    queue: Delivery[],
+  ): void {
+    this.actors.set(actor.id, actor);
+    const state = statePath(actor.snapshot.value);
+    this.set.journal.push({
+      actorId: actor.id,
+      rev: actor.rev,
+      eventType: event.type,
+      event: JSON.stringify(event),
+      state,
+      at: typeof event.at === 'number' ? event.at : this.now,
+    });
+    this.transitions.push({
+      actorId: actor.id,
+      machine: actor.machineId,
+      rev: actor.rev,
+      event,
+      state,
+      snapshot: actor.snapshot,
+    });
+    for (const action of actions)
+      this.effect(actor, action.type, (action.params ?? {}) as Record<string, unknown>, queue);
+    this.abandonStoppedCalls(actor);
+  }
+
+  private effect(actor: HostedActor, type: string, p: Record<string, unknown>, queue: Delivery[]): void {
+    if (type === 'xstate.spawnChild') {
+      const row: OutboxRow = {
+        key: `${actor.id}/${String(p.id)}/${actor.rev}`,
+        actorId: actor.id,
+        childId: String(p.id),
+        src: String(p.src),
+        input: p.input ?? null,
+        createdAt: this.now,
+      };
+      this.opened.set(row.key, row);
+      const mine = this.openedByActor.get(actor.id);
+      if (mine === undefined) this.openedByActor.set(actor.id, [row]);
+      else mine.push(row);
+      this.set.outbox.push({ ...row, input: JSON.stringify(row.input) });
+    } else if (type === 'xstate.raise' && typeof p.delay === 'number') {
+      const timer: TimerEntry = {
+        actorId: actor.id,
+        timerId: String(p.id),
+        event: p.event as AnyEventObject,
+        dueAt: this.now + p.delay,
+      };
+      const key = timerKey(actor.id, timer.timerId);
+      this.timersDeleted.delete(key);
+      this.timersSet.set(key, timer);
+      this.set.timers.push({ ...timer, event: JSON.stringify(timer.event) });
+    } else if (type === 'xstate.cancel') {
+      const key = timerKey(actor.id, String(p.sendId));
+      if (this.timer(key) !== undefined) this.deleteTimer(key);
+    } else if (type === 'xstate.emit') {
+      const message = p.event as AnyEventObject & { to?: unknown };
+      if (message.type === 'engine.spawn') {
+        const spawn = message as unknown as { id: string; machine: string; input: unknown };
+        this.create(spawn.id, spawn.machine, spawn.input, queue);
+      } else if (typeof message.to === 'string') {
+        const { to, ...event } = message;
+        queue.push({ id: to, event: { ...event, at: typeof event.at === 'number' ? event.at : this.now } });
+      }
+    }
+  }
+
+  /** Calls whose invoking state was left are no longer awaited: their rows close as abandoned. */
+  private abandonStoppedCalls(actor: HostedActor): void {
+    const children = actor.snapshot.children as Record<string, unknown>;
+    const rows = [...this.host.committedOutboxOf(actor.id), ...(this.openedByActor.get(actor.id) ?? [])];
+    for (const row of rows) {
+      if (this.closed.has(row.key) || row.childId in children) continue;
+      this.closeOutbox(row.key, 'abandoned', null);
+    }
+  }
+
+  private closeOutbox(key: string, status: 'done' | 'abandoned', result: string | null): void {
+    this.closed.add(key);
+    this.set.outboxClosed.push({ key, status, result, closedAt: this.now });
+  }
+
+  private deleteTimer(key: string): void {
+    const timer = this.timer(key);
+    this.timersSet.delete(key);
+    this.timersDeleted.add(key);
+    if (timer !== undefined) this.set.timersDeleted.push({ actorId: timer.actorId, timerId: timer.timerId });
+  }
+}

@@ -1,0 +1,75 @@
+import type { AnyEventObject } from 'xstate';
+import type { CommitSet } from '../persistence/commit-set.js';
+import type { HostedActor } from './hosted-actor.js';
+
+/** An exchange call recorded in the outbox. */
+export interface OutboxRow {
+  key: string;
+  actorId: string;
+  childId: string;
+  src: string;
+  input: unknown;
+  createdAt: number;
+}
+
+/** What to do, on recovery, with a call that may have been in flight when the last process died. */
+export type RecoveryDecision = { redispatch: true } | { event: AnyEventObject };
+
+/** Executes the calls that machines invoke (placeOrder, cancelOrder, lookupOrder, ...). */
+export interface EffectHandler {
+  /**
+   * Performs the call and returns the event to feed back: `xstate.done.actor.<childId>` with an `output`
+   * or `xstate.error.actor.<childId>` with a JSON `error`. Never rejects.
+   */
+  execute(row: OutboxRow): Promise<AnyEventObject>;
+  /** Decides, after a restart, how to resume a call whose outcome is unknown. */
+  recover(row: OutboxRow, now: number): RecoveryDecision;
+}
+
+/** Writes the domain projection (orders, positions, ...) of an actor changed in a batch. */
+export type Projector = (actor: HostedActor, set: CommitSet) => void;
+
+/** Transaction-scoped access for workflow commands (OnOrderUpdate). Synchronous: no I/O inside. */
+export interface TxApi {
+  readonly now: number;
+  readonly set: CommitSet;
+  /** The actor as of this point of the batch, or undefined. */
+  actor(id: string): HostedActor | undefined;
+  /** Delivers an event (and everything it causes) to an existing actor. Returns true if it changed state. */
+  send(id: string, event: AnyEventObject): boolean;
+  /** Creates an actor. */
+  spawn(id: string, machine: string, input: unknown): HostedActor;
+}
+
+/** A unit of work for the runtime; each is applied within one batch transaction. */
+export type Command =
+  | { kind: 'spawn'; id: string; machine: string; input: unknown }
+  | { kind: 'send'; id: string; event: AnyEventObject }
+  | { kind: 'result'; key: string; event: AnyEventObject }
+  | { kind: 'timer'; actorId: string; timerId: string }
+  | WorkCommand;
+
+/** A workflow step: `prepare` may read (outside the transaction), `run` applies synchronously inside it. */
+export interface WorkCommand<P = unknown> {
+  kind: 'work';
+  name: string;
+  /** Actor ids `run` may touch that might not be in memory (terminal actors). */
+  actorIds?: string[];
+  prepare?: () => Promise<P>;
+  run: (tx: TxApi, prepared: P) => unknown;
+}
+
+/** Published after each commit, for inspection and live views. */
+export interface CommittedTransition {
+  actorId: string;
+  machine: string;
+  rev: number;
+  event: AnyEventObject;
+  state: string;
+  snapshot: unknown;
+}
+
+/** Erases a work command's prepared-value type so it fits the runtime's queue. */
+export function workCommand<P>(command: WorkCommand<P>): WorkCommand {
+  return command as unknown as WorkCommand;
+}
