@@ -11,14 +11,10 @@ export interface Clock {
   clearTimeout(handle: unknown): void;
 }
 
-/** The real wall clock. Timers are unref'd so they never keep a finished process alive. */
+/** The real wall clock. Its timers keep the process alive: components must stop their timers. */
 export const systemClock: Clock = {
   now: () => Date.now(),
-  setTimeout: (fn, ms) => {
-    const t = setTimeout(fn, ms);
-    t.unref?.();
-    return t;
-  },
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
   clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
 };
 

@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import nodePath from 'node:path';
 import Database from 'better-sqlite3';
 import type { ClientOrderId, VenueOrderStatus } from '../domain/types.js';
 import type { VenueFill, VenueOrder } from '../adapters/venue.js';
@@ -137,6 +139,7 @@ export class PaperVenueStore {
 
   /** Opens (creating if needed) the file at `path`; prefer `openPaperVenueStore`. */
   constructor(path: string) {
+    if (path !== ':memory:') fs.mkdirSync(nodePath.dirname(nodePath.resolve(path)), { recursive: true });
     this.#db = new Database(path);
     this.#db.pragma('journal_mode = WAL');
     this.#db.pragma('synchronous = NORMAL');

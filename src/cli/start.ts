@@ -1,0 +1,176 @@
+import crypto from 'node:crypto';
+import path from 'node:path';
+import { pino } from 'pino';
+import { createPaperVenue } from '../adapters/paper/paper-venue.js';
+import type { PaperVenue } from '../adapters/paper/paper-venue.js';
+import { systemClock } from '../domain/clock.js';
+import { ConfigError, describeError } from '../domain/errors.js';
+import { Engine } from '../engine/engine.js';
+import { DEFAULT_PAPER_MARKETS, parseConfig, readConfigFile } from './config.js';
+import type { Config } from './config.js';
+import { StatusLine } from './status-line.js';
+
+/** Flags of `npm start` (all optional; they override the config file). */
+export interface StartFlags {
+  config?: string;
+  db?: string;
+  durability?: string;
+  venue?: string;
+  venueUrl?: string;
+  venueDb?: string;
+  symbol?: string[];
+  seed?: string;
+  duration?: string;
+  logLevel?: string;
+  statusInterval?: string;
+  cancelOnExit?: boolean;
+  exitWhenReady?: boolean;
+}
+
+function integerFlag(name: string, value: string | undefined, min: number): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^-?\d+$/.test(value) || Number(value) < min || !Number.isSafeInteger(Number(value))) {
+    throw new ConfigError(name, `must be an integer >= ${min}, got ${JSON.stringify(value)}`);
+  }
+  return Number(value);
+}
+
+/** Merges the config file and the flags into a validated Config. Throws ConfigError naming the field. */
+export function resolveStartConfig(flags: StartFlags): { config: Config; durationMs: number | null } {
+  const raw = (flags.config === undefined ? {} : readConfigFile(flags.config)) as Record<string, unknown>;
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+    throw new ConfigError('--config', 'must hold a JSON object');
+  const merged: Record<string, unknown> = { ...raw };
+  const section = (key: string) =>
+    ({ ...((raw[key] as object | undefined) ?? {}) }) as Record<string, unknown>;
+  if (flags.db !== undefined) merged.db = flags.db;
+  if (flags.durability !== undefined) merged.durability = flags.durability;
+  if (flags.logLevel !== undefined) merged.logLevel = flags.logLevel;
+  if (flags.symbol !== undefined) merged.symbols = flags.symbol.flatMap((s) => s.split(','));
+  const venue = section('venue');
+  if (flags.venue !== undefined) venue.kind = flags.venue;
+  if (flags.venueUrl !== undefined) venue.url = flags.venueUrl;
+  merged.venue = venue;
+  const paper = section('paper');
+  const seed = integerFlag('--seed', flags.seed, 0);
+  if (seed !== undefined) paper.seed = seed;
+  if (flags.venueDb !== undefined) paper.db = flags.venueDb;
+  merged.paper = paper;
+  const statusInterval = integerFlag('--status-interval', flags.statusInterval, 0);
+  if (statusInterval !== undefined) merged.statusIntervalMs = statusInterval;
+  let durationMs: number | null = null;
+  if (flags.duration !== undefined) {
+    const seconds = Number(flags.duration);
+    if (!/^\d+(\.\d+)?$/.test(flags.duration) || !(seconds > 0)) {
+      throw new ConfigError(
+        '--duration',
+        `must be a positive number of seconds, got ${JSON.stringify(flags.duration)}`,
+      );
+    }
+    durationMs = Math.round(seconds * 1000);
+  }
+  const config = parseConfig(merged, flags.config ?? 'flags');
+  if (config.venue.kind !== 'paper') {
+    throw new ConfigError(
+      '--venue',
+      `'${config.venue.kind}' needs the ccxt adapter, which this build does not have yet`,
+    );
+  }
+  return { config, durationMs };
+}
+
+/** Where the paper venue keeps its state when the config does not say: beside the engine database. */
+export function defaultVenueDb(db: string): string {
+  const parsed = path.parse(db);
+  return path.join(parsed.dir, `${parsed.name}.paper-venue${parsed.ext || '.db'}`);
+}
+
+/** `npm start`: runs the engine until the duration ends or a signal arrives. Returns the exit code. */
+export async function runStart(flags: StartFlags): Promise<number> {
+  const { config, durationMs } = resolveStartConfig(flags);
+  const logger = pino(
+    { level: config.logLevel, redact: ['apiKey', 'secret', '*.apiKey', '*.secret'] },
+    pino.destination(2),
+  );
+  const venue: PaperVenue = createPaperVenue({
+    dbPath: config.paper.db ?? defaultVenueDb(config.db),
+    seed: config.paper.seed,
+    clock: systemClock,
+    markets: config.paper.markets ?? DEFAULT_PAPER_MARKETS,
+    tickMs: config.paper.tickMs,
+    latencyMs: config.paper.latencyMs,
+    makerFeeBps: config.paper.makerFeeBps,
+    takerFeeBps: config.paper.takerFeeBps,
+    requestWindowMs: config.paper.requestWindowMs,
+    faults: config.paper.faults,
+    onListenerError: (err) => logger.error({ err: describeError(err) }, 'venue listener failed'),
+  });
+  venue.start();
+  let engine: Engine;
+  try {
+    engine = await Engine.open({
+      dbPath: config.db,
+      durability: config.durability,
+      venue,
+      clock: systemClock,
+      logger,
+      symbols: config.symbols,
+      strategy: config.strategy,
+      strategyIntervalMs: config.strategy.intervalMs,
+      maxOpenOrders: config.risk.maxOpenOrders,
+      timeouts: {
+        ackMs: config.orders.ackTimeoutMs,
+        cancelMs: config.orders.cancelTimeoutMs,
+        lookupRetryMs: config.orders.lookupRetryMs,
+      },
+      maxAttempts: config.orders.maxAttempts,
+      gapFillIntervalMs: config.reconcile.gapFillIntervalMs,
+      unknownOrders: config.reconcile.unknownOrders,
+      requestsPerSecond: config.venueBudget.requestsPerSecond,
+      requestBurst: config.venueBudget.burst,
+      newInstallId: () => crypto.randomBytes(4).readUInt32BE(0).toString(36).padStart(6, '0').slice(0, 6),
+    });
+  } catch (err) {
+    await venue.close();
+    throw err;
+  }
+  const readyMs = Math.round(performance.now());
+  logger.info({ readyMs, db: config.db, ...engine.recovery }, 'trading-ready');
+  if (flags.exitWhenReady) {
+    process.stdout.write(
+      `${JSON.stringify({ ready: true, readyMs, ...engine.recovery, rssMb: process.memoryUsage().rss / 2 ** 20 })}\n`,
+    );
+    await engine.stop({ timeoutMs: 0 });
+    await venue.close();
+    return 0;
+  }
+  engine.startTrading();
+  const status = new StatusLine(engine, config.statusIntervalMs);
+  status.start();
+  return new Promise<number>((resolve) => {
+    let stopping = false;
+    const shutdown = (why: string, code: number) => {
+      if (stopping) {
+        process.stderr.write('steadfast: second signal, exiting now (the next start recovers)\n');
+        process.exit(130);
+      }
+      stopping = true;
+      logger.info({ why }, 'stopping');
+      status.stop();
+      engine
+        .stop({ cancelOrders: flags.cancelOnExit === true, timeoutMs: config.stopTimeoutMs })
+        .then(() => code)
+        .catch((err: unknown) => {
+          logger.error({ err: describeError(err) }, 'stop failed');
+          return 1;
+        })
+        .then(async (exitCode) => {
+          await venue.close();
+          resolve(exitCode);
+        });
+    };
+    if (durationMs !== null) setTimeout(() => shutdown('duration elapsed', 0), durationMs);
+    process.on('SIGINT', () => shutdown('SIGINT', 0));
+    process.on('SIGTERM', () => shutdown('SIGTERM', 0));
+  });
+}

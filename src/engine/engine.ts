@@ -1,0 +1,264 @@
+import type { VenuePort } from '../adapters/venue.js';
+import type { Clock } from '../domain/clock.js';
+import { ConfigError, describeError } from '../domain/errors.js';
+import type { Logger } from '../domain/logger.js';
+import type { Market } from '../domain/types.js';
+import type { AdjustOrdersInput } from '../machines/adjust-orders.machine.js';
+import { adjusterActorId, bookActorId } from '../machines/messages.js';
+import type { OrderTimeouts } from '../machines/order.machine.js';
+import type { PositionBookInput } from '../machines/position-book.machine.js';
+import { EngineStore } from '../persistence/engine-store.js';
+import { bootIdentity } from '../persistence/identity.js';
+import type { Identity } from '../persistence/identity.js';
+import { claimLease, processOwner, releaseLease, renewLease } from '../persistence/lease.js';
+import type { Lease } from '../persistence/lease.js';
+import { openSqlite } from '../persistence/sqlite.js';
+import type { Durability, EngineDatabase } from '../persistence/sqlite.js';
+import { DurableRuntime } from '../runtime/durable-runtime.js';
+import type { RecoveryReport } from '../runtime/durable-runtime.js';
+import type { MarketMakerParams } from '../strategy/market-maker.js';
+import { onOrderUpdate } from './on-order-update.js';
+import { projectors } from './projections.js';
+import { gapFill, reconcileOpenOrders } from './reconcile.js';
+import type { ReconcileDeps, UnknownOrderPolicy } from './reconcile.js';
+import { RequestBudget } from './request-budget.js';
+import { StrategyRunner } from './strategy-runner.js';
+import { parseVenueEvent } from './venue-event-schema.js';
+import { VenueEffects } from './venue-effects.js';
+import { waitUntilQuiet } from './quiesce.js';
+
+/** Everything an engine run needs. */
+export interface EngineOptions {
+  dbPath: string;
+  durability: Durability;
+  venue: VenuePort;
+  clock: Clock;
+  logger: Logger;
+  symbols: string[];
+  strategy: MarketMakerParams;
+  strategyIntervalMs: number;
+  maxOpenOrders: number;
+  timeouts: OrderTimeouts;
+  maxAttempts: number;
+  gapFillIntervalMs: number;
+  unknownOrders: UnknownOrderPolicy;
+  requestsPerSecond: number;
+  requestBurst: number;
+  newInstallId: () => string;
+  leaseTtlMs?: number;
+}
+
+/**
+ * One trading engine on one database and one venue account. `open` recovers (snapshots, in-flight calls,
+ * timers), reconciles with the venue (missed fills, unknown and vanished orders) and only then reports
+ * ready; `startTrading` runs the strategy; `stop` winds down without losing anything.
+ */
+export class Engine {
+  readonly strategy: StrategyRunner;
+  /** Prefix of the clientOrderIds created in this run: `sf<install>-<boot epoch>-`. */
+  readonly idPrefix: string;
+  private timers: unknown[] = [];
+  private unsubscribe: () => void = () => {};
+  private stopped = false;
+
+  private constructor(
+    readonly options: EngineOptions,
+    readonly database: EngineDatabase,
+    readonly store: EngineStore,
+    readonly runtime: DurableRuntime,
+    readonly identity: Identity,
+    readonly recovery: RecoveryReport,
+    private readonly lease: Lease,
+    private readonly reconcileDeps: ReconcileDeps,
+    budget: RequestBudget,
+    markets: ReadonlyMap<string, Market>,
+  ) {
+    this.idPrefix = `${reconcileDeps.ownPrefix}${identity.bootEpoch.toString(36)}-`;
+    this.strategy = new StrategyRunner({
+      venue: options.venue,
+      runtime,
+      clock: options.clock,
+      logger: options.logger,
+      budget,
+      markets,
+      symbols: options.symbols,
+      params: options.strategy,
+      intervalMs: options.strategyIntervalMs,
+      idPrefix: this.idPrefix,
+    });
+  }
+
+  /** Opens the database, recovers, reconciles with the venue. Resolves when ready to trade. */
+  static async open(options: EngineOptions): Promise<Engine> {
+    const { venue, clock, logger } = options;
+    const markets = new Map((await venue.loadMarkets()).map((m) => [m.symbol, m]));
+    options.symbols.forEach((s, i) => {
+      if (!markets.has(s)) throw new ConfigError(`symbols[${i}]`, `${s} is not traded at ${venue.id}`);
+    });
+    const database = await openSqlite(options.dbPath, options.durability);
+    try {
+      const store = new EngineStore(database.db, database);
+      const ttl = options.leaseTtlMs ?? 15_000;
+      const lease = await claimLease(database.db, `engine/${venue.id}`, processOwner(), ttl, clock.now());
+      database.setFullSync(true);
+      const identity = await bootIdentity(database.db, options.newInstallId, clock.now());
+      database.setFullSync(false);
+      const budget = new RequestBudget(clock, options.requestsPerSecond, options.requestBurst);
+      let runtime: DurableRuntime | undefined;
+      const effects = new VenueEffects(venue, clock, budget, (key) => runtime?.isAwaited(key) ?? false);
+      runtime = new DurableRuntime({
+        store,
+        effects,
+        clock,
+        projectors,
+        onError: (what, err) => logger.error({ err: describeError(err) }, `${what} failed`),
+      });
+      const recovery = await runtime.start();
+      const deps: ReconcileDeps = {
+        venue,
+        runtime,
+        store,
+        ownPrefix: `sf${identity.installId}-`,
+        policy: options.unknownOrders,
+        installedAt: identity.installedAt,
+        timeouts: options.timeouts,
+        now: () => clock.now(),
+      };
+      const engine = new Engine(
+        options,
+        database,
+        store,
+        runtime,
+        identity,
+        recovery,
+        lease,
+        deps,
+        budget,
+        markets,
+      );
+      await engine.ensureActors();
+      engine.subscribe();
+      await runtime.drain();
+      await engine.reconcile();
+      logger.info({ ...recovery, bootEpoch: identity.bootEpoch }, 'recovered and reconciled');
+      return engine;
+    } catch (err) {
+      await database.close();
+      throw err;
+    }
+  }
+
+  /** Starts the strategy, periodic gap-fills and lease renewal. */
+  startTrading(): void {
+    const { clock, gapFillIntervalMs } = this.options;
+    this.strategy.start();
+    const every = (ms: number, fn: () => Promise<unknown>) => {
+      const loop = () => {
+        if (this.stopped) return;
+        this.timers.push(clock.setTimeout(() => void fn().finally(loop), ms));
+      };
+      loop();
+    };
+    every(gapFillIntervalMs, () => this.gapFillAll());
+    const ttl = this.options.leaseTtlMs ?? 15_000;
+    every(ttl / 3, () =>
+      renewLease(this.database.db, this.lease, ttl, clock.now()).catch((err) => {
+        this.options.logger.error({ err: describeError(err) }, 'lost the writer lease: stopping');
+        void this.stop();
+      }),
+    );
+  }
+
+  /** Gap-fill and open-order reconciliation for every symbol. */
+  async reconcile(): Promise<void> {
+    await this.gapFillAll();
+    for (const symbol of this.options.symbols) {
+      const report = await reconcileOpenOrders(this.reconcileDeps, symbol);
+      if (report.lookedUp.length + report.adopted.length + report.reported.length > 0) {
+        this.options.logger.warn({ symbol, ...report }, 'reconciled open orders with the venue');
+      }
+    }
+  }
+
+  /**
+   * Graceful stop: strategy off, (optionally) cancel everything, wait for in-flight calls and unresolved
+   * orders to settle, one last gap-fill, then close. Nothing is lost if it is interrupted.
+   */
+  async stop(options: { cancelOrders?: boolean; timeoutMs?: number } = {}): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    for (const t of this.timers) this.options.clock.clearTimeout(t);
+    this.unsubscribe();
+    await this.strategy.stop();
+    if (options.cancelOrders) {
+      for (const symbol of this.options.symbols) {
+        await this.runtime.send(adjusterActorId(this.options.venue.id, symbol), {
+          type: 'ADJUST_ORDERS',
+          desired: [],
+          idPrefix: this.idPrefix,
+        });
+      }
+    }
+    const quiet = await waitUntilQuiet(this.runtime, options.timeoutMs ?? 10_000);
+    if (!quiet)
+      this.options.logger.warn({}, 'stopping with orders still unresolved; the next start resumes them');
+    await this.gapFillAll();
+    await this.runtime.stop();
+    await releaseLease(this.database.db, this.lease).catch(() => {});
+    await this.database.close();
+  }
+
+  private async gapFillAll(): Promise<void> {
+    for (const symbol of this.options.symbols) {
+      try {
+        const n = await gapFill(this.reconcileDeps, symbol);
+        if (n > 0)
+          this.options.logger.info({ symbol, fills: n }, 'gap-fill found fills the stream had not delivered');
+      } catch (err) {
+        this.options.logger.warn({ symbol, err: describeError(err) }, 'gap-fill failed');
+      }
+    }
+  }
+
+  private subscribe(): void {
+    const { venue, logger } = this.options;
+    this.unsubscribe = venue.subscribe((raw) => {
+      let event;
+      try {
+        event = parseVenueEvent(raw);
+      } catch (err) {
+        logger.warn({ err: describeError(err) }, 'malformed venue update ignored');
+        return;
+      }
+      this.runtime.enqueue(onOrderUpdate(venue.id, this.store, event)).catch((err) => {
+        logger.error({ err: describeError(err) }, 'venue update failed');
+      });
+    });
+  }
+
+  private async ensureActors(): Promise<void> {
+    const { venue, clock } = this.options;
+    for (const symbol of this.options.symbols) {
+      const book = bookActorId(venue.id, symbol);
+      if (this.runtime.actor(book) === undefined && (await this.store.loadActors([book])).length === 0) {
+        const input: PositionBookInput = { venue: venue.id, symbol, at: clock.now() };
+        await this.runtime.spawn(book, 'positionBook', input);
+      }
+      const adjuster = adjusterActorId(venue.id, symbol);
+      if (this.runtime.actor(adjuster) === undefined) {
+        const input: AdjustOrdersInput = {
+          venue: venue.id,
+          symbol,
+          maxOpenOrders: this.options.maxOpenOrders,
+          orderDefaults: {
+            requestWindowMs: venue.requestWindowMs,
+            timeouts: this.options.timeouts,
+            maxAttempts: this.options.maxAttempts,
+          },
+          at: clock.now(),
+        };
+        await this.runtime.spawn(adjuster, 'adjustOrders', input);
+      }
+    }
+  }
+}

@@ -1,0 +1,134 @@
+import type { VenueOrder, VenuePort } from '../adapters/venue.js';
+import type { OrderContext, OrderInput, OrderTimeouts } from '../machines/order.machine.js';
+import { orderActorId } from '../machines/messages.js';
+import type { EngineStore } from '../persistence/engine-store.js';
+import type { DurableRuntime } from '../runtime/durable-runtime.js';
+import { workCommand } from '../runtime/types.js';
+import type { TxApi } from '../runtime/types.js';
+import { onOrderUpdate, tradeCursorKey } from './on-order-update.js';
+import type { UpdateOutcome } from './on-order-update.js';
+import { topState } from './projections.js';
+import { parseVenueEvent } from './venue-event-schema.js';
+
+/** What to do with an open venue order this database does not know. */
+export type UnknownOrderPolicy = 'cancel-own' | 'cancel-all' | 'report';
+
+/** What reconciliation needs. */
+export interface ReconcileDeps {
+  venue: VenuePort;
+  runtime: DurableRuntime;
+  store: EngineStore;
+  /** Prefix every clientOrderId of this database starts with. */
+  ownPrefix: string;
+  policy: UnknownOrderPolicy;
+  /** Where the trade cursor starts on a new database. */
+  installedAt: number;
+  timeouts: OrderTimeouts;
+  now: () => number;
+}
+
+/** How far before the cursor a gap-fill looks again (fills of the same millisecond, venue clock skew). */
+const CURSOR_OVERLAP_MS = 60_000;
+
+/**
+ * Fetches the account's fills of `symbol` since the trade cursor and applies each through OnOrderUpdate
+ * (duplicates change nothing). Returns how many were new.
+ */
+export async function gapFill(deps: ReconcileDeps, symbol: string): Promise<number> {
+  const { venue, runtime, store } = deps;
+  const cursor = Number((await store.getMeta(tradeCursorKey(venue.id, symbol))) ?? deps.installedAt);
+  const fills = await venue.fetchMyTrades(symbol, Math.max(0, cursor - CURSOR_OVERLAP_MS));
+  const outcomes = await Promise.all(
+    fills.map((fill) =>
+      runtime.enqueue(onOrderUpdate(venue.id, store, parseVenueEvent({ kind: 'fill', fill }))),
+    ),
+  );
+  return outcomes.filter((o) => (o as UpdateOutcome) !== 'duplicate').length;
+}
+
+/** What an open-orders reconciliation did. */
+export interface OpenOrdersReport {
+  lookedUp: string[];
+  adopted: string[];
+  reported: string[];
+}
+
+/**
+ * Compares the venue's open orders of `symbol` with ours. Our open orders the venue does not list are sent
+ * RECONCILE_ORDER (a lookup decides their fate); venue orders we do not know are adopted and cancelled or
+ * reported, per policy. Every decision is journaled.
+ */
+export async function reconcileOpenOrders(deps: ReconcileDeps, symbol: string): Promise<OpenOrdersReport> {
+  const { venue, runtime, store } = deps;
+  const atVenue = await venue.fetchOpenOrders(symbol);
+  const report: OpenOrdersReport = { lookedUp: [], adopted: [], reported: [] };
+  const listed = new Set(atVenue.map((o) => o.clientOrderId));
+  for (const actor of [...runtime.liveActors('order')]) {
+    const context = actor.snapshot.context as OrderContext;
+    const state = topState(actor.snapshot.value);
+    if (context.symbol !== symbol || listed.has(context.clientOrderId)) continue;
+    if (state !== 'open' && state !== 'partiallyFilled') continue;
+    report.lookedUp.push(context.clientOrderId);
+    await runtime.send(actor.id, { type: 'RECONCILE_ORDER' });
+  }
+  for (const order of atVenue) {
+    const id = orderActorId(order.clientOrderId);
+    if (runtime.actor(id) !== undefined) continue;
+    const known = (await store.loadActors([id])).length > 0;
+    const cancel =
+      !known &&
+      (deps.policy === 'cancel-all' ||
+        (deps.policy === 'cancel-own' && order.clientOrderId.startsWith(deps.ownPrefix)));
+    await runtime.enqueue(
+      workCommand<undefined>({
+        kind: 'work',
+        name: 'reconcile.unknownOpenOrder',
+        run: (tx) => (cancel ? adopt(tx, deps, order) : reportUnknown(tx, venue.id, order, known)),
+      }),
+    );
+    (cancel ? report.adopted : report.reported).push(order.clientOrderId);
+  }
+  return report;
+}
+
+function adopt(tx: TxApi, deps: ReconcileDeps, order: VenueOrder): void {
+  const id = orderActorId(order.clientOrderId);
+  const input: OrderInput = {
+    clientOrderId: order.clientOrderId,
+    venue: deps.venue.id,
+    symbol: order.symbol,
+    side: order.side,
+    type: order.type,
+    price: order.price,
+    quantity: order.quantity,
+    level: null,
+    owner: null,
+    requestWindowMs: deps.venue.requestWindowMs,
+    timeouts: deps.timeouts,
+    maxAttempts: 1,
+    at: tx.now,
+  };
+  tx.set.anomalies.push({
+    kind: 'unknown-open-order',
+    subject: `${deps.venue.id}:${order.venueOrderId}`,
+    detail: JSON.stringify({ order, action: 'adopted and cancelled' }),
+    at: tx.now,
+  });
+  tx.spawn(id, 'order', input);
+  tx.send(id, {
+    type: 'ORDER_ACCEPTED',
+    venueOrderId: order.venueOrderId,
+    filledQuantity: order.filledQuantity,
+    at: tx.now,
+  });
+  tx.send(id, { type: 'CANCEL_ORDER', reason: 'unknown order found open at the venue', at: tx.now });
+}
+
+function reportUnknown(tx: TxApi, venue: string, order: VenueOrder, terminalHere: boolean): void {
+  tx.set.anomalies.push({
+    kind: terminalHere ? 'closed-here-open-at-venue' : 'unknown-open-order',
+    subject: `${venue}:${order.venueOrderId}`,
+    detail: JSON.stringify({ order, action: 'reported' }),
+    at: tx.now,
+  });
+}

@@ -1,0 +1,102 @@
+import type { VenuePort } from '../adapters/venue.js';
+import type { Clock } from '../domain/clock.js';
+import { fmt } from '../domain/decimal.js';
+import { describeError } from '../domain/errors.js';
+import type { Logger } from '../domain/logger.js';
+import type { Market } from '../domain/types.js';
+import { adjusterActorId, bookActorId } from '../machines/messages.js';
+import type { PositionBookContext } from '../machines/position-book.machine.js';
+import type { DurableRuntime } from '../runtime/durable-runtime.js';
+import { midOf, quote, shouldRequote } from '../strategy/market-maker.js';
+import type { MarketMakerParams } from '../strategy/market-maker.js';
+import type { RequestBudget } from './request-budget.js';
+import { validateDesired } from './validate-desired.js';
+
+/** What the strategy loop needs. */
+export interface StrategyDeps {
+  venue: VenuePort;
+  runtime: DurableRuntime;
+  clock: Clock;
+  logger: Logger;
+  budget: RequestBudget;
+  markets: ReadonlyMap<string, Market>;
+  symbols: readonly string[];
+  params: MarketMakerParams;
+  intervalMs: number;
+  /** Prefix of the clientOrderIds the AdjustOrders workflows create in this run. */
+  idPrefix: string;
+}
+
+/**
+ * Runs the market maker: every interval, per symbol, reads the ticker and the position, and when the mid
+ * moved enough or the position changed, validates the desired quotes and hands them to the symbol's
+ * AdjustOrders workflow. Invalid quotes are logged with the offending field and change nothing.
+ */
+export class StrategyRunner {
+  /** Last mid seen per symbol (for the status line). */
+  readonly mids = new Map<string, string>();
+  private readonly quoted = new Map<string, { mid: string; position: string }>();
+  private timer: unknown = null;
+  private running = false;
+  private current: Promise<void> = Promise.resolve();
+
+  constructor(private readonly deps: StrategyDeps) {}
+
+  start(): void {
+    this.running = true;
+    this.schedule(0);
+  }
+
+  /** Stops the loop and waits for a tick in progress. */
+  async stop(): Promise<void> {
+    this.running = false;
+    if (this.timer !== null) this.deps.clock.clearTimeout(this.timer);
+    this.timer = null;
+    await this.current;
+  }
+
+  private schedule(ms: number): void {
+    if (!this.running) return;
+    this.timer = this.deps.clock.setTimeout(() => {
+      this.timer = null;
+      this.current = this.tick().finally(() => this.schedule(this.deps.intervalMs));
+    }, ms);
+  }
+
+  private async tick(): Promise<void> {
+    for (const symbol of this.deps.symbols) {
+      try {
+        await this.quoteSymbol(symbol);
+      } catch (err) {
+        this.deps.logger.warn({ symbol, err: describeError(err) }, 'strategy tick failed');
+      }
+    }
+  }
+
+  private async quoteSymbol(symbol: string): Promise<void> {
+    const { venue, runtime, params } = this.deps;
+    const market = this.deps.markets.get(symbol);
+    if (market === undefined) return;
+    await this.deps.budget.take('normal');
+    const ticker = await venue.fetchTicker(symbol);
+    const mid = midOf(ticker);
+    this.mids.set(symbol, fmt(mid));
+    const book = runtime.actor(bookActorId(venue.id, symbol))?.snapshot.context as
+      PositionBookContext | undefined;
+    const position = book?.quantity ?? '0';
+    const last = this.quoted.get(symbol);
+    if (last !== undefined && last.position === position && !shouldRequote(params, last.mid, mid)) return;
+    const desired = validateDesired(
+      symbol,
+      quote(params, { market, bid: ticker.bid, ask: ticker.ask, position }),
+      this.deps.markets,
+    );
+    if (!this.running) return;
+    await runtime.send(adjusterActorId(venue.id, symbol), {
+      type: 'ADJUST_ORDERS',
+      desired,
+      idPrefix: this.deps.idPrefix,
+    });
+    this.quoted.set(symbol, { mid: fmt(mid), position });
+  }
+}

@@ -1,0 +1,63 @@
+#!/usr/bin/env node
+import { Command, Option } from 'commander';
+import { ConfigError, SteadfastError, describeError } from './domain/errors.js';
+import { runStart } from './cli/start.js';
+import type { StartFlags } from './cli/start.js';
+import { runStatus } from './cli/status.js';
+
+/**
+ * Steadfast's command line. `npm start -- [flags]` runs `start`; `npm run status -- [flags]` runs `status`.
+ * Exit codes: 0 ok, 1 runtime failure, 2 bad flags or config (nothing was changed).
+ */
+const program = new Command()
+  .name('steadfast')
+  .description('A durable trading engine: XState actors persisted transactionally to SQLite.')
+  .showHelpAfterError()
+  .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2));
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+program
+  .command('start')
+  .description('run the engine (paper venue by default) until --duration elapses or Ctrl-C')
+  .option('--config <path>', 'JSON config file (see README)')
+  .option('--db <path>', 'engine SQLite database (default data/steadfast.db)')
+  .addOption(
+    new Option('--durability <mode>', 'when commits reach the disk').choices(['intent', 'normal', 'full']),
+  )
+  .addOption(new Option('--venue <kind>', 'venue').choices(['paper', 'binance']))
+  .option('--venue-url <url>', 'base URL of a Binance-compatible venue')
+  .option('--venue-db <path>', "paper venue's own SQLite file (default beside --db)")
+  .option('--symbol <symbol>', 'symbol to trade, BASE/QUOTE (repeatable or comma-separated)', collect)
+  .option('--seed <n>', 'seed of the paper venue (price walk, fills, faults)')
+  .option('--duration <seconds>', 'stop by itself after this many seconds, exit code 0')
+  .addOption(
+    new Option('--log-level <level>', 'log level (logs go to stderr)').choices([
+      'debug',
+      'info',
+      'warn',
+      'error',
+      'silent',
+    ]),
+  )
+  .option('--status-interval <ms>', 'status line interval, 0 to disable')
+  .option('--cancel-on-exit', 'cancel all orders when stopping')
+  .option('--exit-when-ready', 'recover, reconcile, print one JSON line and exit (for benchmarks)')
+  .action(async (flags: StartFlags) => {
+    process.exitCode = await runStart(flags);
+  });
+
+program
+  .command('status')
+  .description('print positions, order counts and fills of a database (the engine need not run)')
+  .option('--db <path>', 'engine SQLite database', 'data/steadfast.db')
+  .option('--json', 'one JSON object')
+  .action(async (flags: { db: string; json?: boolean }) => {
+    await runStatus({ db: flags.db, json: flags.json === true });
+  });
+
+program.parseAsync(process.argv).catch((err: unknown) => {
+  const bad = err instanceof ConfigError || (err instanceof SteadfastError && err.code === 'INVALID_INPUT');
+  process.stderr.write(`steadfast: ${describeError(err)}\n`);
+  process.exit(bad ? 2 : 1);
+});

@@ -1,0 +1,92 @@
+import type { Kysely } from 'kysely';
+import type { Database } from './schema.js';
+
+/** What `npm run status` reports, read straight from the database (the engine need not run). */
+export interface StatusReport {
+  positions: {
+    venue: string;
+    symbol: string;
+    quantity: string;
+    averagePrice: string;
+    realizedPnl: string;
+    fees: Record<string, string>;
+    fillCount: number;
+  }[];
+  /** Order count per state. */
+  orders: Record<string, number>;
+  /** Fills in the ledger that moved a position (applied to their order, or of an unknown order). */
+  fills: number;
+  /** Fills held back (e.g. an overfill), not applied. */
+  quarantinedFills: number;
+  /** Venue facts that need a human. */
+  anomalies: { kind: string; subject: string; count: number; lastAt: number }[];
+  /** Exchange calls whose result is not applied yet. */
+  openCalls: number;
+  /** Durable timers waiting to fire. */
+  timers: number;
+  /** Events in the journal. */
+  journalEvents: number;
+  /** The engine holding the writer lease, if any. */
+  lease: { name: string; owner: string; token: number; expiresAt: number } | null;
+}
+
+/** Reads the status report. */
+export async function readStatus(db: Kysely<Database>): Promise<StatusReport> {
+  const positions = await db.selectFrom('positions').selectAll().orderBy('venue').orderBy('symbol').execute();
+  const orders = await db
+    .selectFrom('orders')
+    .select(['state', (eb) => eb.fn.countAll<number>().as('n')])
+    .groupBy('state')
+    .execute();
+  const fills = await db
+    .selectFrom('fills')
+    .select(['status', (eb) => eb.fn.countAll<number>().as('n')])
+    .groupBy('status')
+    .execute();
+  const anomalies = await db
+    .selectFrom('anomalies')
+    .selectAll()
+    .orderBy('last_at', 'desc')
+    .limit(50)
+    .execute();
+  const count = async (table: 'outbox' | 'timers' | 'journal', pendingOnly = false) => {
+    let q = db.selectFrom(table).select((eb) => eb.fn.countAll<number>().as('n'));
+    if (pendingOnly) q = q.where('status' as never, '=', 'pending' as never);
+    return Number((await q.executeTakeFirst())?.n ?? 0);
+  };
+  const lease = await db.selectFrom('leases').selectAll().executeTakeFirst();
+  const fillCount = (statuses: string[]) =>
+    fills.filter((f) => statuses.includes(f.status)).reduce((sum, f) => sum + Number(f.n), 0);
+  return {
+    positions: positions.map((p) => ({
+      venue: p.venue,
+      symbol: p.symbol,
+      quantity: p.quantity,
+      averagePrice: p.average_price,
+      realizedPnl: p.realized_pnl,
+      fees: JSON.parse(p.fees) as Record<string, string>,
+      fillCount: p.fill_count,
+    })),
+    orders: Object.fromEntries(orders.map((o) => [o.state, Number(o.n)])),
+    fills: fillCount(['applied', 'orphan']),
+    quarantinedFills: fillCount(['quarantined']),
+    anomalies: anomalies.map((a) => ({
+      kind: a.kind,
+      subject: a.subject,
+      count: a.count,
+      lastAt: a.last_at,
+    })),
+    openCalls: await count('outbox', true),
+    timers: await count('timers'),
+    journalEvents: await count('journal'),
+    lease:
+      lease === undefined
+        ? null
+        : {
+            name: lease.name,
+            owner: lease.owner,
+            token: Number(lease.token),
+            expiresAt: Number(lease.expires_at),
+          },
+  };
+}
