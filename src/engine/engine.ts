@@ -22,6 +22,7 @@ import { projectors } from './projections.js';
 import { gapFill, reconcileOpenOrders } from './reconcile.js';
 import type { ReconcileDeps, UnknownOrderPolicy } from './reconcile.js';
 import { RequestBudget } from './request-budget.js';
+import { retryRead } from './retry.js';
 import { StrategyRunner } from './strategy-runner.js';
 import { parseVenueEvent } from './venue-event-schema.js';
 import { VenueEffects } from './venue-effects.js';
@@ -91,7 +92,7 @@ export class Engine {
   /** Opens the database, recovers, reconciles with the venue. Resolves when ready to trade. */
   static async open(options: EngineOptions): Promise<Engine> {
     const { venue, clock, logger } = options;
-    const markets = new Map((await venue.loadMarkets()).map((m) => [m.symbol, m]));
+    const markets = new Map((await retryRead(clock, () => venue.loadMarkets())).map((m) => [m.symbol, m]));
     options.symbols.forEach((s, i) => {
       if (!markets.has(s)) throw new ConfigError(`symbols[${i}]`, `${s} is not traded at ${venue.id}`);
     });
@@ -122,7 +123,7 @@ export class Engine {
         policy: options.unknownOrders,
         installedAt: identity.installedAt,
         timeouts: options.timeouts,
-        now: () => clock.now(),
+        clock,
       };
       const engine = new Engine(
         options,

@@ -1,4 +1,5 @@
 import type { VenueOrder, VenuePort } from '../adapters/venue.js';
+import type { Clock } from '../domain/clock.js';
 import type { OrderContext, OrderInput, OrderTimeouts } from '../machines/order.machine.js';
 import { orderActorId } from '../machines/messages.js';
 import type { EngineStore } from '../persistence/engine-store.js';
@@ -8,6 +9,7 @@ import type { TxApi } from '../runtime/types.js';
 import { onOrderUpdate, tradeCursorKey } from './on-order-update.js';
 import type { UpdateOutcome } from './on-order-update.js';
 import { topState } from './projections.js';
+import { retryRead } from './retry.js';
 import { parseVenueEvent } from './venue-event-schema.js';
 
 /** What to do with an open venue order this database does not know. */
@@ -24,7 +26,7 @@ export interface ReconcileDeps {
   /** Where the trade cursor starts on a new database. */
   installedAt: number;
   timeouts: OrderTimeouts;
-  now: () => number;
+  clock: Clock;
 }
 
 /** How far before the cursor a gap-fill looks again (fills of the same millisecond, venue clock skew). */
@@ -37,7 +39,8 @@ const CURSOR_OVERLAP_MS = 60_000;
 export async function gapFill(deps: ReconcileDeps, symbol: string): Promise<number> {
   const { venue, runtime, store } = deps;
   const cursor = Number((await store.getMeta(tradeCursorKey(venue.id, symbol))) ?? deps.installedAt);
-  const fills = await venue.fetchMyTrades(symbol, Math.max(0, cursor - CURSOR_OVERLAP_MS));
+  const since = Math.max(0, cursor - CURSOR_OVERLAP_MS);
+  const fills = await retryRead(deps.clock, () => venue.fetchMyTrades(symbol, since));
   const outcomes = await Promise.all(
     fills.map((fill) =>
       runtime.enqueue(onOrderUpdate(venue.id, store, parseVenueEvent({ kind: 'fill', fill }))),
@@ -60,7 +63,7 @@ export interface OpenOrdersReport {
  */
 export async function reconcileOpenOrders(deps: ReconcileDeps, symbol: string): Promise<OpenOrdersReport> {
   const { venue, runtime, store } = deps;
-  const atVenue = await venue.fetchOpenOrders(symbol);
+  const atVenue = await retryRead(deps.clock, () => venue.fetchOpenOrders(symbol));
   const report: OpenOrdersReport = { lookedUp: [], adopted: [], reported: [] };
   const listed = new Set(atVenue.map((o) => o.clientOrderId));
   for (const actor of [...runtime.liveActors('order')]) {

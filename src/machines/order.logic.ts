@@ -36,7 +36,11 @@ function fillOf(event: OrderEvent) {
 /** True for a fill whose trade id this order has not applied yet. */
 export function isNewTrade(context: OrderContext, event: OrderEvent): boolean {
   const fill = fillOf(event);
-  return fill !== null && !context.tradeIds.includes(fill.tradeId);
+  return (
+    fill !== null &&
+    !context.tradeIds.includes(fill.tradeId) &&
+    !context.quarantinedTradeIds.includes(fill.tradeId)
+  );
 }
 
 /** True for a new fill that would take the filled quantity above the order quantity. */

@@ -109,6 +109,7 @@ export const orderMachine = setup({
     absenceNotYetProven: ({ context, event }) =>
       event.type === 'xstate.done.actor.lookupOrder' &&
       event.output.order === null &&
+      context.venueOrderId === null &&
       (context.landingDeadline === null || event.output.sentAt <= context.landingDeadline),
     knownOrderVanished: ({ context }) => context.venueOrderId !== null,
     attemptsLeft: ({ context }) => context.attempt < context.maxAttempts,
@@ -156,7 +157,12 @@ export const orderMachine = setup({
     }),
     recordFailure: assign(({ context, event }) => {
       const failure = failureOf(event);
-      const deadline = failure?.notAfter;
+      // A request that failed can land until its own deadline; without one, until a full window from now.
+      const uncertainPlace = event.type === 'xstate.error.actor.placeOrder' && failure?.kind !== 'rejected';
+      const deadline =
+        failure === null || !uncertainPlace
+          ? undefined
+          : (failure.notAfter ?? failure.at + context.requestWindowMs);
       return {
         reason: failure ? `${failure.kind}: ${failure.message}` : context.reason,
         landingDeadline:
@@ -196,6 +202,7 @@ export const orderMachine = setup({
           ...context.anomalies,
           `overfill: trade ${fill.tradeId} of ${fill.quantity} over ${context.filledQuantity}/${context.quantity}`,
         ],
+        quarantinedTradeIds: [...context.quarantinedTradeIds, String(fill.tradeId)],
         updatedAt: eventTime(event) ?? context.updatedAt,
       };
     }),
@@ -222,6 +229,7 @@ export const orderMachine = setup({
     fees: {},
     venueFilledQuantity: '0',
     tradeIds: [],
+    quarantinedTradeIds: [],
     cancelRequested: false,
     attempt: 0,
     landingDeadline: null,
@@ -345,8 +353,8 @@ export const orderMachine = setup({
               { guard: 'foundWithCancelPending', target: '#order.pendingCancel', actions: 'recordVenueView' },
               { guard: 'foundWithFills', target: '#order.partiallyFilled', actions: 'recordVenueView' },
               { guard: 'viewFound', target: '#order.open', actions: 'recordVenueView' },
-              { guard: 'absenceNotYetProven', target: 'waiting' },
               { guard: 'knownOrderVanished', target: '#order.expired', actions: 'recordVanished' },
+              { guard: 'absenceNotYetProven', target: 'waiting' },
               { guard: 'cancelWasRequested', target: '#order.cancelled' },
               { guard: 'attemptsLeft', target: '#order.submitting' },
               { target: '#order.rejected', actions: 'recordNeverPlaced' },

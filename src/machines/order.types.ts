@@ -54,6 +54,8 @@ export interface OrderContext extends Omit<OrderInput, 'at'> {
   venueFilledQuantity: string;
   /** Trade ids applied to this order: a fill with one of these ids is a duplicate. */
   tradeIds: TradeId[];
+  /** Trade ids refused (an overfill): seen again, they are duplicates too. */
+  quarantinedTradeIds: TradeId[];
   /** A cancel was asked for while the order could not be cancelled yet. */
   cancelRequested: boolean;
   /** Place attempts made so far. */

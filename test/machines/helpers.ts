@@ -1,3 +1,6 @@
+import { createActor } from 'xstate';
+import type { AnyStateMachine, Snapshot, SnapshotFrom } from 'xstate';
+
 /**
  * Helpers shared by the machine tests: read the pure `transition()` action list the way the durable
  * runtime does (by `type` + `params`), never executing anything.
@@ -50,4 +53,13 @@ export function stoppedCalls(actions: readonly PureAction[]): unknown[] {
   return actions
     .filter((a) => a.type === 'xstate.stopChild')
     .map((a) => (a.params as { id?: unknown } | undefined)?.id);
+}
+
+/**
+ * Rehydrates a persisted snapshot from its JSON text the way the runtime does:
+ * `createActor(machine, { snapshot }).getSnapshot()`, never `start()` (nothing runs).
+ */
+export function restoreSnapshot<M extends AnyStateMachine>(machine: M, json: string): SnapshotFrom<M> {
+  const snapshot = JSON.parse(json) as Snapshot<unknown>;
+  return createActor(machine as AnyStateMachine, { snapshot }).getSnapshot() as SnapshotFrom<M>;
 }

@@ -1,0 +1,97 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { Rng } from '../../src/adapters/paper/rng.js';
+import { openPaperVenueStore } from '../../src/persistence/paper-venue-store.js';
+import { runCli } from '../support/engine-process.js';
+import { checkInvariants } from '../support/invariants.js';
+import { tempDir } from '../support/tmp.js';
+
+const SEED = Number(process.env.STEADFAST_TEST_SEED ?? 20261125);
+const KILLS = Number(process.env.STEADFAST_CRASH_KILLS ?? 22);
+
+/** A fast, faulty market: fills, timeouts after acceptance, lost and duplicated updates, rejections. */
+const crashConfig = {
+  paper: {
+    tickMs: 20,
+    latencyMs: { min: 5, max: 60 },
+    requestWindowMs: 400,
+    faults: {
+      timeoutAfterAccept: 0.05,
+      failBeforeVenue: 0.05,
+      reject: 0.02,
+      duplicateUpdate: 0.1,
+      lateUpdate: 0.1,
+      dropUpdate: 0.05,
+      maxLateMs: 300,
+    },
+  },
+  strategy: { intervalMs: 100, levels: 2, requoteBps: '1' },
+  orders: { ackTimeoutMs: 250, cancelTimeoutMs: 250, lookupRetryMs: 100, maxAttempts: 3 },
+  reconcile: { gapFillIntervalMs: 300 },
+  statusIntervalMs: 0,
+  stopTimeoutMs: 15_000,
+};
+
+describe(`crash recovery (seed ${SEED}; rerun with STEADFAST_TEST_SEED=${SEED})`, () => {
+  const tmp = tempDir('crash');
+  afterAll(() => tmp.cleanup());
+  const db = path.join(tmp.dir, 'engine.db');
+  const venueDb = path.join(tmp.dir, 'venue.db');
+  const config = path.join(tmp.dir, 'config.json');
+  fs.writeFileSync(config, JSON.stringify(crashConfig));
+  const args = (i: number) => [
+    'start',
+    '--config',
+    config,
+    '--db',
+    db,
+    '--venue-db',
+    venueDb,
+    '--seed',
+    String(SEED + i),
+  ];
+
+  it(`loses and duplicates nothing across ${KILLS} SIGKILLs at random moments`, async () => {
+    const rng = new Rng(SEED);
+    const killedAfter: number[] = [];
+    let resumedCalls = 0;
+    for (let i = 0; i < KILLS; i += 1) {
+      const run = runCli(args(i));
+      const delay = rng.int(150, 2500);
+      await Promise.race([new Promise((r) => setTimeout(r, delay)), run.exited]);
+      const alive = run.child.exitCode === null;
+      run.child.kill('SIGKILL');
+      const { signal } = await run.exited;
+      expect(
+        alive && signal === 'SIGKILL',
+        `run ${i} should still run when killed (seed ${SEED}):\n${run.output().stderr.slice(-1500)}`,
+      ).toBe(true);
+      killedAfter.push(delay);
+      for (const m of run.output().stderr.matchAll(/"resumedCalls":(\d+)/g)) resumedCalls += Number(m[1]);
+      const problems = await checkInvariants(db, venueDb, false);
+      expect(problems, `after kill ${i} at ${delay} ms (seed ${SEED})`).toEqual([]);
+    }
+    const last = runCli([...args(KILLS), '--duration', '3']);
+    const { code } = await last.exited;
+    for (const m of last.output().stderr.matchAll(/"resumedCalls":(\d+)/g)) resumedCalls += Number(m[1]);
+    console.log(`crash test: ${KILLS} kills, ${resumedCalls} in-flight calls resumed (seed ${SEED})`);
+    expect(code, `final run (seed ${SEED}):\n${last.output().stderr.slice(-3000)}`).toBe(0);
+    const problems = await checkInvariants(db, venueDb, true);
+    expect(problems, `final invariants (seed ${SEED})`).toEqual([]);
+
+    // The test must have exercised what it claims: real trading, lost replies, resends avoided.
+    const venue = openPaperVenueStore(venueDb);
+    try {
+      expect(venue.allTrades().length, 'venue fills').toBeGreaterThan(20);
+      expect(
+        venue.requests().filter((r) => r.replyLost).length,
+        'replies lost after acceptance',
+      ).toBeGreaterThan(0);
+      expect(killedAfter.length).toBeGreaterThanOrEqual(20);
+      expect(resumedCalls, 'calls in flight at a kill, resumed by recovery').toBeGreaterThan(0);
+    } finally {
+      venue.close();
+    }
+  }, 300_000);
+});

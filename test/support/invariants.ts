@@ -1,0 +1,120 @@
+import { isDeepStrictEqual } from 'node:util';
+import { machineRegistry } from '../../src/machines/registry.js';
+import { openPaperVenueStore } from '../../src/persistence/paper-venue-store.js';
+import { integrityCheck, openSqliteReadOnly } from '../../src/persistence/sqlite.js';
+import { rebuildFromJournal } from '../../src/runtime/rebuild.js';
+
+/** Signed sum of fill quantities, as a normalized decimal string, computed with BigInt (independent of big.js). */
+export function signedSum(fills: readonly { side: string; quantity: string }[]): string {
+  const SCALE = 18;
+  let total = 0n;
+  for (const f of fills) {
+    const [int, frac = ''] = f.quantity.split('.');
+    const units = BigInt(int! + frac.padEnd(SCALE, '0'));
+    total += f.side === 'buy' ? units : -units;
+  }
+  const neg = total < 0n;
+  const digits = (neg ? -total : total).toString().padStart(SCALE + 1, '0');
+  const int = digits.slice(0, -SCALE);
+  const frac = digits.slice(-SCALE).replace(/0+$/, '');
+  const out = frac ? `${int}.${frac}` : int;
+  return neg && out !== '0' ? `-${out}` : out;
+}
+
+/** A signed decimal string in signedSum's normal form. */
+const normalize = (s: string) =>
+  signedSum([{ side: s.startsWith('-') ? 'sell' : 'buy', quantity: s.replace(/^-/, '') }]);
+
+/**
+ * Checks the engine database against the paper venue's own records. Returns every violation found (empty
+ * when all hold). `final` adds the checks that only hold once the engine has stopped gracefully.
+ */
+export async function checkInvariants(engineDb: string, venueDb: string, final: boolean): Promise<string[]> {
+  const problems: string[] = [];
+  for (const [name, file] of [
+    ['engine', engineDb],
+    ['venue', venueDb],
+  ] as const) {
+    const answer = integrityCheck(file);
+    if (answer !== 'ok') problems.push(`${name} integrity_check: ${answer}`);
+  }
+  const venue = openPaperVenueStore(venueDb);
+  const db = openSqliteReadOnly(engineDb);
+  try {
+    const venueOrders = venue.allOrders();
+    const venueTrades = venue.allTrades();
+    const orders = await db.selectFrom('orders').selectAll().execute();
+    const fills = await db.selectFrom('fills').selectAll().execute();
+    const positions = await db.selectFrom('positions').selectAll().execute();
+    const byCid = new Map<string, number>();
+    for (const o of venueOrders) byCid.set(o.clientOrderId, (byCid.get(o.clientOrderId) ?? 0) + 1);
+    for (const [cid, n] of byCid)
+      if (n > 1) problems.push(`clientOrderId ${cid} placed ${n} times at the venue`);
+    const accepted = new Set<string>();
+    for (const r of venue.requests()) {
+      if (r.kind !== 'place' || r.clientOrderId === null || r.outcome === 'failedBeforeVenue') continue;
+      if (accepted.has(r.clientOrderId)) problems.push(`place ${r.clientOrderId} re-sent although the venue had it (${r.outcome})`);
+      if (r.outcome === 'accepted') accepted.add(r.clientOrderId);
+    }
+    const known = new Set(orders.map((o) => o.client_order_id));
+    for (const o of venueOrders) {
+      if (!known.has(o.clientOrderId))
+        problems.push(`venue order ${o.clientOrderId} has no intent in the engine database`);
+    }
+    const trades = new Map(venueTrades.map((t) => [t.tradeId, t]));
+    for (const f of fills) {
+      const t = trades.get(f.trade_id);
+      if (t === undefined) problems.push(`engine fill ${f.trade_id} does not exist at the venue`);
+      else if (t.quantity !== f.quantity || t.price !== f.price || t.side !== f.side) {
+        problems.push(`engine fill ${f.trade_id} differs from the venue's`);
+      }
+    }
+    for (const p of positions) {
+      const counted = fills.filter((f) => f.symbol === p.symbol && f.status !== 'quarantined');
+      if (normalize(p.quantity) !== signedSum(counted)) {
+        problems.push(`position ${p.symbol} ${p.quantity} != sum of its ledger fills ${signedSum(counted)}`);
+      }
+    }
+    if (final) {
+      const recorded = new Set(fills.map((f) => f.trade_id));
+      for (const t of venueTrades)
+        if (!recorded.has(t.tradeId)) problems.push(`venue trade ${t.tradeId} never counted`);
+      for (const p of positions) {
+        const atVenue = signedSum(venueTrades.filter((t) => t.symbol === p.symbol));
+        if (normalize(p.quantity) !== atVenue)
+          problems.push(`position ${p.symbol} ${p.quantity} != venue fills ${atVenue}`);
+      }
+      const venueOpen = new Set(venue.openOrders().map((o) => o.clientOrderId));
+      const localOpen = new Set(
+        orders
+          .filter((o) => o.state === 'open' || o.state === 'partiallyFilled')
+          .map((o) => o.client_order_id),
+      );
+      for (const cid of venueOpen)
+        if (!localOpen.has(cid)) problems.push(`venue open order ${cid} is not open locally`);
+      for (const cid of localOpen)
+        if (!venueOpen.has(cid)) problems.push(`local open order ${cid} is not open at the venue`);
+      for (const o of orders) {
+        if (['pendingNew', 'submitting', 'pendingCancel', 'unconfirmed'].includes(o.state)) {
+          problems.push(`order ${o.client_order_id} left unsettled in ${o.state}`);
+        }
+      }
+      const actors = await db.selectFrom('actors').select(['id', 'machine', 'snapshot']).execute();
+      for (const a of actors) {
+        const journal = await db
+          .selectFrom('journal')
+          .select(['rev', 'event_type', 'event'])
+          .where('actor_id', '=', a.id)
+          .orderBy('rev')
+          .execute();
+        const rebuilt = rebuildFromJournal(machineRegistry[a.machine]!, journal);
+        if (!isDeepStrictEqual(JSON.parse(JSON.stringify(rebuilt)), JSON.parse(a.snapshot)))
+          problems.push(`actor ${a.id}: journal replay differs from its snapshot`);
+      }
+    }
+  } finally {
+    venue.close();
+    await db.destroy();
+  }
+  return problems;
+}
