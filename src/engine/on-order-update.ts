@@ -31,7 +31,7 @@ function fillCommand(venue: string, store: EngineStore, fill: VenueFill): WorkCo
     name: 'OnOrderUpdate.fill',
     actorIds: fill.clientOrderId === null ? [] : [orderActorId(fill.clientOrderId)],
     prepare: async () => ({
-      known: (await store.knownTradeIds(venue, [fill.tradeId])).has(fill.tradeId),
+      known: await store.isTradeKnown(venue, fill.tradeId),
       clientOrderId: fill.clientOrderId ?? (await store.clientOrderIdOf(venue, fill.venueOrderId)) ?? null,
     }),
     run: (tx, prep) => applyFill(tx, venue, fill, prep),

@@ -1,16 +1,9 @@
 import { sql } from 'kysely';
 import type { Kysely, Selectable, Transaction } from 'kysely';
 import { SteadfastError } from '../domain/errors.js';
+import { bulkWrite } from './bulk-writes.js';
 import type { CommitSet } from './commit-set.js';
 import type { ActorsTable, Database, JournalTable, OutboxTable, TimersTable } from './schema.js';
-
-const CHUNK = 400;
-
-function chunks<T>(rows: readonly T[]): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < rows.length; i += CHUNK) out.push(rows.slice(i, i + CHUNK));
-  return out;
-}
 
 /** Controls fsync per commit (see Durability). */
 export interface SyncControl {
@@ -31,47 +24,12 @@ export class EngineStore {
   async commit(set: CommitSet): Promise<void> {
     this.sync.setFullSync(set.outbox.length > 0);
     await this.db.transaction().execute(async (trx) => {
-      await this.writeActors(trx, set);
-      for (const rows of chunks(set.journal)) {
-        await trx
-          .insertInto('journal')
-          .values(
-            rows.map((j) => ({
-              batch: set.batch,
-              actor_id: j.actorId,
-              rev: j.rev,
-              event_type: j.eventType,
-              event: j.event,
-              state: j.state,
-              at: j.at,
-            })),
-          )
-          .execute();
-      }
-      for (const rows of chunks(set.outbox)) {
-        await trx
-          .insertInto('outbox')
-          .values(
-            rows.map((o) => ({
-              key: o.key,
-              actor_id: o.actorId,
-              child_id: o.childId,
-              src: o.src,
-              input: o.input,
-              status: 'pending',
-              created_at: o.createdAt,
-              closed_at: null,
-              result: null,
-            })),
-          )
-          .execute();
-      }
-      for (const c of set.outboxClosed) {
-        await trx
-          .updateTable('outbox')
-          .set({ status: c.status, result: c.result, closed_at: c.closedAt })
-          .where('key', '=', c.key)
-          .execute();
+      const { actorsWritten } = await bulkWrite(trx, set);
+      if (actorsWritten !== set.actors.length) {
+        throw new SteadfastError(
+          'REVISION_CONFLICT',
+          'an actor was changed by another writer; refusing to overwrite',
+        );
       }
       for (const t of set.timersDeleted) {
         await trx
@@ -80,12 +38,10 @@ export class EngineStore {
           .where('timer_id', '=', t.timerId)
           .execute();
       }
-      for (const rows of chunks(set.timers)) {
+      for (const t of set.timers) {
         await trx
           .insertInto('timers')
-          .values(
-            rows.map((t) => ({ actor_id: t.actorId, timer_id: t.timerId, event: t.event, due_at: t.dueAt })),
-          )
+          .values({ actor_id: t.actorId, timer_id: t.timerId, event: t.event, due_at: t.dueAt })
           .onConflict((oc) =>
             oc.columns(['actor_id', 'timer_id']).doUpdateSet((eb) => ({
               event: eb.ref('excluded.event'),
@@ -94,72 +50,15 @@ export class EngineStore {
           )
           .execute();
       }
-      await this.writeDomain(trx, set);
+      await this.writeSmallDomain(trx, set);
     });
   }
 
-  private async writeActors(trx: Transaction<Database>, set: CommitSet): Promise<void> {
-    for (const rows of chunks(set.actors)) {
-      const result = await trx
-        .insertInto('actors')
-        .values(
-          rows.map((a) => ({
-            id: a.id,
-            machine: a.machine,
-            version: a.version,
-            rev: a.rev,
-            state: a.state,
-            live: a.live ? 1 : 0,
-            snapshot: a.snapshot,
-            created_at: a.createdAt,
-            updated_at: a.at,
-          })),
-        )
-        .onConflict((oc) =>
-          oc
-            .column('id')
-            .doUpdateSet((eb) => ({
-              version: eb.ref('excluded.version'),
-              rev: eb.ref('excluded.rev'),
-              state: eb.ref('excluded.state'),
-              live: eb.ref('excluded.live'),
-              snapshot: eb.ref('excluded.snapshot'),
-              updated_at: eb.ref('excluded.updated_at'),
-            }))
-            .where(sql<boolean>`actors.rev < excluded.rev`),
-        )
-        .executeTakeFirst();
-      if (Number(result.numInsertedOrUpdatedRows ?? rows.length) !== rows.length) {
-        throw new SteadfastError(
-          'REVISION_CONFLICT',
-          'an actor was changed by another writer; refusing to overwrite',
-        );
-      }
-    }
-  }
-
-  private async writeDomain(trx: Transaction<Database>, set: CommitSet): Promise<void> {
-    for (const rows of chunks(set.orders)) {
-      await trx
-        .insertInto('orders')
-        .values(rows)
-        .onConflict((oc) =>
-          oc.column('client_order_id').doUpdateSet((eb) => ({
-            filled_quantity: eb.ref('excluded.filled_quantity'),
-            state: eb.ref('excluded.state'),
-            venue_order_id: eb.ref('excluded.venue_order_id'),
-            reason: eb.ref('excluded.reason'),
-            anomalies: eb.ref('excluded.anomalies'),
-            updated_at: eb.ref('excluded.updated_at'),
-          })),
-        )
-        .execute();
-    }
-    for (const rows of chunks(set.fills)) await trx.insertInto('fills').values(rows).execute();
-    for (const rows of chunks(set.positions)) {
+  private async writeSmallDomain(trx: Transaction<Database>, set: CommitSet): Promise<void> {
+    for (const p of set.positions) {
       await trx
         .insertInto('positions')
-        .values(rows)
+        .values(p)
         .onConflict((oc) =>
           oc.columns(['venue', 'symbol']).doUpdateSet((eb) => ({
             quantity: eb.ref('excluded.quantity'),
@@ -229,6 +128,27 @@ export class EngineStore {
   /** All durable timers. */
   loadTimers(): Promise<TimersTable[]> {
     return this.db.selectFrom('timers').selectAll().orderBy('due_at').execute();
+  }
+
+  private tradeProbe: { venue: string; ids: Set<string>; result: Promise<Set<string>> }[] = [];
+
+  /**
+   * True if the fill ledger has `tradeId` for `venue`. Calls made in the same tick share ONE query (the
+   * runtime prepares a whole batch at once).
+   */
+  isTradeKnown(venue: string, tradeId: string): Promise<boolean> {
+    let probe = this.tradeProbe.find((p) => p.venue === venue);
+    if (probe === undefined) {
+      const ids = new Set<string>();
+      const result = new Promise<void>((resolve) => queueMicrotask(resolve)).then(() => {
+        this.tradeProbe = this.tradeProbe.filter((p) => p !== probe);
+        return this.knownTradeIds(venue, [...ids]);
+      });
+      probe = { venue, ids, result };
+      this.tradeProbe.push(probe);
+    }
+    probe.ids.add(tradeId);
+    return probe.result.then((known) => known.has(tradeId));
   }
 
   /** Which of `tradeIds` the fill ledger already has for `venue`. */

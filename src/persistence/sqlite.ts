@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { Kysely, Migrator, SqliteDialect } from 'kysely';
+import type { SqliteDatabase as KyselySqliteDatabase } from 'kysely';
 import { SteadfastError } from '../domain/errors.js';
 import { migrationProvider } from './migrations/index.js';
 import type { Database } from './schema.js';
@@ -31,9 +32,11 @@ export async function openSqlite(file: string, durability: Durability = 'intent'
   const raw = new SqliteDatabase(file);
   raw.pragma('journal_mode = WAL');
   raw.pragma('busy_timeout = 5000');
+  raw.pragma('cache_size = -65536'); // 64 MiB: the live actors' pages stay in memory
+  raw.pragma('wal_autocheckpoint = 4000'); // fewer, larger checkpoints
   let full = durability === 'full';
   raw.pragma(`synchronous = ${full ? 'FULL' : 'NORMAL'}`);
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: raw }) });
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cachingStatements(raw) }) });
   await migrate(db);
   return {
     db,
@@ -45,6 +48,28 @@ export async function openSqlite(file: string, durability: Durability = 'intent'
       full = wanted;
     },
     close: () => db.destroy(),
+  };
+}
+
+/**
+ * Kysely's SQLite driver prepares every statement anew; the engine runs the same few shapes all the time.
+ * This keeps the most recent prepared statements by SQL text (better-sqlite3 statements are reusable).
+ */
+function cachingStatements(raw: SqliteDatabase.Database, size = 512): KyselySqliteDatabase {
+  const cache = new Map<string, SqliteDatabase.Statement>();
+  return {
+    close: () => raw.close(),
+    prepare(sql: string) {
+      let statement = cache.get(sql);
+      if (statement !== undefined) {
+        cache.delete(sql);
+      } else {
+        statement = raw.prepare(sql);
+        if (cache.size >= size) cache.delete(cache.keys().next().value as string);
+      }
+      cache.set(sql, statement);
+      return statement as unknown as ReturnType<KyselySqliteDatabase['prepare']>;
+    },
   };
 }
 

@@ -1,4 +1,4 @@
-import { initialTransition, transition } from 'xstate';
+import { initialTransition } from 'xstate';
 import type { AnyEventObject, AnyMachineSnapshot } from 'xstate';
 import { SteadfastError } from '../domain/errors.js';
 import type { MachineEntry } from '../machines/registry.js';
@@ -6,6 +6,7 @@ import { emptyCommitSet } from '../persistence/commit-set.js';
 import type { CommitSet } from '../persistence/commit-set.js';
 import { isTerminal, persist, statePath } from './hosted-actor.js';
 import type { HostedActor } from './hosted-actor.js';
+import { pureTransition } from './pure-transition.js';
 import type { CommittedTransition, OutboxRow, Projector, TxApi } from './types.js';
 
 /** A durable timer as the runtime holds it. */
@@ -149,7 +150,7 @@ export class Batch implements TxApi {
     const actor = this.actor(id);
     if (actor === undefined)
       throw new SteadfastError('INVALID_INPUT', `no actor ${id} (event ${event.type})`);
-    const [next, actions] = transition(actor.entry.machine, actor.snapshot, event);
+    const [next, actions] = pureTransition(actor.entry.machine, actor.snapshot, event);
     if (next === actor.snapshot) return false;
     const snapshot = next as AnyMachineSnapshot;
     const updated: HostedActor = { ...actor, rev: actor.rev + 1, snapshot, live: !isTerminal(snapshot) };

@@ -306,10 +306,12 @@ export class DurableRuntime implements BatchHost {
       const actor = rehydrate(row, this.registry);
       this.actors.set(actor.id, actor);
     }
-    for (const item of items) {
-      if (item.command.kind === 'work' && item.command.prepare)
-        prepared.set(item, await item.command.prepare());
-    }
+    await Promise.all(
+      items.map(async (item) => {
+        if (item.command.kind === 'work' && item.command.prepare)
+          prepared.set(item, await item.command.prepare());
+      }),
+    );
     return missing;
   }
 

@@ -1,0 +1,119 @@
+import type { AnyEventObject } from 'xstate';
+import type { Clock } from '../src/domain/clock.js';
+import { onOrderUpdate } from '../src/engine/on-order-update.js';
+import { projectors } from '../src/engine/projections.js';
+import { orderActorId } from '../src/machines/messages.js';
+import { EngineStore } from '../src/persistence/engine-store.js';
+import { openSqlite } from '../src/persistence/sqlite.js';
+import type { Durability } from '../src/persistence/sqlite.js';
+import { DurableRuntime } from '../src/runtime/durable-runtime.js';
+import type { EffectHandler, OutboxRow } from '../src/runtime/types.js';
+import { Workload, benchOrder } from './workload.js';
+import type { WorkItem } from './workload.js';
+
+/** Result of a throughput run. */
+export interface ThroughputResult {
+  events: number;
+  seconds: number;
+  eventsPerSec: number;
+  p50Ms: number;
+  p99Ms: number;
+  batches: number;
+}
+
+/** A venue that answers every call at once (the engine's own cost is what is measured). */
+function instantVenue(clock: Clock): EffectHandler {
+  return {
+    async execute(row: OutboxRow): Promise<AnyEventObject> {
+      const input = row.input as { clientOrderId: string };
+      const status = row.src === 'cancelOrder' ? 'cancelled' : 'open';
+      const view = { venueOrderId: `v-${input.clientOrderId}`, status, filledQuantity: '0', sentAt: clock.now(), at: clock.now() };
+      const output = row.src === 'lookupOrder' ? { order: view, sentAt: clock.now(), at: clock.now() } : view;
+      return { type: `xstate.done.actor.${row.childId}`, output };
+    },
+    recover: () => ({ redispatch: true }),
+  };
+}
+
+/** Percentile of sorted numbers. */
+export function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return 0;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+/** Creates `n` open orders through the runtime. */
+async function seedOrders(runtime: DurableRuntime, n: number, clock: Clock): Promise<void> {
+  const pending: Promise<unknown>[] = [];
+  for (let i = 0; i < n; i += 1) {
+    const cid = `b${i}`;
+    pending.push(runtime.spawn(orderActorId(cid), 'order', benchOrder(cid, i, clock.now())));
+    pending.push(runtime.send(orderActorId(cid), { type: 'ORDER_ACCEPTED', venueOrderId: `v-${cid}`, filledQuantity: '0' }));
+  }
+  await Promise.all(pending);
+}
+
+async function apply(runtime: DurableRuntime, store: EngineStore, item: WorkItem, at: number, seq: number): Promise<void> {
+  if (item.kind === 'fill') {
+    const fill = {
+      tradeId: item.tradeId,
+      clientOrderId: item.clientOrderId,
+      venueOrderId: `v-${item.clientOrderId}`,
+      symbol: 'BTC/USDT',
+      side: 'buy' as const,
+      price: item.price,
+      quantity: item.quantity,
+      fee: '0',
+      feeCurrency: 'USDT',
+      liquidity: 'maker' as const,
+      at,
+    };
+    await runtime.enqueue(onOrderUpdate('bench', store, { kind: 'fill', fill }));
+    return;
+  }
+  await runtime.send(orderActorId(item.clientOrderId), { type: 'CANCEL_ORDER', at });
+  await runtime.spawn(orderActorId(item.replacement), 'order', benchOrder(item.replacement, seq, at));
+  await runtime.send(orderActorId(item.replacement), { type: 'SUBMIT', at });
+}
+
+/**
+ * Durable order events per second at `liveOrders` live order actors, with `concurrency` work items in flight,
+ * and the latency from enqueue to commit of every command.
+ */
+export async function runDurable(options: {
+  file: string;
+  durability: Durability;
+  liveOrders: number;
+  seconds: number;
+  concurrency: number;
+  clock: Clock;
+}): Promise<ThroughputResult> {
+  const db = await openSqlite(options.file, options.durability);
+  const store = new EngineStore(db.db, db);
+  const runtime = new DurableRuntime({ store, effects: instantVenue(options.clock), clock: options.clock, projectors });
+  await runtime.start();
+  await seedOrders(runtime, options.liveOrders, options.clock);
+  await runtime.settle(60_000);
+  const work = new Workload({ liveOrders: options.liveOrders, seed: 7 });
+  const latencies: number[] = [];
+  const startEvents = runtime.stats.events;
+  const startBatches = runtime.stats.batches;
+  const started = performance.now();
+  const until = started + options.seconds * 1000;
+  let seq = options.liveOrders * 10;
+  const worker = async (_: unknown, w: number) => {
+    while (performance.now() < until) {
+      const t0 = performance.now();
+      await apply(runtime, store, work.item(w, options.concurrency), options.clock.now(), seq++);
+      latencies.push(performance.now() - t0);
+    }
+  };
+  await Promise.all(Array.from({ length: options.concurrency }, worker));
+  await runtime.settle(30_000);
+  const seconds = (performance.now() - started) / 1000;
+  const events = runtime.stats.events - startEvents;
+  const batches = runtime.stats.batches - startBatches;
+  await runtime.stop();
+  await db.close();
+  latencies.sort((a, b) => a - b);
+  return { events, seconds, eventsPerSec: events / seconds, p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99), batches };
+}

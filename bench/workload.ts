@@ -1,0 +1,64 @@
+import { Rng } from '../src/adapters/paper/rng.js';
+import type { OrderInput } from '../src/machines/order.machine.js';
+
+/** A deterministic stream of order events over a fixed set of live orders. */
+export interface WorkloadOptions {
+  liveOrders: number;
+  seed: number;
+}
+
+/** One event of the workload, independent of who applies it. */
+export type WorkItem =
+  | { kind: 'fill'; clientOrderId: string; tradeId: string; quantity: string; price: string }
+  | { kind: 'replace'; clientOrderId: string; replacement: string };
+
+/** Order input for bench orders. */
+export function benchOrder(clientOrderId: string, i: number, at: number): OrderInput {
+  return {
+    clientOrderId,
+    venue: 'bench',
+    symbol: 'BTC/USDT',
+    side: i % 2 === 0 ? 'buy' : 'sell',
+    type: 'limit',
+    price: String(40000 + (i % 1000)),
+    quantity: '1',
+    level: `l${i % 20}`,
+    owner: null,
+    requestWindowMs: 5000,
+    timeouts: { ackMs: 60_000, cancelMs: 60_000, lookupRetryMs: 1000 },
+    maxAttempts: 3,
+    at,
+  };
+}
+
+/**
+ * Generates work: mostly small partial fills of random live orders (each touches the order, the position
+ * book, the fill ledger and the projections), and one in ten a cancel-and-replace (cancel call + result,
+ * new order + place call + result). Seeded, so both engines see the same sequence.
+ */
+export class Workload {
+  readonly live: string[];
+  private readonly rng: Rng;
+  private trade = 0;
+  private next: number;
+
+  constructor(options: WorkloadOptions) {
+    this.rng = new Rng(options.seed);
+    this.live = Array.from({ length: options.liveOrders }, (_, i) => `b${i}`);
+    this.next = options.liveOrders;
+  }
+
+  /** The next item for worker `worker` of `workers` (each worker owns every workers-th order). */
+  item(worker = 0, workers = 1): WorkItem {
+    const slots = Math.floor((this.live.length - 1 - worker) / workers) + 1;
+    const index = worker + workers * this.rng.int(0, slots - 1);
+    const clientOrderId = this.live[index]!;
+    if (this.rng.next() < 0.1) {
+      const replacement = `b${this.next++}`;
+      this.live[index] = replacement;
+      return { kind: 'replace', clientOrderId, replacement };
+    }
+    this.trade += 1;
+    return { kind: 'fill', clientOrderId, tradeId: `t${this.trade}`, quantity: '0.0001', price: '40000' };
+  }
+}
