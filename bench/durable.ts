@@ -27,7 +27,13 @@ function instantVenue(clock: Clock): EffectHandler {
     async execute(row: OutboxRow): Promise<AnyEventObject> {
       const input = row.input as { clientOrderId: string };
       const status = row.src === 'cancelOrder' ? 'cancelled' : 'open';
-      const view = { venueOrderId: `v-${input.clientOrderId}`, status, filledQuantity: '0', sentAt: clock.now(), at: clock.now() };
+      const view = {
+        venueOrderId: `v-${input.clientOrderId}`,
+        status,
+        filledQuantity: '0',
+        sentAt: clock.now(),
+        at: clock.now(),
+      };
       const output = row.src === 'lookupOrder' ? { order: view, sentAt: clock.now(), at: clock.now() } : view;
       return { type: `xstate.done.actor.${row.childId}`, output };
     },
@@ -47,12 +53,24 @@ async function seedOrders(runtime: DurableRuntime, n: number, clock: Clock): Pro
   for (let i = 0; i < n; i += 1) {
     const cid = `b${i}`;
     pending.push(runtime.spawn(orderActorId(cid), 'order', benchOrder(cid, i, clock.now())));
-    pending.push(runtime.send(orderActorId(cid), { type: 'ORDER_ACCEPTED', venueOrderId: `v-${cid}`, filledQuantity: '0' }));
+    pending.push(
+      runtime.send(orderActorId(cid), {
+        type: 'ORDER_ACCEPTED',
+        venueOrderId: `v-${cid}`,
+        filledQuantity: '0',
+      }),
+    );
   }
   await Promise.all(pending);
 }
 
-async function apply(runtime: DurableRuntime, store: EngineStore, item: WorkItem, at: number, seq: number): Promise<void> {
+async function apply(
+  runtime: DurableRuntime,
+  store: EngineStore,
+  item: WorkItem,
+  at: number,
+  seq: number,
+): Promise<void> {
   if (item.kind === 'fill') {
     const fill = {
       tradeId: item.tradeId,
@@ -70,9 +88,12 @@ async function apply(runtime: DurableRuntime, store: EngineStore, item: WorkItem
     await runtime.enqueue(onOrderUpdate('bench', store, { kind: 'fill', fill }));
     return;
   }
-  await runtime.send(orderActorId(item.clientOrderId), { type: 'CANCEL_ORDER', at });
-  await runtime.spawn(orderActorId(item.replacement), 'order', benchOrder(item.replacement, seq, at));
-  await runtime.send(orderActorId(item.replacement), { type: 'SUBMIT', at });
+  // Enqueued together, in order: the queue applies them in this order, possibly in one batch.
+  await Promise.all([
+    runtime.send(orderActorId(item.clientOrderId), { type: 'CANCEL_ORDER', at }),
+    runtime.spawn(orderActorId(item.replacement), 'order', benchOrder(item.replacement, seq, at)),
+    runtime.send(orderActorId(item.replacement), { type: 'SUBMIT', at }),
+  ]);
 }
 
 /**
@@ -84,12 +105,20 @@ export async function runDurable(options: {
   durability: Durability;
   liveOrders: number;
   seconds: number;
+  /** Closed loop: this many work items in flight. */
   concurrency: number;
+  /** Open loop instead: work items offered per second. */
+  ratePerSec?: number;
   clock: Clock;
 }): Promise<ThroughputResult> {
   const db = await openSqlite(options.file, options.durability);
   const store = new EngineStore(db.db, db);
-  const runtime = new DurableRuntime({ store, effects: instantVenue(options.clock), clock: options.clock, projectors });
+  const runtime = new DurableRuntime({
+    store,
+    effects: instantVenue(options.clock),
+    clock: options.clock,
+    projectors,
+  });
   await runtime.start();
   await seedOrders(runtime, options.liveOrders, options.clock);
   await runtime.settle(60_000);
@@ -100,14 +129,33 @@ export async function runDurable(options: {
   const started = performance.now();
   const until = started + options.seconds * 1000;
   let seq = options.liveOrders * 10;
-  const worker = async (_: unknown, w: number) => {
+  if (options.ratePerSec === undefined) {
+    const worker = async (_: unknown, w: number) => {
+      while (performance.now() < until) {
+        const t0 = performance.now();
+        await apply(runtime, store, work.item(w, options.concurrency), options.clock.now(), seq++);
+        latencies.push(performance.now() - t0);
+      }
+    };
+    await Promise.all(Array.from({ length: options.concurrency }, worker));
+  } else {
+    // Open loop: items arrive at a fixed rate whether or not earlier ones have committed.
+    const inFlight: Promise<void>[] = [];
+    let issued = 0;
     while (performance.now() < until) {
-      const t0 = performance.now();
-      await apply(runtime, store, work.item(w, options.concurrency), options.clock.now(), seq++);
-      latencies.push(performance.now() - t0);
+      const due = Math.floor(((performance.now() - started) * options.ratePerSec) / 1000);
+      for (; issued < due; issued += 1) {
+        const t0 = performance.now();
+        inFlight.push(
+          apply(runtime, store, work.item(), options.clock.now(), seq++).then(
+            () => void latencies.push(performance.now() - t0),
+          ),
+        );
+      }
+      await new Promise((r) => setImmediate(r));
     }
-  };
-  await Promise.all(Array.from({ length: options.concurrency }, worker));
+    await Promise.all(inFlight);
+  }
   await runtime.settle(30_000);
   const seconds = (performance.now() - started) / 1000;
   const events = runtime.stats.events - startEvents;
@@ -115,5 +163,12 @@ export async function runDurable(options: {
   await runtime.stop();
   await db.close();
   latencies.sort((a, b) => a - b);
-  return { events, seconds, eventsPerSec: events / seconds, p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99), batches };
+  return {
+    events,
+    seconds,
+    eventsPerSec: events / seconds,
+    p50Ms: percentile(latencies, 50),
+    p99Ms: percentile(latencies, 99),
+    batches,
+  };
 }

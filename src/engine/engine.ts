@@ -105,15 +105,16 @@ export class Engine {
       const identity = await bootIdentity(database.db, options.newInstallId, clock.now());
       database.setFullSync(false);
       const budget = new RequestBudget(clock, options.requestsPerSecond, options.requestBurst);
-      let runtime: DurableRuntime | undefined;
-      const effects = new VenueEffects(venue, clock, budget, (key) => runtime?.isAwaited(key) ?? false);
-      runtime = new DurableRuntime({
+      const awaited = { isAwaited: (_key: string): boolean => false };
+      const effects = new VenueEffects(venue, clock, budget, (key) => awaited.isAwaited(key));
+      const runtime = new DurableRuntime({
         store,
         effects,
         clock,
         projectors,
         onError: (what, err) => logger.error({ err: describeError(err) }, `${what} failed`),
       });
+      awaited.isAwaited = (key) => runtime.isAwaited(key);
       const recovery = await runtime.start();
       const deps: ReconcileDeps = {
         venue,

@@ -29,7 +29,7 @@ function fillCommand(venue: string, store: EngineStore, fill: VenueFill): WorkCo
   return workCommand<FillPrep>({
     kind: 'work',
     name: 'OnOrderUpdate.fill',
-    actorIds: fill.clientOrderId === null ? [] : [orderActorId(fill.clientOrderId)],
+    actorIds: (prep) => (prep.clientOrderId === null ? [] : [orderActorId(prep.clientOrderId)]),
     prepare: async () => ({
       known: await store.isTradeKnown(venue, fill.tradeId),
       clientOrderId: fill.clientOrderId ?? (await store.clientOrderIdOf(venue, fill.venueOrderId)) ?? null,

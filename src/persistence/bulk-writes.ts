@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { Transaction } from 'kysely';
+import { SteadfastError } from '../domain/errors.js';
 import type { CommitSet } from './commit-set.js';
 import type { Database } from './schema.js';
 
@@ -9,13 +10,32 @@ import type { Database } from './schema.js';
  * tree is built: per batch this is a handful of statements whatever its size. SQLite dialect; the
  * PostgreSQL store uses `jsonb_array_elements` the same way.
  */
-export async function bulkWrite(
-  trx: Transaction<Database>,
-  set: CommitSet,
-): Promise<{ actorsWritten: number }> {
+export async function bulkWrite(trx: Transaction<Database>, set: CommitSet): Promise<void> {
   let actorsWritten = 0;
-  if (set.actors.length > 0) {
-    const rows = set.actors.map((a) => [
+  const created = set.actors.filter((a) => a.baseRev === 0);
+  const changed = set.actors.filter((a) => a.baseRev !== 0);
+  if (changed.length > 0) {
+    // Optimistic concurrency: a row is only updated if it is still at the revision the batch started from.
+    const rows = changed.map((a) => [
+      a.id,
+      a.baseRev,
+      a.version,
+      a.rev,
+      a.state,
+      a.live ? 1 : 0,
+      a.snapshot,
+      a.at,
+    ]);
+    const result = await sql`
+      update actors set version = j.value ->> 2, rev = j.value ->> 3, state = j.value ->> 4, live = j.value ->> 5,
+        snapshot = j.value ->> 6, updated_at = j.value ->> 7
+      from json_each(${JSON.stringify(rows)}) as j
+      where actors.id = j.value ->> 0 and actors.rev = j.value ->> 1`.execute(trx);
+    actorsWritten += Number(result.numAffectedRows ?? 0);
+  }
+  if (created.length > 0) {
+    // A plain insert: an actor that already exists (another writer, or a stale id) fails the transaction.
+    const rows = created.map((a) => [
       a.id,
       a.machine,
       a.version,
@@ -30,11 +50,14 @@ export async function bulkWrite(
       insert into actors (id, machine, version, rev, state, live, snapshot, created_at, updated_at)
       select j.value ->> 0, j.value ->> 1, j.value ->> 2, j.value ->> 3, j.value ->> 4, j.value ->> 5,
              j.value ->> 6, j.value ->> 7, j.value ->> 8
-      from json_each(${JSON.stringify(rows)}) as j where true
-      on conflict (id) do update set version = excluded.version, rev = excluded.rev, state = excluded.state,
-        live = excluded.live, snapshot = excluded.snapshot, updated_at = excluded.updated_at
-      where actors.rev < excluded.rev`.execute(trx);
-    actorsWritten = Number(result.numAffectedRows ?? 0);
+      from json_each(${JSON.stringify(rows)}) as j`.execute(trx);
+    actorsWritten += Number(result.numAffectedRows ?? 0);
+  }
+  if (actorsWritten !== set.actors.length) {
+    throw new SteadfastError(
+      'REVISION_CONFLICT',
+      'an actor was changed by another writer; refusing to overwrite',
+    );
   }
   if (set.journal.length > 0) {
     const rows = set.journal.map((j) => [j.actorId, j.rev, j.eventType, j.event, j.state, j.at]);
@@ -82,9 +105,11 @@ export async function bulkWrite(
              j.value ->> 6, j.value ->> 7, j.value ->> 8, j.value ->> 9, j.value ->> 10, j.value ->> 11,
              j.value ->> 12, j.value ->> 13, j.value ->> 14, j.value ->> 15
       from json_each(${JSON.stringify(rows)}) as j where true
-      on conflict (client_order_id) do update set filled_quantity = excluded.filled_quantity,
-        state = excluded.state, venue_order_id = excluded.venue_order_id, reason = excluded.reason,
-        anomalies = excluded.anomalies, updated_at = excluded.updated_at`.execute(trx);
+      on conflict (client_order_id) do update set venue = excluded.venue, symbol = excluded.symbol,
+        side = excluded.side, type = excluded.type, price = excluded.price, quantity = excluded.quantity,
+        filled_quantity = excluded.filled_quantity, state = excluded.state, venue_order_id = excluded.venue_order_id,
+        level = excluded.level, owner = excluded.owner, reason = excluded.reason, anomalies = excluded.anomalies,
+        created_at = excluded.created_at, updated_at = excluded.updated_at`.execute(trx);
   }
   if (set.fills.length > 0) {
     const rows = set.fills.map((f) => [
@@ -111,5 +136,4 @@ export async function bulkWrite(
              j.value ->> 12, j.value ->> 13
       from json_each(${JSON.stringify(rows)}) as j`.execute(trx);
   }
-  return { actorsWritten };
 }

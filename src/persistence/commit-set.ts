@@ -5,8 +5,10 @@ export interface ActorWrite {
   id: string;
   machine: string;
   version: number;
-  /** The revision after this batch; the row must have been at a lower one. */
+  /** The revision after this batch. */
   rev: number;
+  /** The revision the batch started from (0: a new actor). The row must still be at it. */
+  baseRev: number;
   state: string;
   live: boolean;
   snapshot: string;

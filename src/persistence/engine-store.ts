@@ -1,6 +1,5 @@
 import { sql } from 'kysely';
 import type { Kysely, Selectable, Transaction } from 'kysely';
-import { SteadfastError } from '../domain/errors.js';
 import { bulkWrite } from './bulk-writes.js';
 import type { CommitSet } from './commit-set.js';
 import type { ActorsTable, Database, JournalTable, OutboxTable, TimersTable } from './schema.js';
@@ -24,13 +23,7 @@ export class EngineStore {
   async commit(set: CommitSet): Promise<void> {
     this.sync.setFullSync(set.outbox.length > 0);
     await this.db.transaction().execute(async (trx) => {
-      const { actorsWritten } = await bulkWrite(trx, set);
-      if (actorsWritten !== set.actors.length) {
-        throw new SteadfastError(
-          'REVISION_CONFLICT',
-          'an actor was changed by another writer; refusing to overwrite',
-        );
-      }
+      await bulkWrite(trx, set);
       for (const t of set.timersDeleted) {
         await trx
           .deleteFrom('timers')

@@ -4,6 +4,7 @@ import SqliteDatabase from 'better-sqlite3';
 import { Kysely, Migrator, SqliteDialect } from 'kysely';
 import type { SqliteDatabase as KyselySqliteDatabase } from 'kysely';
 import { SteadfastError } from '../domain/errors.js';
+import { Checkpointer } from './checkpointer.js';
 import { migrationProvider } from './migrations/index.js';
 import type { Database } from './schema.js';
 
@@ -33,7 +34,9 @@ export async function openSqlite(file: string, durability: Durability = 'intent'
   raw.pragma('journal_mode = WAL');
   raw.pragma('busy_timeout = 5000');
   raw.pragma('cache_size = -65536'); // 64 MiB: the live actors' pages stay in memory
-  raw.pragma('wal_autocheckpoint = 4000'); // fewer, larger checkpoints
+  // Checkpoints run on their own thread (see Checkpointer), never inside a commit.
+  const checkpointer = file === ':memory:' ? null : new Checkpointer(file);
+  raw.pragma(`wal_autocheckpoint = ${checkpointer === null ? 1000 : 0}`);
   let full = durability === 'full';
   raw.pragma(`synchronous = ${full ? 'FULL' : 'NORMAL'}`);
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cachingStatements(raw) }) });
@@ -47,7 +50,10 @@ export async function openSqlite(file: string, durability: Durability = 'intent'
       raw.pragma(`synchronous = ${wanted ? 'FULL' : 'NORMAL'}`);
       full = wanted;
     },
-    close: () => db.destroy(),
+    close: async () => {
+      await db.destroy();
+      await checkpointer?.stop();
+    },
   };
 }
 

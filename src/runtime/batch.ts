@@ -40,6 +40,8 @@ type Delivery = { id: string; event: AnyEventObject };
 export class Batch implements TxApi {
   readonly set: CommitSet;
   readonly actors = new Map<string, HostedActor>();
+  /** Revision of each changed actor when this batch first touched it (0: created here). */
+  private readonly baseRevs = new Map<string, number>();
   readonly opened = new Map<string, OutboxRow>();
   private readonly openedByActor = new Map<string, OutboxRow[]>();
   readonly closed = new Set<string>();
@@ -70,6 +72,12 @@ export class Batch implements TxApi {
   timer(key: string): TimerEntry | undefined {
     if (this.timersDeleted.has(key)) return undefined;
     return this.timersSet.get(key) ?? this.host.committedTimer(key);
+  }
+
+  /** Puts an already-changed actor into the batch (a migration), remembering the revision it came from. */
+  adopt(actor: HostedActor, baseRev: number): void {
+    this.baseRevs.set(actor.id, baseRev);
+    this.actors.set(actor.id, actor);
   }
 
   /** Delivers `event` and every message it causes. True if the target actor changed. */
@@ -111,12 +119,20 @@ export class Batch implements TxApi {
 
   /** Writes the final snapshot and projection of every actor changed in this batch. */
   finish(): CommitSet {
+    // One close per outbox row: a late result for a row abandoned in this same batch merges into it.
+    const closes = new Map<string, CommitSet['outboxClosed'][number]>();
+    for (const c of this.set.outboxClosed) {
+      const before = closes.get(c.key);
+      closes.set(c.key, before === undefined ? c : { ...before, result: c.result ?? before.result });
+    }
+    this.set.outboxClosed = [...closes.values()];
     for (const actor of this.actors.values()) {
       this.set.actors.push({
         id: actor.id,
         machine: actor.machineId,
         version: actor.entry.version,
         rev: actor.rev,
+        baseRev: this.baseRevs.get(actor.id) ?? actor.rev - 1,
         state: statePath(actor.snapshot.value),
         live: actor.live,
         snapshot: persist(actor),
@@ -164,6 +180,7 @@ export class Batch implements TxApi {
     actions: readonly { type: string; params?: unknown }[],
     queue: Delivery[],
   ): void {
+    if (!this.baseRevs.has(actor.id)) this.baseRevs.set(actor.id, actor.rev - 1);
     this.actors.set(actor.id, actor);
     const state = statePath(actor.snapshot.value);
     this.set.journal.push({

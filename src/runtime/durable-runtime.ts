@@ -296,22 +296,26 @@ export class DurableRuntime implements BatchHost {
 
   /** Loads actors the commands need that are not in memory (terminal ones); runs `prepare` reads. */
   private async preload(items: Pending[], prepared: Map<Pending, unknown>): Promise<string[]> {
-    const wanted = new Set<string>();
-    for (const { command } of items) {
-      if (command.kind === 'send') wanted.add(command.id);
-      if (command.kind === 'work') for (const id of command.actorIds ?? []) wanted.add(id);
-    }
-    const missing = [...wanted].filter((id) => !this.actors.has(id));
-    for (const row of await this.options.store.loadActors(missing)) {
-      const actor = rehydrate(row, this.registry);
-      this.actors.set(actor.id, actor);
-    }
     await Promise.all(
       items.map(async (item) => {
         if (item.command.kind === 'work' && item.command.prepare)
           prepared.set(item, await item.command.prepare());
       }),
     );
+    const wanted = new Set<string>();
+    for (const item of items) {
+      const { command } = item;
+      if (command.kind === 'send' || command.kind === 'spawn') wanted.add(command.id);
+      if (command.kind !== 'work' || command.actorIds === undefined) continue;
+      const ids =
+        typeof command.actorIds === 'function' ? command.actorIds(prepared.get(item)) : command.actorIds;
+      for (const id of ids) wanted.add(id);
+    }
+    const missing = [...wanted].filter((id) => !this.actors.has(id));
+    for (const row of await this.options.store.loadActors(missing)) {
+      const actor = rehydrate(row, this.registry);
+      this.actors.set(actor.id, actor);
+    }
     return missing;
   }
 
@@ -352,7 +356,7 @@ export class DurableRuntime implements BatchHost {
     const batch = new Batch(this, this.batchNo + 1, this.options.clock.now());
     for (const actor of actors) {
       const bumped = { ...actor, rev: actor.rev + 1, migrated: false };
-      batch.actors.set(actor.id, bumped);
+      batch.adopt(bumped, actor.rev);
       batch.set.journal.push({
         actorId: actor.id,
         rev: bumped.rev,

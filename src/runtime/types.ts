@@ -53,8 +53,8 @@ export type Command =
 export interface WorkCommand<P = unknown> {
   kind: 'work';
   name: string;
-  /** Actor ids `run` may touch that might not be in memory (terminal actors). */
-  actorIds?: string[];
+  /** Actor ids `run` may touch that might not be in memory (terminal actors); may depend on `prepare`. */
+  actorIds?: string[] | ((prepared: P) => string[]);
   prepare?: () => Promise<P>;
   run: (tx: TxApi, prepared: P) => unknown;
 }

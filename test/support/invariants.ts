@@ -53,7 +53,8 @@ export async function checkInvariants(engineDb: string, venueDb: string, final: 
     const accepted = new Set<string>();
     for (const r of venue.requests()) {
       if (r.kind !== 'place' || r.clientOrderId === null || r.outcome === 'failedBeforeVenue') continue;
-      if (accepted.has(r.clientOrderId)) problems.push(`place ${r.clientOrderId} re-sent although the venue had it (${r.outcome})`);
+      if (accepted.has(r.clientOrderId))
+        problems.push(`place ${r.clientOrderId} re-sent although the venue had it (${r.outcome})`);
       if (r.outcome === 'accepted') accepted.add(r.clientOrderId);
     }
     const known = new Set(orders.map((o) => o.client_order_id));

@@ -1,0 +1,135 @@
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { createPaperVenue } from '../src/adapters/paper/paper-venue.js';
+import { DEFAULT_PAPER_MARKETS } from '../src/cli/config.js';
+import { systemClock } from '../src/domain/clock.js';
+import { silentLogger } from '../src/domain/logger.js';
+import { Engine } from '../src/engine/engine.js';
+import { orderActorId } from '../src/machines/messages.js';
+import type { OrderInput } from '../src/machines/order.machine.js';
+
+/** What a recovery run measured. */
+export interface RecoveryResult {
+  liveOrders: number;
+  /** From process start (node's own clock) to trading-ready, as the engine measured it. */
+  readyMs: number;
+  /** From spawning the process to reading its ready line. */
+  wallMs: number;
+  rssMb: number;
+  actors: number;
+}
+
+/**
+ * Builds an engine database with `liveOrders` open order actors, and a paper venue holding the same open
+ * orders (far from the market, so none fills), by running the real engine once.
+ */
+export async function seedLiveOrders(dir: string, liveOrders: number): Promise<void> {
+  const venue = createPaperVenue({
+    dbPath: path.join(dir, 'venue.db'),
+    seed: 1,
+    clock: systemClock,
+    markets: DEFAULT_PAPER_MARKETS,
+  });
+  const engine = await Engine.open({
+    dbPath: path.join(dir, 'engine.db'),
+    durability: 'normal',
+    venue,
+    clock: systemClock,
+    logger: silentLogger,
+    symbols: ['BTC/USDT'],
+    strategy: {
+      levels: 0,
+      spreadBps: '1',
+      levelSpacingBps: '1',
+      orderSize: '0.01',
+      maxPosition: '1',
+      skewBps: '0',
+      requoteBps: '1',
+    },
+    strategyIntervalMs: 1000,
+    maxOpenOrders: 10,
+    timeouts: { ackMs: 5000, cancelMs: 5000, lookupRetryMs: 500 },
+    maxAttempts: 3,
+    gapFillIntervalMs: 60_000,
+    unknownOrders: 'report',
+    requestsPerSecond: 1_000_000,
+    requestBurst: 1_000_000,
+    newInstallId: () => 'bench0',
+  });
+  const pending: Promise<unknown>[] = [];
+  for (let i = 0; i < liveOrders; i += 1) {
+    const clientOrderId = `sfbench0-r-${i}`;
+    const price = String(1000 + (i % 500));
+    const placed = await venue.placeOrder({
+      clientOrderId,
+      symbol: 'BTC/USDT',
+      side: 'buy',
+      type: 'limit',
+      price,
+      quantity: '0.01',
+    });
+    const input: OrderInput = {
+      clientOrderId,
+      venue: venue.id,
+      symbol: 'BTC/USDT',
+      side: 'buy',
+      type: 'limit',
+      price,
+      quantity: '0.01',
+      level: null,
+      owner: null,
+      requestWindowMs: venue.requestWindowMs,
+      timeouts: { ackMs: 5000, cancelMs: 5000, lookupRetryMs: 500 },
+      maxAttempts: 3,
+      at: systemClock.now(),
+    };
+    pending.push(engine.runtime.spawn(orderActorId(clientOrderId), 'order', input));
+    pending.push(
+      engine.runtime.send(orderActorId(clientOrderId), {
+        type: 'ORDER_ACCEPTED',
+        venueOrderId: placed.venueOrderId,
+        filledQuantity: '0',
+      }),
+    );
+  }
+  await Promise.all(pending);
+  await engine.stop({ timeoutMs: 0 });
+  await venue.close();
+}
+
+/** Starts the real CLI on the seeded database with --exit-when-ready and reads what it reports. */
+export function measureRecovery(dir: string, liveOrders: number): Promise<RecoveryResult> {
+  const args = [
+    '--import',
+    'tsx',
+    'src/main.ts',
+    'start',
+    '--db',
+    path.join(dir, 'engine.db'),
+    '--venue-db',
+    path.join(dir, 'venue.db'),
+  ];
+  const t0 = performance.now();
+  const child = spawn(
+    process.execPath,
+    [...args, '--exit-when-ready', '--log-level', 'warn', '--seed', '1'],
+    {
+      cwd: path.resolve(import.meta.dirname, '..'),
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
+  let out = '';
+  return new Promise((resolve, reject) => {
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      const line = out.split('\n').find((l) => l.startsWith('{"ready"'));
+      if (line === undefined) return;
+      const wallMs = performance.now() - t0;
+      const r = JSON.parse(line) as { readyMs: number; rssMb: number; actors: number };
+      resolve({ liveOrders, readyMs: r.readyMs, wallMs, rssMb: r.rssMb, actors: r.actors });
+    });
+    child.on('exit', (code) => {
+      if (!out.includes('"ready"')) reject(new Error(`engine exited ${code} before ready`));
+    });
+  });
+}

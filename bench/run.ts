@@ -1,0 +1,89 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { systemClock } from '../src/domain/clock.js';
+import { runDurable } from './durable.js';
+import type { ThroughputResult } from './durable.js';
+import { measureRecovery, seedLiveOrders } from './recovery.js';
+import { runBaseline } from './simple-engine.js';
+
+/**
+ * `npm run bench [-- --json] [-- --seconds N]`: durable events/s and event-to-commit latency at 1k and 10k
+ * live orders, the SimpleEngine baseline in the same run, recovery time and RSS with 10k live orders.
+ * With --json the last line is one JSON object. Figures are as measured on this machine, this run.
+ */
+const args = process.argv.slice(2);
+const json = args.includes('--json');
+const seconds = Number(args[args.indexOf('--seconds') + 1] ?? 5) || 5;
+const work = fs.mkdtempSync(path.join(os.tmpdir(), 'steadfast-bench-'));
+const log = (line: string) => process.stdout.write(`${line}\n`);
+const fmt = (r: ThroughputResult) =>
+  `${r.eventsPerSec.toFixed(0)} events/s (p50 ${r.p50Ms.toFixed(2)} ms, p99 ${r.p99Ms.toFixed(2)} ms, ${(r.events / r.batches).toFixed(1)} events/commit)`;
+
+async function durable(
+  name: string,
+  liveOrders: number,
+  extra: { durability?: 'normal' | 'intent' | 'full'; ratePerSec?: number } = {},
+) {
+  const r = await runDurable({
+    file: path.join(work, `${name}.db`),
+    durability: extra.durability ?? 'normal',
+    liveOrders,
+    seconds,
+    concurrency: 32,
+    ...(extra.ratePerSec === undefined ? {} : { ratePerSec: extra.ratePerSec }),
+    clock: systemClock,
+  });
+  log(`${name}: ${fmt(r)}`);
+  return r;
+}
+
+try {
+  log(
+    `steadfast bench: node ${process.version}, ${os.cpus().length} cpus, ${seconds}s per run, work dir ${work}`,
+  );
+  const max1k = await durable('durable-1k-normal-closed32', 1000);
+  const intent1k = await durable('durable-1k-intent-closed32', 1000, { durability: 'intent' });
+  const paced = await durable('durable-1k-normal-paced', 1000, {
+    ratePerSec: Math.round((max1k.eventsPerSec / 2.2) * 0.5),
+  });
+  const max10k = await durable('durable-10k-normal-closed32', 10_000);
+  const base1k = runBaseline({ dir: path.join(work, 'base-1k'), liveOrders: 1000, seconds });
+  log(`baseline-1k (SimpleEngine, whole state per event): ${fmt(base1k)}`);
+  const base10k = runBaseline({ dir: path.join(work, 'base-10k'), liveOrders: 10_000, seconds });
+  log(`baseline-10k (SimpleEngine, whole state per event): ${fmt(base10k)}`);
+  const recDir = path.join(work, 'recovery');
+  fs.mkdirSync(recDir);
+  await seedLiveOrders(recDir, 10_000);
+  const recovery = await measureRecovery(recDir, 10_000);
+  log(
+    `recovery: ${recovery.actors} actors, ready ${recovery.readyMs} ms after process start (wall ${recovery.wallMs.toFixed(0)} ms), RSS ${recovery.rssMb.toFixed(0)} MB`,
+  );
+  const result = {
+    eventsPerSec: Math.round(max1k.eventsPerSec),
+    p50Ms: Number(paced.p50Ms.toFixed(3)),
+    p99Ms: Number(paced.p99Ms.toFixed(3)),
+    latencyAtEventsPerSec: Math.round(paced.eventsPerSec),
+    saturatedP50Ms: Number(max1k.p50Ms.toFixed(3)),
+    saturatedP99Ms: Number(max1k.p99Ms.toFixed(3)),
+    intentEventsPerSec: Math.round(intent1k.eventsPerSec),
+    intentP99Ms: Number(intent1k.p99Ms.toFixed(3)),
+    baselineEventsPerSec: Math.round(base1k.eventsPerSec),
+    liveOrders: 1000,
+    eventsPerSec10k: Math.round(max10k.eventsPerSec),
+    baselineEventsPerSec10k: Math.round(base10k.eventsPerSec),
+    speedup10k: Number((max10k.eventsPerSec / base10k.eventsPerSec).toFixed(1)),
+    recoveryMs: recovery.readyMs,
+    recoveryWallMs: Math.round(recovery.wallMs),
+    recoveryLiveOrders: recovery.liveOrders,
+    rssMb: Number(recovery.rssMb.toFixed(1)),
+    synchronous: {
+      eventsPerSec: 'NORMAL',
+      intentEventsPerSec: 'FULL for commits with call intents, else NORMAL',
+      baseline: 'NORMAL',
+    },
+  };
+  if (json) log(JSON.stringify(result));
+} finally {
+  fs.rmSync(work, { recursive: true, force: true });
+}

@@ -1,0 +1,331 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { SimulatedClock } from 'xstate';
+import type { PaperVenueOptions } from '../../src/adapters/paper/paper-venue.js';
+import { ValidationError } from '../../src/domain/errors.js';
+import { onOrderUpdate, tradeCursorKey } from '../../src/engine/on-order-update.js';
+import { parseVenueEvent } from '../../src/engine/venue-event-schema.js';
+import { bookActorId, orderActorId } from '../../src/machines/messages.js';
+import type { OrderContext } from '../../src/machines/order.machine.js';
+import type { PositionBookInput } from '../../src/machines/position-book.machine.js';
+import {
+  SYMBOL,
+  T0,
+  VENUE,
+  advance,
+  dumpTables,
+  engineFile,
+  idle,
+  newClock,
+  openEngine,
+  openPaper,
+  orderInput,
+  paperEffects,
+  rawFill,
+  rawOrder,
+  requestKinds,
+  venueFile,
+} from '../support/engine-harness.js';
+import type { EngineHandle } from '../support/engine-harness.js';
+import { tempDir } from '../support/tmp.js';
+
+let tmp: { dir: string; cleanup: () => void };
+let clock: SimulatedClock;
+const cleanups: (() => Promise<void> | void)[] = [];
+
+beforeEach(() => {
+  tmp = tempDir('on-order-update');
+  clock = newClock();
+});
+
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+  tmp.cleanup();
+});
+
+const O1 = orderActorId('o1');
+const BOOK = bookActorId(VENUE, SYMBOL);
+
+/** An engine on the real paper venue with the position book and order o1 (not yet submitted). */
+async function setup(venueOptions: Partial<PaperVenueOptions> = {}): Promise<EngineHandle> {
+  const venue = openPaper(venueFile(tmp.dir), clock, venueOptions);
+  cleanups.push(() => venue.close());
+  const e = await openEngine({ file: engineFile(tmp.dir), clock, effects: paperEffects(venue, clock) });
+  cleanups.push(() => e.close());
+  await e.runtime.start();
+  const book: PositionBookInput = { venue: VENUE, symbol: SYMBOL, at: T0 };
+  await e.runtime.spawn(BOOK, 'positionBook', book);
+  await e.runtime.spawn(O1, 'order', orderInput('o1'));
+  return e;
+}
+
+/** setup() and o1 submitted and acknowledged by the venue as venue order '1'. */
+async function openOrder(): Promise<EngineHandle> {
+  const e = await setup();
+  await e.runtime.send(O1, { type: 'SUBMIT' });
+  await e.runtime.settle(5000);
+  expect(e.runtime.actor(O1)!.snapshot.value).toBe('open');
+  return e;
+}
+
+const apply = (e: EngineHandle, raw: unknown) =>
+  e.runtime.enqueue(onOrderUpdate(VENUE, e.store, parseVenueEvent(raw)));
+
+const orderContext = async (e: EngineHandle): Promise<{ value: unknown; context: OrderContext }> => {
+  const row = await e.db.db.selectFrom('actors').selectAll().where('id', '=', O1).executeTakeFirstOrThrow();
+  return JSON.parse(row.snapshot) as { value: unknown; context: OrderContext };
+};
+
+const positions = (e: EngineHandle) =>
+  e.db.db.selectFrom('positions').select(['quantity', 'average_price', 'fill_count']).execute();
+
+const fillStatuses = (e: EngineHandle) =>
+  e.db.db.selectFrom('fills').select(['trade_id', 'client_order_id', 'status']).orderBy('trade_id').execute();
+
+describe('OnOrderUpdate: fills', () => {
+  it('applies a fill to order, fill ledger, position book and positions in one batch', async () => {
+    const e = await openOrder();
+    const seqBefore = (await e.db.db.selectFrom('journal').select('seq').execute()).length;
+
+    expect(await apply(e, rawFill())).toBe('applied');
+
+    const order = e.runtime.actor(O1)!;
+    expect(order.snapshot.value).toBe('partiallyFilled');
+    const c = order.snapshot.context as OrderContext;
+    expect([c.filledQuantity, c.filledNotional, c.fees, c.tradeIds]).toEqual([
+      '0.04',
+      '3.96',
+      { USDT: '0.000396' },
+      ['t1'],
+    ]);
+    expect(e.runtime.actor(BOOK)!.snapshot.value).toBe('long');
+    expect(await e.db.db.selectFrom('fills').selectAll().execute()).toEqual([
+      {
+        venue: VENUE,
+        trade_id: 't1',
+        client_order_id: 'o1',
+        venue_order_id: '1',
+        symbol: SYMBOL,
+        side: 'buy',
+        price: '99',
+        quantity: '0.04',
+        fee: '0.000396',
+        fee_currency: 'USDT',
+        liquidity: 'maker',
+        at: T0 + 10,
+        status: 'applied',
+        recorded_at: T0,
+      },
+    ]);
+    expect(await e.db.db.selectFrom('positions').selectAll().execute()).toEqual([
+      {
+        venue: VENUE,
+        symbol: SYMBOL,
+        quantity: '0.04',
+        average_price: '99',
+        realized_pnl: '0',
+        fees: JSON.stringify({ USDT: '0.000396' }),
+        fill_count: 1,
+        updated_at: T0 + 10,
+      },
+    ]);
+    expect(await e.db.db.selectFrom('orders').select(['filled_quantity', 'state']).execute()).toEqual([
+      { filled_quantity: '0.04', state: 'partiallyFilled' },
+    ]);
+    const journal = await e.db.db.selectFrom('journal').selectAll().orderBy('seq').execute();
+    const added = journal.slice(seqBefore);
+    expect(added.map((j) => [j.actor_id, j.event_type, j.state])).toEqual([
+      [O1, 'ORDER_FILLED', 'partiallyFilled'],
+      [BOOK, 'APPLY_FILL', 'long'],
+    ]);
+    expect(new Set(added.map((j) => j.batch)).size).toBe(1);
+    expect(await e.store.getMeta(tradeCursorKey(VENUE, SYMBOL))).toBe(String(T0 + 10));
+  });
+
+  it('ignores the same fill (same tradeId) delivered again: no new rows at all', async () => {
+    const e = await openOrder();
+    expect(await apply(e, rawFill())).toBe('applied');
+    const before = await dumpTables(e.db.db);
+    expect(await apply(e, rawFill())).toBe('duplicate');
+    expect(await apply(e, rawFill({ at: T0 + 99 }))).toBe('duplicate');
+    expect(await dumpTables(e.db.db)).toEqual(before);
+  });
+
+  it('ignores a duplicate that arrives in the same batch as the original', async () => {
+    const e = await openOrder();
+    const batches = e.runtime.stats.batches;
+    const outcomes = await Promise.all([apply(e, rawFill()), apply(e, rawFill())]);
+    expect(outcomes).toEqual(['applied', 'duplicate']);
+    expect(e.runtime.stats.batches - batches).toBe(1);
+    expect(await fillStatuses(e)).toEqual([{ trade_id: 't1', client_order_id: 'o1', status: 'applied' }]);
+    expect(await positions(e)).toEqual([{ quantity: '0.04', average_price: '99', fill_count: 1 }]);
+    expect((e.runtime.actor(O1)!.snapshot.context as OrderContext).filledQuantity).toBe('0.04');
+    const journal = await e.db.db.selectFrom('journal').select('event_type').execute();
+    expect(journal.filter((j) => j.event_type === 'ORDER_FILLED')).toHaveLength(1);
+    expect(journal.filter((j) => j.event_type === 'APPLY_FILL')).toHaveLength(1);
+  });
+
+  it('quarantines an overfill: ledger row quarantined, anomaly recorded, position unchanged', async () => {
+    const e = await openOrder();
+    expect(await apply(e, rawFill({ tradeId: 't1', quantity: '0.08' }))).toBe('applied');
+    expect(await apply(e, rawFill({ tradeId: 't2', quantity: '0.05' }))).toBe('quarantined');
+
+    expect(await fillStatuses(e)).toEqual([
+      { trade_id: 't1', client_order_id: 'o1', status: 'applied' },
+      { trade_id: 't2', client_order_id: 'o1', status: 'quarantined' },
+    ]);
+    expect(await positions(e)).toEqual([{ quantity: '0.08', average_price: '99', fill_count: 1 }]);
+    const anomalies = await e.db.db.selectFrom('anomalies').selectAll().execute();
+    expect(anomalies.map((a) => [a.kind, a.subject, a.count])).toEqual([['fill-quarantined', 'paper:t2', 1]]);
+    expect((JSON.parse(anomalies[0]!.detail) as { reason: string }).reason).toBe(
+      'overfill: trade t2 of 0.05 over 0.08/0.1',
+    );
+    const c = e.runtime.actor(O1)!.snapshot.context as OrderContext;
+    expect([c.filledQuantity, c.tradeIds, c.quarantinedTradeIds]).toEqual(['0.08', ['t1'], ['t2']]);
+    expect(await e.db.db.selectFrom('orders').select(['anomalies', 'filled_quantity']).execute()).toEqual([
+      { anomalies: 1, filled_quantity: '0.08' },
+    ]);
+
+    const before = await dumpTables(e.db.db);
+    expect(await apply(e, rawFill({ tradeId: 't2', quantity: '0.05' }))).toBe('duplicate');
+    expect(await dumpTables(e.db.db)).toEqual(before);
+  });
+
+  it('records a fill of an unknown clientOrderId as an anomaly and still moves the position', async () => {
+    const e = await openOrder();
+    const ghost = rawFill({
+      tradeId: 't-ghost',
+      clientOrderId: 'ghost',
+      venueOrderId: '999',
+      quantity: '0.02',
+    });
+    expect(await apply(e, ghost)).toBe('orphan');
+    expect(await fillStatuses(e)).toEqual([
+      { trade_id: 't-ghost', client_order_id: 'ghost', status: 'orphan' },
+    ]);
+    const anomalies = await e.db.db.selectFrom('anomalies').select(['kind', 'subject', 'count']).execute();
+    expect(anomalies).toEqual([{ kind: 'unknown-order-fill', subject: 'paper:t-ghost', count: 1 }]);
+    expect(await positions(e)).toEqual([{ quantity: '0.02', average_price: '99', fill_count: 1 }]);
+    expect(e.runtime.actor(orderActorId('ghost'))).toBeUndefined();
+    const ids = await e.db.db.selectFrom('actors').select('id').orderBy('id').execute();
+    expect(ids.map((r) => r.id)).toEqual([BOOK, O1]);
+    expect((e.runtime.actor(O1)!.snapshot.context as OrderContext).filledQuantity).toBe('0');
+  });
+
+  it('matches a fill whose clientOrderId is null by its venueOrderId', async () => {
+    const e = await openOrder();
+    expect(await apply(e, rawFill({ clientOrderId: null, venueOrderId: '1' }))).toBe('applied');
+    expect(await fillStatuses(e)).toEqual([{ trade_id: 't1', client_order_id: 'o1', status: 'applied' }]);
+    expect((e.runtime.actor(O1)!.snapshot.context as OrderContext).filledQuantity).toBe('0.04');
+    expect(await e.db.db.selectFrom('anomalies').selectAll().execute()).toEqual([]);
+  });
+
+  it('matches a null-clientOrderId fill by venueOrderId also when the order is terminal (not in memory)', async () => {
+    const e = await openOrder();
+    expect(await apply(e, rawOrder({ status: 'cancelled', filledQuantity: '0' }))).toBe('applied');
+    expect(e.runtime.actor(O1)).toBeUndefined();
+    expect(await apply(e, rawFill({ clientOrderId: null, venueOrderId: '1' }))).toBe('applied');
+    expect(await fillStatuses(e)).toEqual([{ trade_id: 't1', client_order_id: 'o1', status: 'applied' }]);
+    expect((await orderContext(e)).context.filledQuantity).toBe('0.04');
+    expect(await e.db.db.selectFrom('anomalies').selectAll().execute()).toEqual([]);
+  });
+});
+
+describe('OnOrderUpdate: order reports and ordering', () => {
+  it('records a report of an unknown clientOrderId as an anomaly and changes no actor', async () => {
+    const e = await openOrder();
+    const actorsBefore = await e.db.db.selectFrom('actors').selectAll().execute();
+    const report = rawOrder({ clientOrderId: 'ghost', venueOrderId: '998' });
+    expect(await apply(e, report)).toBe('orphan');
+    const anomalies = await e.db.db.selectFrom('anomalies').select(['kind', 'subject', 'count']).execute();
+    expect(anomalies).toEqual([{ kind: 'unknown-order', subject: 'paper:998', count: 1 }]);
+    expect(await apply(e, report)).toBe('orphan');
+    expect(await e.db.db.selectFrom('anomalies').select('count').execute()).toEqual([{ count: 2 }]);
+    expect(await e.db.db.selectFrom('actors').selectAll().execute()).toEqual(actorsBefore);
+  });
+
+  it('a fill that arrives before the place reply: the order, book and late reply end consistent', async () => {
+    const e = await setup({ latencyMs: { min: 50, max: 50 } });
+    await e.runtime.send(O1, { type: 'SUBMIT' });
+    await advance(clock, e.runtime, 50); // the request reaches the venue; its reply is still on the way
+    expect(requestKinds(venueFile(tmp.dir))).toEqual([['place', 'accepted']]);
+    expect(e.runtime.actor(O1)!.snapshot.value).toBe('submitting');
+
+    expect(await apply(e, rawFill())).toBe('applied');
+    expect(e.runtime.actor(O1)!.snapshot.value).toBe('partiallyFilled');
+    await advance(clock, e.runtime, 50); // the place reply arrives late: recorded, applied to nobody
+    const place = await e.db.db.selectFrom('outbox').select(['status', 'result']).executeTakeFirstOrThrow();
+    expect(place.status).toBe('abandoned');
+    expect(JSON.parse(place.result!)).toMatchObject({
+      type: 'xstate.done.actor.placeOrder',
+      output: { venueOrderId: '1', status: 'open' },
+    });
+    expect(await apply(e, rawOrder({ status: 'open', filledQuantity: '0' }))).toBe('ignored');
+
+    const { value, context } = await orderContext(e);
+    expect([value, context.filledQuantity, context.venueOrderId]).toEqual(['partiallyFilled', '0.04', '1']);
+    expect(await positions(e)).toEqual([{ quantity: '0.04', average_price: '99', fill_count: 1 }]);
+    expect(
+      await e.db.db.selectFrom('orders').select(['state', 'filled_quantity', 'venue_order_id']).execute(),
+    ).toEqual([{ state: 'partiallyFilled', filled_quantity: '0.04', venue_order_id: '1' }]);
+    await idle(e.runtime);
+    expect(e.runtime.openCalls).toBe(0);
+  });
+
+  it('a cancelled report before the late fill: the order ends cancelled with the fill, the position moved', async () => {
+    const e = await openOrder();
+    expect(await apply(e, rawOrder({ status: 'cancelled', filledQuantity: '0.04' }))).toBe('applied');
+    expect(e.runtime.actor(O1)).toBeUndefined();
+    expect(await apply(e, rawFill())).toBe('applied');
+
+    const { value, context } = await orderContext(e);
+    expect([value, context.filledQuantity, context.venueFilledQuantity, context.tradeIds]).toEqual([
+      'cancelled',
+      '0.04',
+      '0.04',
+      ['t1'],
+    ]);
+    expect(await fillStatuses(e)).toEqual([{ trade_id: 't1', client_order_id: 'o1', status: 'applied' }]);
+    expect(await positions(e)).toEqual([{ quantity: '0.04', average_price: '99', fill_count: 1 }]);
+    expect(await e.db.db.selectFrom('orders').select(['state', 'filled_quantity']).execute()).toEqual([
+      { state: 'cancelled', filled_quantity: '0.04' },
+    ]);
+    // a repeated cancelled report changes nothing
+    const before = await dumpTables(e.db.db);
+    expect(await apply(e, rawOrder({ status: 'cancelled', filledQuantity: '0.04' }))).toBe('ignored');
+    expect(await dumpTables(e.db.db)).toEqual(before);
+  });
+});
+
+describe('OnOrderUpdate: malformed venue payloads', () => {
+  const fieldOf = (raw: unknown): string => {
+    try {
+      parseVenueEvent(raw);
+    } catch (err) {
+      expect(err).toBeInstanceOf(ValidationError);
+      return (err as ValidationError).field;
+    }
+    throw new Error('expected a ValidationError');
+  };
+
+  it('names the offending field', () => {
+    expect(fieldOf(rawFill({ price: 'NaN' }))).toBe('fill.price');
+    expect(fieldOf(rawFill({ quantity: 0.04 }))).toBe('fill.quantity');
+    expect(fieldOf(rawFill({ quantity: '0' }))).toBe('fill.quantity');
+    expect(fieldOf(rawFill({ symbol: 'btcusdt' }))).toBe('fill.symbol');
+    expect(fieldOf(rawOrder({ status: 'gone' }))).toBe('order.status');
+    expect(fieldOf(rawOrder({ filledQuantity: '-1' }))).toBe('order.filledQuantity');
+    expect(fieldOf({ kind: 'trade', fill: rawFill().fill })).toBe('kind');
+  });
+
+  it('changes nothing in the database, and the runtime keeps working', async () => {
+    const e = await openOrder();
+    const before = await dumpTables(e.db.db);
+    for (const raw of [rawFill({ price: 'NaN' }), rawOrder({ status: 'gone' })]) {
+      expect(() => apply(e, raw)).toThrow(ValidationError);
+    }
+    await idle(e.runtime);
+    expect(await dumpTables(e.db.db)).toEqual(before);
+    expect(e.runtime.failure).toBeNull();
+    expect(await apply(e, rawFill())).toBe('applied');
+  });
+});

@@ -1,0 +1,379 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import os from 'node:os';
+import { sql } from 'kysely';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { SimulatedClock } from 'xstate';
+import type { PaperVenue } from '../../src/adapters/paper/paper-venue.js';
+import { SteadfastError } from '../../src/domain/errors.js';
+import { onOrderUpdate } from '../../src/engine/on-order-update.js';
+import { parseVenueEvent } from '../../src/engine/venue-event-schema.js';
+import { bookActorId, orderActorId } from '../../src/machines/messages.js';
+import type { PositionBookInput } from '../../src/machines/position-book.machine.js';
+import { claimLease, processOwner, renewLease } from '../../src/persistence/lease.js';
+import { openSqlite } from '../../src/persistence/sqlite.js';
+import type { EngineDatabase } from '../../src/persistence/sqlite.js';
+import {
+  SYMBOL,
+  ScriptedEffects,
+  T0,
+  VENUE,
+  dumpTables,
+  engineFile,
+  idle,
+  newClock,
+  openEngine,
+  openPaper,
+  orderInput,
+  paperEffects,
+  rawConnection,
+  rawFill,
+  requestKinds,
+  venueFile,
+} from '../support/engine-harness.js';
+import type { EngineHandle } from '../support/engine-harness.js';
+import { tempDir } from '../support/tmp.js';
+
+let tmp: { dir: string; cleanup: () => void };
+let clock: SimulatedClock;
+const cleanups: (() => Promise<void> | void)[] = [];
+
+beforeEach(() => {
+  tmp = tempDir('store');
+  clock = newClock();
+});
+
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+  tmp.cleanup();
+});
+
+async function database(durability?: 'full'): Promise<EngineDatabase> {
+  const db = await openSqlite(engineFile(tmp.dir), durability);
+  cleanups.push(() => db.close());
+  return db;
+}
+
+async function paperEngine(): Promise<{ engine: EngineHandle; venue: PaperVenue }> {
+  const venue = openPaper(venueFile(tmp.dir), clock);
+  cleanups.push(() => venue.close());
+  const engine = await openEngine({ file: engineFile(tmp.dir), clock, effects: paperEffects(venue, clock) });
+  cleanups.push(() => engine.close());
+  await engine.runtime.start();
+  return { engine, venue };
+}
+
+/** Rejection of a promise that must reject. */
+async function rejection(promise: Promise<unknown>): Promise<SteadfastError> {
+  const outcome = await promise.then(
+    () => null,
+    (err: unknown) => err,
+  );
+  expect(outcome).toBeInstanceOf(SteadfastError);
+  return outcome as SteadfastError;
+}
+
+const installTrigger = (table: string) => {
+  const raw = rawConnection(engineFile(tmp.dir));
+  raw.exec(`CREATE TRIGGER boom BEFORE INSERT ON ${table} BEGIN SELECT RAISE(ABORT, 'boom'); END;`);
+  raw.close();
+};
+
+describe('database file and schema', () => {
+  const tablesOf = async (db: EngineDatabase) =>
+    (
+      await sql<{ name: string }>`SELECT name FROM sqlite_master WHERE type = 'table'
+        AND name NOT LIKE 'sqlite_%' ORDER BY name`.execute(db.db)
+    ).rows.map((r) => r.name);
+  const columnsOf = async (db: EngineDatabase, table: string) =>
+    (await sql<{ name: string }>`SELECT name FROM pragma_table_info(${table})`.execute(db.db)).rows.map(
+      (r) => r.name,
+    );
+
+  it('creates every table and index on a new file', async () => {
+    const db = await database();
+    expect(await tablesOf(db)).toEqual([
+      'actors',
+      'anomalies',
+      'fills',
+      'journal',
+      'kysely_migration',
+      'kysely_migration_lock',
+      'leases',
+      'meta',
+      'orders',
+      'outbox',
+      'positions',
+      'timers',
+    ]);
+    const indexes = await sql<{ name: string }>`SELECT name FROM sqlite_master WHERE type = 'index'
+      AND name NOT LIKE 'sqlite_%' ORDER BY name`.execute(db.db);
+    expect(indexes.rows.map((r) => r.name)).toEqual([
+      'actors_live',
+      'fills_order',
+      'journal_actor',
+      'orders_state',
+      'orders_venue_id',
+      'outbox_status',
+    ]);
+    expect(await columnsOf(db, 'actors')).toEqual([
+      'id',
+      'machine',
+      'version',
+      'rev',
+      'state',
+      'live',
+      'snapshot',
+      'created_at',
+      'updated_at',
+    ]);
+    expect(await columnsOf(db, 'outbox')).toEqual([
+      'key',
+      'actor_id',
+      'child_id',
+      'src',
+      'input',
+      'status',
+      'created_at',
+      'closed_at',
+      'result',
+    ]);
+    expect(await columnsOf(db, 'timers')).toEqual(['actor_id', 'timer_id', 'event', 'due_at']);
+  });
+
+  it('is idempotent on reopen: no migration runs twice and the data stays', async () => {
+    const first = await openSqlite(engineFile(tmp.dir));
+    const applied = await first.db
+      .selectFrom('kysely_migration' as never)
+      .selectAll()
+      .execute();
+    expect(applied.map((r) => (r as { name: string }).name)).toEqual([
+      '0001-engine-tables',
+      '0002-domain-tables',
+    ]);
+    await first.db.insertInto('meta').values({ key: 'probe', value: 'kept' }).execute();
+    await first.close();
+    for (let i = 0; i < 2; i += 1) {
+      const again = await openSqlite(engineFile(tmp.dir));
+      expect(
+        await again.db
+          .selectFrom('kysely_migration' as never)
+          .selectAll()
+          .execute(),
+      ).toEqual(applied);
+      expect(await again.db.selectFrom('meta').selectAll().execute()).toEqual([
+        { key: 'probe', value: 'kept' },
+      ]);
+      expect(await tablesOf(again)).toHaveLength(12);
+      await again.close();
+    }
+  });
+
+  it('runs the file in WAL mode, with NORMAL sync by default and FULL when asked', async () => {
+    const db = await database();
+    const raw = rawConnection(engineFile(tmp.dir));
+    try {
+      expect(raw.pragma('journal_mode', { simple: true })).toBe('wal');
+    } finally {
+      raw.close();
+    }
+    const sync = async (d: EngineDatabase) =>
+      (await sql<{ synchronous: number }>`PRAGMA synchronous`.execute(d.db)).rows[0]?.synchronous;
+    expect(await sync(db)).toBe(1);
+    await db.close();
+    cleanups.pop();
+    const full = await database('full');
+    expect(await sync(full)).toBe(2);
+  });
+
+  it('fsyncs (synchronous=FULL) exactly the commits that start a venue call, by default', async () => {
+    const engine = await openEngine({
+      file: engineFile(tmp.dir),
+      clock,
+      effects: new ScriptedEffects(() => 'hang'),
+    });
+    cleanups.push(() => engine.close());
+    await engine.runtime.start();
+    const sync = async () =>
+      (await sql<{ synchronous: number }>`PRAGMA synchronous`.execute(engine.db.db)).rows[0]?.synchronous;
+    await engine.runtime.spawn(orderActorId('o1'), 'order', orderInput('o1'));
+    expect(await sync()).toBe(1);
+    await engine.runtime.send(orderActorId('o1'), { type: 'SUBMIT' }); // writes the place intent
+    expect(await sync()).toBe(2);
+    await engine.runtime.send(orderActorId('o1'), { type: 'CANCEL_ORDER' }); // no call: only remembered
+    expect(await sync()).toBe(1);
+  });
+});
+
+describe('one event = one transaction', () => {
+  it('an event whose transaction aborts mid-way leaves nothing behind, sends nothing, and halts the runtime', async () => {
+    const { engine } = await paperEngine();
+    const { runtime, db } = engine;
+    await runtime.spawn(orderActorId('o1'), 'order', orderInput('o1'));
+    await runtime.send(orderActorId('o1'), { type: 'SUBMIT' });
+    await runtime.settle(5000);
+    expect(runtime.actor(orderActorId('o1'))!.snapshot.value).toBe('open');
+    await runtime.spawn(orderActorId('o2'), 'order', orderInput('o2'));
+    const before = await dumpTables(db.db);
+    const journalRows = before.journal!.length;
+    installTrigger('outbox'); // the SUBMIT's actor and journal rows are written before its outbox row
+
+    const err = await rejection(runtime.send(orderActorId('o2'), { type: 'SUBMIT' }));
+    expect(err.code).toBe('INTERNAL');
+    expect(err.message).toBe('runtime halted after a failed commit: boom');
+    expect((runtime.failure as Error).message).toBe('boom');
+    await idle(runtime);
+
+    expect(await dumpTables(db.db)).toEqual(before);
+    expect(before.journal).toHaveLength(journalRows);
+    const o2 = await db.db.selectFrom('actors').selectAll().where('id', '=', orderActorId('o2')).execute();
+    expect(o2.map((r) => [r.rev, r.state])).toEqual([[1, 'pendingNew']]);
+    expect(runtime.actor(orderActorId('o2'))!.rev).toBe(1);
+    expect(runtime.actor(orderActorId('o2'))!.snapshot.value).toBe('pendingNew');
+    expect(runtime.openCalls).toBe(0);
+    // the venue only ever saw o1's place
+    expect(requestKinds(venueFile(tmp.dir))).toEqual([['place', 'accepted']]);
+
+    // and it refuses further work, even work the trigger would allow
+    const refused = await rejection(runtime.spawn(orderActorId('o3'), 'order', orderInput('o3')));
+    expect(refused.message).toBe('runtime halted after a failed commit: boom');
+    expect(await dumpTables(db.db)).toEqual(before);
+  });
+
+  it('a fill whose positions write aborts changes no fill, order, book or journal row', async () => {
+    const { engine } = await paperEngine();
+    const { runtime, db, store } = engine;
+    await runtime.spawn(orderActorId('o1'), 'order', orderInput('o1'));
+    await runtime.send(orderActorId('o1'), { type: 'SUBMIT' });
+    await runtime.settle(5000);
+    const before = await dumpTables(db.db);
+    installTrigger('positions');
+
+    const fill = parseVenueEvent(rawFill());
+    await rejection(runtime.enqueue(onOrderUpdate(VENUE, store, fill)));
+    expect((runtime.failure as Error).message).toBe('boom');
+    expect(await dumpTables(db.db)).toEqual(before);
+    expect(before.fills).toEqual([]);
+    expect(runtime.actor(orderActorId('o1'))!.snapshot.context.filledQuantity).toBe('0');
+    expect(runtime.actor(bookActorId(VENUE, SYMBOL))).toBeUndefined();
+    await rejection(runtime.enqueue(onOrderUpdate(VENUE, store, fill)));
+    expect(await dumpTables(db.db)).toEqual(before);
+
+    // nothing was half-written: once the fault is gone, a new runtime applies the same fill once
+    await engine.close();
+    const raw = rawConnection(engineFile(tmp.dir));
+    raw.exec('DROP TRIGGER boom');
+    raw.close();
+    const next = await openEngine({
+      file: engineFile(tmp.dir),
+      clock,
+      effects: new ScriptedEffects(() => 'hang'),
+    });
+    cleanups.push(() => next.close());
+    await next.runtime.start();
+    expect(await next.runtime.enqueue(onOrderUpdate(VENUE, next.store, fill))).toBe('applied');
+    const positions = await next.db.db.selectFrom('positions').select(['quantity', 'fill_count']).execute();
+    expect(positions).toEqual([{ quantity: '0.04', fill_count: 1 }]);
+  });
+});
+
+describe('revision check', () => {
+  async function hangingEngine(): Promise<{ engine: EngineHandle; effects: ScriptedEffects }> {
+    const effects = new ScriptedEffects(() => 'hang');
+    const engine = await openEngine({ file: engineFile(tmp.dir), clock, effects });
+    cleanups.push(() => engine.close());
+    await engine.runtime.start();
+    return { engine, effects };
+  }
+
+  const bumpBehindTheBack = (id: string) => {
+    const raw = rawConnection(engineFile(tmp.dir));
+    expect(raw.prepare('UPDATE actors SET rev = rev + 1 WHERE id = ?').run(id).changes).toBe(1);
+    raw.close();
+  };
+
+  it('fails the next commit with REVISION_CONFLICT and writes nothing', async () => {
+    const { engine, effects } = await hangingEngine();
+    const { runtime, db } = engine;
+    await runtime.spawn(orderActorId('o1'), 'order', orderInput('o1'));
+    bumpBehindTheBack(orderActorId('o1'));
+    const before = await dumpTables(db.db);
+
+    const err = await rejection(runtime.send(orderActorId('o1'), { type: 'SUBMIT' }));
+    expect((err.cause as SteadfastError).code).toBe('REVISION_CONFLICT');
+    expect((runtime.failure as SteadfastError).code).toBe('REVISION_CONFLICT');
+    await idle(runtime);
+    expect(await dumpTables(db.db)).toEqual(before);
+    expect(effects.calls).toEqual([]);
+  });
+
+  it('fails with REVISION_CONFLICT also when the batch moves the actor by more than one revision', async () => {
+    const { engine } = await hangingEngine();
+    const { runtime, db } = engine;
+    const id = bookActorId(VENUE, SYMBOL);
+    const input: PositionBookInput = { venue: VENUE, symbol: SYMBOL, at: T0 };
+    await runtime.spawn(id, 'positionBook', input);
+    bumpBehindTheBack(id); // another writer now owns rev 2
+    const before = await dumpTables(db.db);
+
+    const fill = (tradeId: string) => ({
+      type: 'APPLY_FILL',
+      tradeId,
+      side: 'buy',
+      price: '99',
+      quantity: '0.01',
+      fee: '0',
+      feeCurrency: 'USDT',
+      at: T0,
+    });
+    // two events for one actor in one batch: the runtime writes rev 3 over the other writer's rev 2
+    const results = await Promise.allSettled([runtime.send(id, fill('a')), runtime.send(id, fill('b'))]);
+    expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected']);
+    expect((runtime.failure as SteadfastError | null)?.code).toBe('REVISION_CONFLICT');
+    expect(await dumpTables(db.db)).toEqual(before);
+  });
+});
+
+describe('single-writer lease', () => {
+  const NAME = `engine/${VENUE}`;
+
+  it('refuses a second live owner, takes over from a dead pid with token + 1, and fences the old holder out', async () => {
+    const db = await database();
+    const child = spawn('sleep', ['60'], { stdio: 'ignore' });
+    cleanups.push(() => void child.kill('SIGKILL'));
+    await once(child, 'spawn');
+    const other = `${os.hostname()}:${child.pid}`;
+    const held = await claimLease(db.db, NAME, other, 15_000, T0);
+    expect(held).toEqual({ name: NAME, owner: other, token: 1 });
+
+    const refused = await rejection(claimLease(db.db, NAME, processOwner(), 15_000, T0 + 1000));
+    expect(refused.code).toBe('DATABASE_LOCKED');
+    expect(refused.message).toContain(other);
+    await renewLease(db.db, held, 15_000, T0 + 2000); // still the holder
+    expect(await db.db.selectFrom('leases').selectAll().execute()).toEqual([
+      { name: NAME, owner: other, token: 1, expires_at: T0 + 17_000 },
+    ]);
+
+    const exited = once(child, 'exit');
+    child.kill('SIGKILL');
+    await exited;
+    const mine = await claimLease(db.db, NAME, processOwner(), 15_000, T0 + 3000); // before expiry: pid is dead
+    expect(mine).toEqual({ name: NAME, owner: processOwner(), token: 2 });
+    expect((await rejection(renewLease(db.db, held, 15_000, T0 + 4000))).code).toBe('DATABASE_LOCKED');
+    await renewLease(db.db, mine, 15_000, T0 + 4000);
+    expect(await db.db.selectFrom('leases').selectAll().execute()).toEqual([
+      { name: NAME, owner: processOwner(), token: 2, expires_at: T0 + 19_000 },
+    ]);
+  });
+
+  it('trusts only the expiry for an owner on another host', async () => {
+    const db = await database();
+    const remote = 'some-other-host.invalid:1';
+    await claimLease(db.db, NAME, remote, 15_000, T0);
+    expect((await rejection(claimLease(db.db, NAME, processOwner(), 15_000, T0 + 14_999))).code).toBe(
+      'DATABASE_LOCKED',
+    );
+    const mine = await claimLease(db.db, NAME, processOwner(), 15_000, T0 + 15_000);
+    expect(mine.token).toBe(2);
+  });
+});
