@@ -111,7 +111,11 @@ export function parseConfig(raw: unknown, source = 'config'): Config {
   const result = configSchema.safeParse(raw);
   if (result.success) return result.data;
   const issue = result.error.issues[0]!;
-  throw new ConfigError(fieldName('', issue.path), `${issue.message} (in ${source})`);
+  const keys = issue.code === 'unrecognized_keys' ? issue.keys : [];
+  throw new ConfigError(
+    fieldName('', [...issue.path, ...keys.slice(0, 1)]),
+    `${issue.message} (in ${source})`,
+  );
 }
 
 /** Reads and validates a JSON config file. */

@@ -8,7 +8,7 @@ import { adjusterActorId, bookActorId } from '../machines/messages.js';
 import type { PositionBookContext } from '../machines/position-book.machine.js';
 import type { DurableRuntime } from '../runtime/durable-runtime.js';
 import { midOf, quote, shouldRequote } from '../strategy/market-maker.js';
-import type { MarketMakerParams } from '../strategy/market-maker.js';
+import type { MarketMakerParams, MarketView } from '../strategy/market-maker.js';
 import type { RequestBudget } from './request-budget.js';
 import { validateDesired } from './validate-desired.js';
 
@@ -25,6 +25,8 @@ export interface StrategyDeps {
   intervalMs: number;
   /** Prefix of the clientOrderIds the AdjustOrders workflows create in this run. */
   idPrefix: string;
+  /** The strategy: desired orders for a market view (default: the sample market maker). Its output is validated. */
+  strategy?: (params: MarketMakerParams, view: MarketView) => unknown;
 }
 
 /**
@@ -86,9 +88,10 @@ export class StrategyRunner {
     const position = book?.quantity ?? '0';
     const last = this.quoted.get(symbol);
     if (last !== undefined && last.position === position && !shouldRequote(params, last.mid, mid)) return;
+    const strategy = this.deps.strategy ?? quote;
     const desired = validateDesired(
       symbol,
-      quote(params, { market, bid: ticker.bid, ask: ticker.ask, position }),
+      strategy(params, { market, bid: ticker.bid, ask: ticker.ask, position }),
       this.deps.markets,
     );
     if (!this.running) return;

@@ -1,96 +1,44 @@
-import { sql } from 'kysely';
-import type { Kysely, Selectable, Transaction } from 'kysely';
-import { bulkWrite } from './bulk-writes.js';
+import { CompiledQuery } from 'kysely';
+import type { Kysely, Selectable } from 'kysely';
+import { SteadfastError } from '../domain/errors.js';
+import { COMMIT_STATEMENTS, planCommit } from './commit-plan.js';
+import type { CommitPlan } from './commit-plan.js';
 import type { CommitSet } from './commit-set.js';
 import type { ActorsTable, Database, JournalTable, OutboxTable, TimersTable } from './schema.js';
 
-/** Controls fsync per commit (see Durability). */
-export interface SyncControl {
+/** What the store needs from its database beyond Kysely: fsync control and, optionally, a writer thread. */
+export interface StoreOptions {
   setFullSync(full: boolean): void;
+  writer?: { commit(plan: CommitPlan): Promise<void> } | null;
 }
 
 /**
  * The engine's tables behind one small API. `commit` writes a whole CommitSet in ONE transaction (all or
- * nothing); loaders serve recovery. Dialect-neutral Kysely: the same code serves SQLite and PostgreSQL.
+ * nothing) — on the writer thread when there is one, else through Kysely on this connection; loaders
+ * (Kysely queries) serve recovery and workflows.
  */
 export class EngineStore {
   constructor(
     readonly db: Kysely<Database>,
-    private readonly sync: SyncControl = { setFullSync: () => {} },
+    private readonly options: StoreOptions = { setFullSync: () => {} },
   ) {}
 
   /** Writes everything in `set` atomically. Throws REVISION_CONFLICT if another writer got there first. */
   async commit(set: CommitSet): Promise<void> {
-    this.sync.setFullSync(set.outbox.length > 0);
+    const plan = planCommit(set);
+    if (this.options.writer) return this.options.writer.commit(plan);
+    this.options.setFullSync(plan.fullSync);
     await this.db.transaction().execute(async (trx) => {
-      await bulkWrite(trx, set);
-      for (const t of set.timersDeleted) {
-        await trx
-          .deleteFrom('timers')
-          .where('actor_id', '=', t.actorId)
-          .where('timer_id', '=', t.timerId)
-          .execute();
+      for (const [name, params] of plan.steps) {
+        const result = await trx.executeQuery(CompiledQuery.raw(COMMIT_STATEMENTS[name], params));
+        if (name === 'updateActors' && Number(result.numAffectedRows ?? 0) !== plan.expectUpdatedActors) {
+          throw new SteadfastError(
+            'REVISION_CONFLICT',
+            'an actor was changed by another writer; refusing to overwrite',
+          );
+        }
       }
-      for (const t of set.timers) {
-        await trx
-          .insertInto('timers')
-          .values({ actor_id: t.actorId, timer_id: t.timerId, event: t.event, due_at: t.dueAt })
-          .onConflict((oc) =>
-            oc.columns(['actor_id', 'timer_id']).doUpdateSet((eb) => ({
-              event: eb.ref('excluded.event'),
-              due_at: eb.ref('excluded.due_at'),
-            })),
-          )
-          .execute();
-      }
-      await this.writeSmallDomain(trx, set);
     });
-  }
-
-  private async writeSmallDomain(trx: Transaction<Database>, set: CommitSet): Promise<void> {
-    for (const p of set.positions) {
-      await trx
-        .insertInto('positions')
-        .values(p)
-        .onConflict((oc) =>
-          oc.columns(['venue', 'symbol']).doUpdateSet((eb) => ({
-            quantity: eb.ref('excluded.quantity'),
-            average_price: eb.ref('excluded.average_price'),
-            realized_pnl: eb.ref('excluded.realized_pnl'),
-            fees: eb.ref('excluded.fees'),
-            fill_count: eb.ref('excluded.fill_count'),
-            updated_at: eb.ref('excluded.updated_at'),
-          })),
-        )
-        .execute();
-    }
-    for (const a of set.anomalies) {
-      await trx
-        .insertInto('anomalies')
-        .values({
-          kind: a.kind,
-          subject: a.subject,
-          detail: a.detail,
-          count: 1,
-          first_at: a.at,
-          last_at: a.at,
-        })
-        .onConflict((oc) =>
-          oc.columns(['kind', 'subject']).doUpdateSet((eb) => ({
-            detail: eb.ref('excluded.detail'),
-            count: sql<number>`anomalies.count + 1`,
-            last_at: eb.ref('excluded.last_at'),
-          })),
-        )
-        .execute();
-    }
-    for (const m of set.meta) {
-      await trx
-        .insertInto('meta')
-        .values(m)
-        .onConflict((oc) => oc.column('key').doUpdateSet((eb) => ({ value: eb.ref('excluded.value') })))
-        .execute();
-    }
   }
 
   /** Actors that are not terminal. */

@@ -5,6 +5,7 @@ import { Kysely, Migrator, SqliteDialect } from 'kysely';
 import type { SqliteDatabase as KyselySqliteDatabase } from 'kysely';
 import { SteadfastError } from '../domain/errors.js';
 import { Checkpointer } from './checkpointer.js';
+import { SqliteWriter } from './sqlite-writer.js';
 import { migrationProvider } from './migrations/index.js';
 import type { Database } from './schema.js';
 
@@ -22,8 +23,10 @@ export interface EngineDatabase {
   readonly db: Kysely<Database>;
   readonly path: string;
   readonly durability: Durability;
-  /** Switches fsync-on-commit for the next transactions (never call inside one). */
+  /** Switches fsync-on-commit for the next transactions on this connection (never call inside one). */
   setFullSync(full: boolean): void;
+  /** The writer thread that commits the runtime's batches (null for `:memory:`). */
+  readonly writer: SqliteWriter | null;
   close(): Promise<void>;
 }
 
@@ -41,7 +44,9 @@ export async function openSqlite(file: string, durability: Durability = 'intent'
   raw.pragma(`synchronous = ${full ? 'FULL' : 'NORMAL'}`);
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cachingStatements(raw) }) });
   await migrate(db);
+  const writer = file === ':memory:' ? null : new SqliteWriter(file, durability);
   return {
+    writer,
     db,
     path: file,
     durability,
@@ -51,6 +56,7 @@ export async function openSqlite(file: string, durability: Durability = 'intent'
       full = wanted;
     },
     close: async () => {
+      await writer?.close();
       await db.destroy();
       await checkpointer?.stop();
     },

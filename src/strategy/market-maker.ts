@@ -59,7 +59,7 @@ export function quote(params: MarketMakerParams, view: MarketView): DesiredOrder
     .div(market.stepSize)
     .round(0, BigJs.roundDown)
     .times(market.stepSize);
-  if (size.lt(market.minQuantity)) return [];
+  if (size.lte('0') || size.lt(market.minQuantity)) return [];
   const out: DesiredOrder[] = [];
   for (let i = 0; i < params.levels; i += 1) {
     const offset = new Dec(params.spreadBps).plus(new Dec(params.levelSpacingBps).times(String(i))).div(BPS);

@@ -194,14 +194,15 @@ describe('database file and schema', () => {
     });
     cleanups.push(() => engine.close());
     await engine.runtime.start();
-    const sync = async () =>
-      (await sql<{ synchronous: number }>`PRAGMA synchronous`.execute(engine.db.db)).rows[0]?.synchronous;
+    const writer = engine.db.writer!;
+    const fsynced = () => ({ ...writer.stats });
     await engine.runtime.spawn(orderActorId('o1'), 'order', orderInput('o1'));
-    expect(await sync()).toBe(1);
+    const afterSpawn = fsynced();
+    expect(afterSpawn.fsyncedCommits).toBe(0);
     await engine.runtime.send(orderActorId('o1'), { type: 'SUBMIT' }); // writes the place intent
-    expect(await sync()).toBe(2);
+    expect(fsynced()).toEqual({ commits: afterSpawn.commits + 1, fsyncedCommits: 1 });
     await engine.runtime.send(orderActorId('o1'), { type: 'CANCEL_ORDER' }); // no call: only remembered
-    expect(await sync()).toBe(1);
+    expect(fsynced()).toEqual({ commits: afterSpawn.commits + 2, fsyncedCommits: 1 });
   });
 });
 
