@@ -107,6 +107,7 @@ export async function runStart(flags: StartFlags): Promise<number> {
   });
   venue.start();
   let engine: Engine;
+  let onFatal: (err: unknown) => void = () => {};
   try {
     engine = await Engine.open({
       dbPath: config.db,
@@ -129,6 +130,7 @@ export async function runStart(flags: StartFlags): Promise<number> {
       requestsPerSecond: config.venueBudget.requestsPerSecond,
       requestBurst: config.venueBudget.burst,
       newInstallId: () => crypto.randomBytes(4).readUInt32BE(0).toString(36).padStart(6, '0').slice(0, 6),
+      onFatal: (err) => onFatal(err),
     });
   } catch (err) {
     await venue.close();
@@ -169,6 +171,7 @@ export async function runStart(flags: StartFlags): Promise<number> {
           resolve(exitCode);
         });
     };
+    onFatal = (err) => shutdown(`fatal: ${describeError(err)}`, 1);
     if (durationMs !== null) setTimeout(() => shutdown('duration elapsed', 0), durationMs);
     process.on('SIGINT', () => shutdown('SIGINT', 0));
     process.on('SIGTERM', () => shutdown('SIGTERM', 0));

@@ -47,6 +47,8 @@ export interface EngineOptions {
   requestBurst: number;
   newInstallId: () => string;
   leaseTtlMs?: number;
+  /** Called when the engine can no longer work (a commit failed, the lease was lost); the caller exits. */
+  onFatal?: (err: unknown) => void;
 }
 
 /**
@@ -113,6 +115,10 @@ export class Engine {
         clock,
         projectors,
         onError: (what, err) => logger.error({ err: describeError(err) }, `${what} failed`),
+        onHalt: (err) => {
+          logger.error({ err: describeError(err) }, 'a commit failed: the engine halts (restart to recover)');
+          options.onFatal?.(err);
+        },
       });
       awaited.isAwaited = (key) => runtime.isAwaited(key);
       const recovery = await runtime.start();
@@ -166,7 +172,7 @@ export class Engine {
     every(ttl / 3, () =>
       renewLease(this.database.db, this.lease, ttl, clock.now()).catch((err) => {
         this.options.logger.error({ err: describeError(err) }, 'lost the writer lease: stopping');
-        void this.stop();
+        this.options.onFatal?.(err);
       }),
     );
   }

@@ -39,8 +39,8 @@ function fillCommand(venue: string, store: EngineStore, fill: VenueFill): WorkCo
 }
 
 function applyFill(tx: TxApi, venue: string, fill: VenueFill, prep: FillPrep): UpdateOutcome {
-  if (prep.known || tx.set.fills.some((f) => f.venue === venue && f.trade_id === fill.tradeId))
-    return 'duplicate';
+  const tradeKey = `trade:${venue}:${fill.tradeId}`;
+  if (prep.known || tx.seen(tradeKey)) return 'duplicate';
   const orderId = prep.clientOrderId === null ? null : orderActorId(prep.clientOrderId);
   let outcome: UpdateOutcome = 'orphan';
   if (orderId !== null && tx.actor(orderId) !== undefined) {
@@ -73,6 +73,7 @@ function applyFill(tx: TxApi, venue: string, fill: VenueFill, prep: FillPrep): U
       at: tx.now,
     });
   }
+  tx.remember(tradeKey);
   tx.set.fills.push({
     venue,
     trade_id: fill.tradeId,

@@ -28,6 +28,8 @@ export interface BatchHost {
   committedOutbox(key: string): OutboxRow | undefined;
   committedOutboxOf(actorId: string): Iterable<OutboxRow>;
   committedTimer(key: string): TimerEntry | undefined;
+  /** True for a key remembered by an earlier batch (see TxApi.remember). */
+  recentlySeen(key: string): boolean;
 }
 
 type Delivery = { id: string; event: AnyEventObject };
@@ -48,6 +50,8 @@ export class Batch implements TxApi {
   readonly timersSet = new Map<string, TimerEntry>();
   readonly timersDeleted = new Set<string>();
   readonly transitions: CommittedTransition[] = [];
+  /** Keys remembered by this batch (see TxApi.remember). */
+  readonly remembered = new Set<string>();
 
   constructor(
     private readonly host: BatchHost,
@@ -60,6 +64,16 @@ export class Batch implements TxApi {
   /** The actor as of this point of the batch. */
   actor(id: string): HostedActor | undefined {
     return this.actors.get(id) ?? this.host.committedActor(id);
+  }
+
+  /** True if `key` was remembered by this batch or a recent one. */
+  seen(key: string): boolean {
+    return this.remembered.has(key) || this.host.recentlySeen(key);
+  }
+
+  /** Remembers `key` for the following batches, committed or not yet. */
+  remember(key: string): void {
+    this.remembered.add(key);
   }
 
   /** The open (not yet answered) outbox row, or undefined if closed or unknown. */

@@ -9,8 +9,9 @@ import { ArmedTimers } from './armed-timers.js';
 import { Batch } from './batch.js';
 import type { BatchHost, TimerEntry } from './batch.js';
 import { rehydrate, statePath } from './hosted-actor.js';
-import { OpenCalls } from './open-calls.js';
 import type { HostedActor } from './hosted-actor.js';
+import { OpenCalls } from './open-calls.js';
+import { restoreState } from './restore.js';
 import type { Command, CommittedTransition, EffectHandler, OutboxRow, Projector } from './types.js';
 
 /** Options of the durable runtime. */
@@ -24,6 +25,8 @@ export interface RuntimeOptions {
   maxBatch?: number;
   /** Told about failures of commands nobody awaits (call results, timers). Defaults to stderr. */
   onError?: (what: string, err: unknown) => void;
+  /** Told once when a commit fails and the runtime halts (the process should stop; a restart recovers). */
+  onHalt?: (err: unknown) => void;
 }
 
 /** What recovery found. */
@@ -36,24 +39,32 @@ export interface RecoveryReport {
 
 type Pending = { command: Command; resolve: (value: unknown) => void; reject: (err: unknown) => void };
 
+/** Trade keys and the like remembered across batches (older ones are surely committed). */
+const RECENT_KEYS = 200_000;
+
 /**
- * Hosts persisted actors. Every command is applied with xstate's pure transition inside a group-commit
- * batch; the batch's snapshots, journal rows, outbox rows (call intents), timers and projections commit in
- * ONE transaction, and only after that commit does any call leave the process. Memory holds live actors
- * only; the database is the truth, and `start()` rebuilds memory from it without replaying history.
+ * Hosts persisted actors. Commands are applied with xstate's pure transition in group-commit batches; a
+ * batch's snapshots, journal rows, outbox rows (call intents), timers and projections commit in ONE
+ * transaction, and nothing of it leaves the process (calls, armed timers, resolved promises) before that
+ * commit. Batches are pipelined: while one is being written (on the writer thread), the next is applied
+ * to memory; commits happen in order, and a failed commit halts everything after it. Memory holds live
+ * actors; the database is the truth, and `start()` rebuilds memory from it without replaying history.
  */
 export class DurableRuntime implements BatchHost {
   readonly registry: Record<string, MachineEntry>;
   readonly projectors: Record<string, Projector>;
-  /** Counters for status lines and benchmarks. */
+  /** Counters for status lines and benchmarks (committed work only). */
   readonly stats = { events: 0, batches: 0, commands: 0 };
   private readonly actors = new Map<string, HostedActor>();
   private readonly outbox = new OpenCalls();
   private readonly timers: ArmedTimers;
+  private readonly recent = new Set<string>();
   private readonly inflight = new Set<Promise<void>>();
   private readonly listeners = new Set<(transitions: CommittedTransition[]) => void>();
   private queue: Pending[] = [];
   private flushing: Promise<void> | null = null;
+  /** Settles when every batch built so far has been committed (or refused after a halt). */
+  private tail: Promise<void> = Promise.resolve();
   private batchNo = 0;
   private halted: unknown = null;
   private stopping = false;
@@ -70,47 +81,17 @@ export class DurableRuntime implements BatchHost {
 
   /** Loads live actors, open calls and timers; resumes calls through `effects.recover`. */
   async start(): Promise<RecoveryReport> {
-    const { store, clock } = this.options;
-    this.batchNo = await store.lastBatch();
-    const errors: string[] = [];
-    const migrated: HostedActor[] = [];
-    for (const row of await store.loadLiveActors()) {
-      try {
-        const actor = rehydrate(row, this.registry);
-        this.actors.set(actor.id, actor);
-        if (actor.migrated) migrated.push(actor);
-      } catch (err) {
-        errors.push(describeError(err));
-      }
+    const state = await restoreState(this.options.store, this.registry);
+    this.batchNo = state.batchNo;
+    for (const actor of state.actors) this.actors.set(actor.id, actor);
+    if (state.migrated.length > 0) await this.writeMigrations(state.migrated);
+    for (const timer of state.timers) {
+      this.timers.put(timer);
+      this.timers.arm(timer);
     }
-    if (errors.length > 0) {
-      throw new SteadfastError(
-        'SNAPSHOT_VERSION_MISMATCH',
-        `cannot restore ${errors.length} actor(s): ${errors.slice(0, 5).join('; ')}`,
-      );
-    }
-    if (migrated.length > 0) await this.writeMigrations(migrated);
-    for (const row of await store.loadTimers()) {
-      this.timers.arm({
-        actorId: row.actor_id,
-        timerId: row.timer_id,
-        event: JSON.parse(row.event),
-        dueAt: row.due_at,
-      });
-    }
-    const open = await store.loadOpenOutbox();
-    for (const r of open) {
-      this.outbox.add({
-        key: r.key,
-        actorId: r.actor_id,
-        childId: r.child_id,
-        src: r.src,
-        input: JSON.parse(r.input),
-        createdAt: r.created_at,
-      });
-    }
-    for (const row of this.outbox.all()) {
-      const decision = this.options.effects.recover(row, clock.now());
+    for (const row of state.openCalls) this.outbox.add(row);
+    for (const row of state.openCalls) {
+      const decision = this.options.effects.recover(row, this.options.clock.now());
       if ('redispatch' in decision) this.dispatch(row);
       else {
         void this.enqueue({ kind: 'result', key: row.key, event: decision.event }).catch((err) =>
@@ -120,9 +101,9 @@ export class DurableRuntime implements BatchHost {
     }
     return {
       actors: this.actors.size,
-      resumedCalls: open.length,
+      resumedCalls: state.openCalls.length,
       timers: this.timers.size,
-      migrated: migrated.length,
+      migrated: state.migrated.length,
     };
   }
 
@@ -147,14 +128,15 @@ export class DurableRuntime implements BatchHost {
     });
   }
 
-  /** The committed in-memory actor, if live (or recently loaded). */
+  /** The in-memory actor (live, or terminal until its last batch has committed). */
   actor(id: string): HostedActor | undefined {
     return this.actors.get(id);
   }
 
   /** Live actors, optionally of one machine. */
   *liveActors(machine?: string): Iterable<HostedActor> {
-    for (const a of this.actors.values()) if (machine === undefined || a.machineId === machine) yield a;
+    for (const a of this.actors.values())
+      if (a.live && (machine === undefined || a.machineId === machine)) yield a;
   }
 
   /** Number of calls started and not yet answered. */
@@ -168,9 +150,14 @@ export class DurableRuntime implements BatchHost {
     return () => this.listeners.delete(listener);
   }
 
-  /** Resolves when the queue is empty and no batch is being written. */
+  /** Resolves when the queue is empty and every batch is committed. */
   async drain(): Promise<void> {
-    while (this.flushing !== null) await this.flushing;
+    for (;;) {
+      if (this.flushing !== null) await this.flushing;
+      const tail = this.tail;
+      await tail;
+      if (this.flushing === null && tail === this.tail) return;
+    }
   }
 
   /** Waits (up to `timeoutMs` of real time) for in-flight calls to answer and their results to commit. */
@@ -196,6 +183,11 @@ export class DurableRuntime implements BatchHost {
     return this.halted;
   }
 
+  /** True while the call's result is still awaited (the effect handler checks before sending). */
+  isAwaited(key: string): boolean {
+    return this.outbox.has(key) && !this.stopping && this.halted === null;
+  }
+
   committedActor(id: string): HostedActor | undefined {
     return this.actors.get(id);
   }
@@ -212,11 +204,18 @@ export class DurableRuntime implements BatchHost {
     return this.timers.get(key);
   }
 
+  recentlySeen(key: string): boolean {
+    return this.recent.has(key);
+  }
+
   private async flush(): Promise<void> {
     try {
       while (this.queue.length > 0 && this.halted === null) {
         const items = this.queue.splice(0, this.options.maxBatch ?? 512);
+        const previous = this.tail;
         await this.process(items);
+        // At most one batch is being written while the next one is built.
+        await previous;
       }
     } finally {
       this.flushing = null;
@@ -247,24 +246,26 @@ export class DurableRuntime implements BatchHost {
       live = live.filter((_, i) => i !== failedAt.index);
     }
     const set = batch.finish();
-    if (!isEmpty(set)) {
-      try {
-        await this.options.store.commit(set);
-      } catch (err) {
-        this.halt(err);
+    const empty = isEmpty(set);
+    if (!empty) this.batchNo += 1;
+    this.absorb(batch);
+    const previous = this.tail;
+    this.tail = (async () => {
+      await previous;
+      if (this.halted === null && !empty) {
+        try {
+          await this.options.store.commit(set);
+        } catch (err) {
+          this.halt(err);
+        }
+      }
+      if (this.halted !== null) {
         for (const item of live) item.reject(this.haltError());
         return;
       }
-      this.batchNo += 1;
-    }
-    this.absorb(batch, loaded);
-    this.stats.batches += 1;
-    this.stats.events += set.journal.length;
-    this.stats.commands += live.length;
-    live.forEach((item, i) => item.resolve(results[i]));
-    if (this.listeners.size > 0 && batch.transitions.length > 0) {
-      for (const l of this.listeners) l(batch.transitions);
-    }
+      this.release(batch, set, loaded, live.length);
+      live.forEach((item, i) => item.resolve(results[i]));
+    })();
   }
 
   private applyAll(batch: Batch, items: Pending[], prepared: Map<Pending, unknown>, results: unknown[]) {
@@ -294,7 +295,7 @@ export class DurableRuntime implements BatchHost {
     }
   }
 
-  /** Loads actors the commands need that are not in memory (terminal ones); runs `prepare` reads. */
+  /** Runs `prepare` reads, then loads the actors the commands name that are not in memory (terminal ones). */
   private async preload(items: Pending[], prepared: Map<Pending, unknown>): Promise<string[]> {
     await Promise.all(
       items.map(async (item) => {
@@ -313,25 +314,40 @@ export class DurableRuntime implements BatchHost {
     }
     const missing = [...wanted].filter((id) => !this.actors.has(id));
     for (const row of await this.options.store.loadActors(missing)) {
-      const actor = rehydrate(row, this.registry);
-      this.actors.set(actor.id, actor);
+      if (this.actors.has(row.id)) continue;
+      this.actors.set(row.id, rehydrate(row, this.registry));
     }
     return missing;
   }
 
-  /** Makes a committed batch the new memory, then starts its calls and arms its timers. */
-  private absorb(batch: Batch, loaded: readonly string[]): void {
-    for (const actor of batch.actors.values()) {
-      if (actor.live) this.actors.set(actor.id, actor);
-      else this.actors.delete(actor.id);
-    }
+  /** Makes a built batch the state the next batch builds on (nothing is released yet). */
+  private absorb(batch: Batch): void {
+    for (const actor of batch.actors.values()) this.actors.set(actor.id, actor);
     for (const row of batch.opened.values()) if (!batch.closed.has(row.key)) this.outbox.add(row);
     for (const key of batch.closed) this.outbox.remove(key);
-    for (const key of batch.timersDeleted) this.timers.disarm(key);
+    for (const key of batch.timersDeleted) this.timers.remove(key);
+    for (const timer of batch.timersSet.values()) this.timers.put(timer);
+    for (const key of batch.remembered) {
+      this.recent.add(key);
+      if (this.recent.size > RECENT_KEYS) this.recent.delete(this.recent.values().next().value as string);
+    }
+  }
+
+  /** After a batch's commit: terminal actors leave memory, its timers are armed, its calls dispatched. */
+  private release(batch: Batch, set: CommitSet, loaded: readonly string[], commands: number): void {
+    for (const actor of batch.actors.values()) {
+      if (!actor.live && this.actors.get(actor.id) === actor) this.actors.delete(actor.id);
+    }
+    for (const id of loaded)
+      if (this.actors.get(id)?.live === false && !batch.actors.has(id)) this.actors.delete(id);
     for (const timer of batch.timersSet.values()) this.timers.arm(timer);
-    for (const row of batch.opened.values()) if (!batch.closed.has(row.key)) this.dispatch(row);
-    // terminal actors loaded only to receive a late event leave memory again
-    for (const id of loaded) if (this.actors.get(id)?.live === false) this.actors.delete(id);
+    for (const row of batch.opened.values()) if (this.outbox.get(row.key) === row) this.dispatch(row);
+    this.stats.batches += 1;
+    this.stats.events += set.journal.length;
+    this.stats.commands += commands;
+    if (this.listeners.size > 0 && batch.transitions.length > 0) {
+      for (const l of this.listeners) l(batch.transitions);
+    }
   }
 
   private dispatch(row: OutboxRow): void {
@@ -345,11 +361,6 @@ export class DurableRuntime implements BatchHost {
     })();
     this.inflight.add(call);
     void call.finally(() => this.inflight.delete(call));
-  }
-
-  /** True while the call's result is still awaited (the effect handler checks before sending). */
-  isAwaited(key: string): boolean {
-    return this.outbox.has(key) && !this.stopping && this.halted === null;
   }
 
   private async writeMigrations(actors: HostedActor[]): Promise<void> {
@@ -378,11 +389,13 @@ export class DurableRuntime implements BatchHost {
   }
 
   private halt(err: unknown): void {
+    if (this.halted !== null) return;
     this.halted = err;
     this.timers.disable();
     const pending = this.queue;
     this.queue = [];
     for (const item of pending) item.reject(this.haltError());
+    this.options.onHalt?.(err);
   }
 
   private haltError(): SteadfastError {

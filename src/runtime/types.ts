@@ -39,6 +39,14 @@ export interface TxApi {
   send(id: string, event: AnyEventObject): boolean;
   /** Creates an actor. */
   spawn(id: string, machine: string, input: unknown): HostedActor;
+  /**
+   * True if `key` was remembered by this batch or a recent one. With batches pipelined, a later batch may
+   * be built before an earlier one's rows are readable: workflows use this with their own reads (e.g. a
+   * fill's trade id: the ledger, plus the trades remembered recently) to stay idempotent.
+   */
+  seen(key: string): boolean;
+  /** Remembers `key` (see `seen`). */
+  remember(key: string): void;
 }
 
 /** A unit of work for the runtime; each is applied within one batch transaction. */

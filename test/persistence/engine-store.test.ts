@@ -229,9 +229,8 @@ describe('one event = one transaction', () => {
     expect(before.journal).toHaveLength(journalRows);
     const o2 = await db.db.selectFrom('actors').selectAll().where('id', '=', orderActorId('o2')).execute();
     expect(o2.map((r) => [r.rev, r.state])).toEqual([[1, 'pendingNew']]);
-    expect(runtime.actor(orderActorId('o2'))!.rev).toBe(1);
-    expect(runtime.actor(orderActorId('o2'))!.snapshot.value).toBe('pendingNew');
-    expect(runtime.openCalls).toBe(0);
+    // (a halted runtime's memory may hold the batch that failed: it is never released nor trusted again;
+    // the truth is the database, which a restart reads)
     // the venue only ever saw o1's place
     expect(requestKinds(venueFile(tmp.dir))).toEqual([['place', 'accepted']]);
 
@@ -255,8 +254,6 @@ describe('one event = one transaction', () => {
     expect((runtime.failure as Error).message).toBe('boom');
     expect(await dumpTables(db.db)).toEqual(before);
     expect(before.fills).toEqual([]);
-    expect(runtime.actor(orderActorId('o1'))!.snapshot.context.filledQuantity).toBe('0');
-    expect(runtime.actor(bookActorId(VENUE, SYMBOL))).toBeUndefined();
     await rejection(runtime.enqueue(onOrderUpdate(VENUE, store, fill)));
     expect(await dumpTables(db.db)).toEqual(before);
 

@@ -1,0 +1,63 @@
+import { SteadfastError, describeError } from '../domain/errors.js';
+import type { MachineEntry } from '../machines/registry.js';
+import type { EngineStore } from '../persistence/engine-store.js';
+import type { TimerEntry } from './batch.js';
+import { rehydrate } from './hosted-actor.js';
+import type { HostedActor } from './hosted-actor.js';
+import type { OutboxRow } from './types.js';
+
+/** The durable state memory is rebuilt from at start: no history is replayed. */
+export interface RestoredState {
+  batchNo: number;
+  actors: HostedActor[];
+  /** Actors whose snapshot was migrated from an older machine version (to be written back). */
+  migrated: HostedActor[];
+  timers: TimerEntry[];
+  openCalls: OutboxRow[];
+}
+
+/**
+ * Loads live actors from their snapshots (refusing, all at once, any that do not fit this build), the
+ * durable timers and the calls whose result was never applied.
+ */
+export async function restoreState(
+  store: EngineStore,
+  registry: Record<string, MachineEntry>,
+): Promise<RestoredState> {
+  const errors: string[] = [];
+  const actors: HostedActor[] = [];
+  for (const row of await store.loadLiveActors()) {
+    try {
+      actors.push(rehydrate(row, registry));
+    } catch (err) {
+      errors.push(describeError(err));
+    }
+  }
+  if (errors.length > 0) {
+    throw new SteadfastError(
+      'SNAPSHOT_VERSION_MISMATCH',
+      `cannot restore ${errors.length} actor(s): ${errors.slice(0, 5).join('; ')}`,
+    );
+  }
+  const timers = (await store.loadTimers()).map((row) => ({
+    actorId: row.actor_id,
+    timerId: row.timer_id,
+    event: JSON.parse(row.event) as TimerEntry['event'],
+    dueAt: Number(row.due_at),
+  }));
+  const openCalls = (await store.loadOpenOutbox()).map((r) => ({
+    key: r.key,
+    actorId: r.actor_id,
+    childId: r.child_id,
+    src: r.src,
+    input: JSON.parse(r.input) as unknown,
+    createdAt: Number(r.created_at),
+  }));
+  return {
+    batchNo: await store.lastBatch(),
+    actors,
+    migrated: actors.filter((a) => a.migrated === true),
+    timers,
+    openCalls,
+  };
+}
