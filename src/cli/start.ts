@@ -159,6 +159,9 @@ export async function runStart(flags: StartFlags): Promise<number> {
       stopping = true;
       logger.info({ why }, 'stopping');
       status.stop();
+      // The in-process paper venue pauses with the engine (as it does when the process dies): its market
+      // stops first, so the engine's last reconciliation sees every fill it will ever have made.
+      venue.stop();
       engine
         .stop({ cancelOrders: flags.cancelOnExit === true, timeoutMs: config.stopTimeoutMs })
         .then(() => code)

@@ -9,9 +9,6 @@ import type { TxApi, WorkCommand } from '../runtime/types.js';
 /** What OnOrderUpdate did with a venue fact. */
 export type UpdateOutcome = 'applied' | 'duplicate' | 'ignored' | 'orphan' | 'quarantined';
 
-/** Meta key of the trade cursor (newest fill time seen) of a venue symbol. */
-export const tradeCursorKey = (venue: string, symbol: string): string => `tradeCursor/${venue}/${symbol}`;
-
 /**
  * OnOrderUpdate: applies one venue fact to its order actor and, for a fill, to the position book and the
  * fill ledger, all in the transaction of the batch it runs in. Idempotent: a fill is keyed by venue +
@@ -107,15 +104,7 @@ function applyFill(tx: TxApi, venue: string, fill: VenueFill, prep: FillPrep): U
       at: fill.at,
     });
   }
-  advanceCursor(tx, venue, fill);
   return outcome;
-}
-
-function advanceCursor(tx: TxApi, venue: string, fill: VenueFill): void {
-  const key = tradeCursorKey(venue, fill.symbol);
-  const existing = tx.set.meta.find((m) => m.key === key);
-  if (existing === undefined) tx.set.meta.push({ key, value: String(fill.at) });
-  else existing.value = String(Math.max(Number(existing.value), fill.at));
 }
 
 function orderCommand(venue: string, order: VenueOrder): WorkCommand {

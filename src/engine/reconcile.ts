@@ -6,7 +6,7 @@ import type { EngineStore } from '../persistence/engine-store.js';
 import type { DurableRuntime } from '../runtime/durable-runtime.js';
 import { workCommand } from '../runtime/types.js';
 import type { TxApi } from '../runtime/types.js';
-import { onOrderUpdate, tradeCursorKey } from './on-order-update.js';
+import { onOrderUpdate } from './on-order-update.js';
 import type { UpdateOutcome } from './on-order-update.js';
 import { topState } from './projections.js';
 import { retryRead } from './retry.js';
@@ -29,22 +29,36 @@ export interface ReconcileDeps {
   clock: Clock;
 }
 
-/** How far before the cursor a gap-fill looks again (fills of the same millisecond, venue clock skew). */
-const CURSOR_OVERLAP_MS = 60_000;
+/** Meta key of a venue symbol's trade cursor: every fill the venue timed before it has been applied. */
+export const tradeCursorKey = (venue: string, symbol: string): string => `tradeCursor/${venue}/${symbol}`;
+
+/** Margin for the venue's clock running behind ours (and for fills committed while we asked). */
+const CLOCK_SKEW_MS = 5_000;
 
 /**
  * Fetches the account's fills of `symbol` since the trade cursor and applies each through OnOrderUpdate
- * (duplicates change nothing). Returns how many were new.
+ * (duplicates change nothing); then moves the cursor to when it asked, minus a skew margin. Only a
+ * completed gap-fill moves the cursor (pushed fills never do), so a fill the stream lost is always found
+ * by the next one. Returns how many fills were new.
  */
 export async function gapFill(deps: ReconcileDeps, symbol: string): Promise<number> {
   const { venue, runtime, store } = deps;
-  const cursor = Number((await store.getMeta(tradeCursorKey(venue.id, symbol))) ?? deps.installedAt);
-  const since = Math.max(0, cursor - CURSOR_OVERLAP_MS);
-  const fills = await retryRead(deps.clock, () => venue.fetchMyTrades(symbol, since));
+  const key = tradeCursorKey(venue.id, symbol);
+  const cursor = Number((await store.getMeta(key)) ?? deps.installedAt - CLOCK_SKEW_MS);
+  const askedAt = deps.clock.now();
+  const fills = await retryRead(deps.clock, () => venue.fetchMyTrades(symbol, Math.max(0, cursor)));
   const outcomes = await Promise.all(
     fills.map((fill) =>
       runtime.enqueue(onOrderUpdate(venue.id, store, parseVenueEvent({ kind: 'fill', fill }))),
     ),
+  );
+  const next = Math.max(cursor, askedAt - CLOCK_SKEW_MS);
+  await runtime.enqueue(
+    workCommand<undefined>({
+      kind: 'work',
+      name: 'gapFill.cursor',
+      run: (tx) => void tx.set.meta.push({ key, value: String(next) }),
+    }),
   );
   return outcomes.filter((o) => (o as UpdateOutcome) !== 'duplicate').length;
 }

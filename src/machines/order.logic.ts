@@ -1,10 +1,78 @@
 import { Dec, fmt } from '../domain/decimal.js';
-import type { OrderContext, OrderEvent, VenueOrderView } from './order.types.js';
+import type {
+  CallFailure,
+  OrderContext,
+  OrderEvent,
+  OrderInput,
+  OrderRefInput,
+  PlaceOrderInput,
+  VenueOrderView,
+} from './order.types.js';
 
 /**
  * Pure helpers of the order machine: reading facts out of events and applying fills exactly. No I/O and
  * no clock: every time comes from the event.
  */
+
+/** What the order machine's guards and assigners read: the context and the event being handled. */
+export interface OrderArgs {
+  context: OrderContext;
+  event: OrderEvent;
+}
+
+/** The context a new order actor starts with; tolerates a missing input (every field then defaults). */
+export function initialOrderContext(input: OrderInput | undefined): OrderContext {
+  return {
+    clientOrderId: input?.clientOrderId ?? '',
+    venue: input?.venue ?? '',
+    symbol: input?.symbol ?? '',
+    side: input?.side ?? 'buy',
+    type: input?.type ?? 'limit',
+    price: input?.price ?? null,
+    quantity: input?.quantity ?? '0',
+    level: input?.level ?? null,
+    owner: input?.owner ?? null,
+    requestWindowMs: input?.requestWindowMs ?? 0,
+    timeouts: input?.timeouts ?? { ackMs: 0, cancelMs: 0, lookupRetryMs: 0 },
+    maxAttempts: input?.maxAttempts ?? 1,
+    venueOrderId: null,
+    filledQuantity: '0',
+    filledNotional: '0',
+    fees: {},
+    venueFilledQuantity: '0',
+    tradeIds: [],
+    quarantinedTradeIds: [],
+    cancelRequested: false,
+    attempt: 0,
+    landingDeadline: null,
+    createdAt: input?.at ?? 0,
+    updatedAt: input?.at ?? 0,
+    reason: null,
+    anomalies: [],
+  };
+}
+
+/** The input of the placeOrder call: the intent and the attempt number. */
+export function placeOrderInput(context: OrderContext): PlaceOrderInput {
+  return {
+    clientOrderId: context.clientOrderId,
+    symbol: context.symbol,
+    side: context.side,
+    type: context.type,
+    price: context.price,
+    quantity: context.quantity,
+    attempt: context.attempt,
+  };
+}
+
+/** The input of the cancelOrder and lookupOrder calls: how to name the order at the venue. */
+export function orderRefInput(context: OrderContext): OrderRefInput {
+  return {
+    clientOrderId: context.clientOrderId,
+    symbol: context.symbol,
+    venueOrderId: context.venueOrderId,
+  };
+}
 
 /** The instant an event happened (our clock), whatever its shape. */
 export function eventTime(event: OrderEvent | { type: string; at?: number }): number | null {
@@ -26,6 +94,11 @@ export function viewOf(event: OrderEvent): VenueOrderView | null {
     default:
       return null;
   }
+}
+
+/** The failure carried by an `xstate.error.actor.*` event, if any. */
+export function failureOf(event: OrderEvent): CallFailure | null {
+  return event.type.startsWith('xstate.error.actor.') ? (event as { error: CallFailure }).error : null;
 }
 
 /** The fill carried by an ORDER_FILLED event, if any. */

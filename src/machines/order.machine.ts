@@ -1,17 +1,8 @@
 import { assign, enqueueActions, fromPromise, setup } from 'xstate';
-import {
-  completesOrder,
-  eventTime,
-  hasFills,
-  isNewTrade,
-  isPartialFill,
-  maxDec,
-  viewOf,
-  withFill,
-  wouldOverfill,
-} from './order.logic.js';
+import * as assigners from './order.assigners.js';
+import * as guards from './order.guards.js';
+import { initialOrderContext, orderRefInput, placeOrderInput } from './order.logic.js';
 import type {
-  CallFailure,
   LookupResult,
   OrderContext,
   OrderEvent,
@@ -30,9 +21,6 @@ export const ORDER_MACHINE_VERSION = 1;
 /** Invoked calls are executed by the durable runtime from the outbox, never by this placeholder. */
 const runtimeCall = <O, I>() =>
   fromPromise<O, I>(() => Promise.reject(new Error('venue calls run in the durable runtime')));
-
-const failureOf = (event: OrderEvent): CallFailure | null =>
-  event.type.startsWith('xstate.error.actor.') ? (event as { error: CallFailure }).error : null;
 
 /** Transitions shared by every state that is waiting for the venue to confirm the order exists. */
 const evidenceOfAcceptance = [
@@ -89,30 +77,25 @@ export const orderMachine = setup({
     LOOKUP_RETRY: ({ context }) => context.timeouts.lookupRetryMs,
   },
   guards: {
-    cancelWasRequested: ({ context }) => context.cancelRequested,
-    orderHasFills: ({ context }) => hasFills(context),
-    venueOrderIdUnknown: ({ context }) => context.venueOrderId === null,
-    viewFilled: ({ event }) => viewOf(event)?.status === 'filled',
-    viewCancelled: ({ event }) => viewOf(event)?.status === 'cancelled',
-    viewRejected: ({ event }) => viewOf(event)?.status === 'rejected',
-    viewExpired: ({ event }) => viewOf(event)?.status === 'expired',
-    viewFound: ({ event }) => viewOf(event) !== null,
-    foundWithCancelPending: ({ context, event }) => viewOf(event) !== null && context.cancelRequested,
-    foundWithFills: ({ context, event }) => viewOf(event) !== null && hasFills(context),
-    fillWouldOverfill: ({ context, event }) => wouldOverfill(context, event),
-    fillCompletesOrder: ({ context, event }) => completesOrder(context, event),
-    partialFill: ({ context, event }) => isPartialFill(context, event),
-    partialFillWithCancelPending: ({ context, event }) =>
-      context.cancelRequested && isPartialFill(context, event),
-    newFill: ({ context, event }) => isNewTrade(context, event) && !wouldOverfill(context, event),
-    failureIsRejection: ({ event }) => failureOf(event)?.kind === 'rejected',
-    absenceNotYetProven: ({ context, event }) =>
-      event.type === 'xstate.done.actor.lookupOrder' &&
-      event.output.order === null &&
-      context.venueOrderId === null &&
-      (context.landingDeadline === null || event.output.sentAt <= context.landingDeadline),
-    knownOrderVanished: ({ context }) => context.venueOrderId !== null,
-    attemptsLeft: ({ context }) => context.attempt < context.maxAttempts,
+    cancelWasRequested: guards.cancelWasRequested,
+    orderHasFills: guards.orderHasFills,
+    venueOrderIdUnknown: guards.venueOrderIdUnknown,
+    viewFilled: guards.viewFilled,
+    viewCancelled: guards.viewCancelled,
+    viewRejected: guards.viewRejected,
+    viewExpired: guards.viewExpired,
+    viewFound: guards.viewFound,
+    foundWithCancelPending: guards.foundWithCancelPending,
+    foundWithFills: guards.foundWithFills,
+    fillWouldOverfill: guards.fillWouldOverfill,
+    fillCompletesOrder: guards.fillCompletesOrder,
+    partialFill: guards.partialFill,
+    partialFillWithCancelPending: guards.partialFillWithCancelPending,
+    newFill: guards.newFill,
+    failureIsRejection: guards.failureIsRejection,
+    absenceNotYetProven: guards.absenceNotYetProven,
+    knownOrderVanished: guards.knownOrderVanished,
+    attemptsLeft: guards.attemptsLeft,
   },
   actions: {
     notifyOwner: enqueueActions(({ context, enqueue }, params: { state: string; terminal: boolean }) => {
@@ -126,118 +109,22 @@ export const orderMachine = setup({
         filledQuantity: context.filledQuantity,
       });
     }),
-    countAttempt: assign(({ context, event }) => ({
-      attempt: context.attempt + 1,
-      updatedAt: eventTime(event) ?? context.updatedAt,
-    })),
-    requestCancel: assign(({ context, event }) => ({
-      cancelRequested: true,
-      updatedAt: eventTime(event) ?? context.updatedAt,
-    })),
-    recordVenueView: assign(({ context, event }) => {
-      const view = viewOf(event);
-      const fact = event as { venueOrderId?: string; filledQuantity?: string };
-      return {
-        venueOrderId: view?.venueOrderId ?? fact.venueOrderId ?? context.venueOrderId,
-        venueFilledQuantity: maxDec(
-          context.venueFilledQuantity,
-          view?.filledQuantity ?? fact.filledQuantity ?? '0',
-        ),
-        updatedAt: eventTime(event) ?? context.updatedAt,
-      };
-    }),
-    recordVenueFacts: assign(({ context, event }) => {
-      const fact = event as { venueOrderId?: string; filledQuantity?: string; reason?: string };
-      return {
-        venueOrderId: fact.venueOrderId ?? context.venueOrderId,
-        venueFilledQuantity: maxDec(context.venueFilledQuantity, fact.filledQuantity ?? '0'),
-        reason: fact.reason ?? context.reason,
-        updatedAt: eventTime(event) ?? context.updatedAt,
-      };
-    }),
-    recordFailure: assign(({ context, event }) => {
-      const failure = failureOf(event);
-      // A request that failed can land until its own deadline; without one, until a full window from now.
-      const uncertainPlace = event.type === 'xstate.error.actor.placeOrder' && failure?.kind !== 'rejected';
-      const deadline =
-        failure === null || !uncertainPlace
-          ? undefined
-          : (failure.notAfter ?? failure.at + context.requestWindowMs);
-      return {
-        reason: failure ? `${failure.kind}: ${failure.message}` : context.reason,
-        landingDeadline:
-          deadline === undefined ? context.landingDeadline : Math.max(deadline, context.landingDeadline ?? 0),
-        updatedAt: eventTime(event) ?? context.updatedAt,
-      };
-    }),
-    recordTimeout: assign(({ context, event }) => {
-      const at = eventTime(event) ?? context.updatedAt;
-      return {
-        reason: 'no reply before timeout',
-        landingDeadline: Math.max(at + context.requestWindowMs, context.landingDeadline ?? 0),
-        updatedAt: at,
-      };
-    }),
-    recordNeverPlaced: assign(({ context, event }) => ({
-      reason: `venue never received the order (${context.attempt} attempt(s))`,
-      updatedAt: eventTime(event) ?? context.updatedAt,
-    })),
-    recordVanished: assign(({ context, event }) => ({
-      reason: 'the venue no longer knows this order',
-      anomalies: [...context.anomalies, `order ${context.venueOrderId} vanished at the venue`],
-      updatedAt: eventTime(event) ?? context.updatedAt,
-    })),
-    applyFill: assign(({ context, event }) => withFill(context, event)),
-    applyFillAnomaly: assign(({ context, event }) => ({
-      ...withFill(context, event),
-      anomalies: [
-        ...context.anomalies,
-        `fill ${(event as { tradeId?: string }).tradeId} on a rejected order`,
-      ],
-    })),
-    flagOverfill: assign(({ context, event }) => {
-      const fill = event as { tradeId?: string; quantity?: string };
-      return {
-        anomalies: [
-          ...context.anomalies,
-          `overfill: trade ${fill.tradeId} of ${fill.quantity} over ${context.filledQuantity}/${context.quantity}`,
-        ],
-        quarantinedTradeIds: [...context.quarantinedTradeIds, String(fill.tradeId)],
-        updatedAt: eventTime(event) ?? context.updatedAt,
-      };
-    }),
+    countAttempt: assign(assigners.countAttempt),
+    requestCancel: assign(assigners.requestCancel),
+    recordVenueView: assign(assigners.recordVenueView),
+    recordVenueFacts: assign(assigners.recordVenueFacts),
+    recordFailure: assign(assigners.recordFailure),
+    recordTimeout: assign(assigners.recordTimeout),
+    recordNeverPlaced: assign(assigners.recordNeverPlaced),
+    recordVanished: assign(assigners.recordVanished),
+    applyFill: assign(assigners.applyFill),
+    applyFillAnomaly: assign(assigners.applyFillAnomaly),
+    flagOverfill: assign(assigners.flagOverfill),
   },
 }).createMachine({
   id: 'order',
   version: String(ORDER_MACHINE_VERSION),
-  context: ({ input }) => ({
-    clientOrderId: input?.clientOrderId ?? '',
-    venue: input?.venue ?? '',
-    symbol: input?.symbol ?? '',
-    side: input?.side ?? 'buy',
-    type: input?.type ?? 'limit',
-    price: input?.price ?? null,
-    quantity: input?.quantity ?? '0',
-    level: input?.level ?? null,
-    owner: input?.owner ?? null,
-    requestWindowMs: input?.requestWindowMs ?? 0,
-    timeouts: input?.timeouts ?? { ackMs: 0, cancelMs: 0, lookupRetryMs: 0 },
-    maxAttempts: input?.maxAttempts ?? 1,
-    venueOrderId: null,
-    filledQuantity: '0',
-    filledNotional: '0',
-    fees: {},
-    venueFilledQuantity: '0',
-    tradeIds: [],
-    quarantinedTradeIds: [],
-    cancelRequested: false,
-    attempt: 0,
-    landingDeadline: null,
-    createdAt: input?.at ?? 0,
-    updatedAt: input?.at ?? 0,
-    reason: null,
-    anomalies: [],
-  }),
+  context: ({ input }) => initialOrderContext(input),
   initial: 'pendingNew',
   states: {
     pendingNew: {
@@ -255,15 +142,7 @@ export const orderMachine = setup({
       invoke: {
         id: 'placeOrder',
         src: 'placeOrder',
-        input: ({ context }): PlaceOrderInput => ({
-          clientOrderId: context.clientOrderId,
-          symbol: context.symbol,
-          side: context.side,
-          type: context.type,
-          price: context.price,
-          quantity: context.quantity,
-          attempt: context.attempt,
-        }),
+        input: ({ context }) => placeOrderInput(context),
         onDone: [...venueView],
         onError: [
           { guard: 'failureIsRejection', target: 'rejected', actions: 'recordFailure' },
@@ -307,11 +186,7 @@ export const orderMachine = setup({
       invoke: {
         id: 'cancelOrder',
         src: 'cancelOrder',
-        input: ({ context }): OrderRefInput => ({
-          clientOrderId: context.clientOrderId,
-          symbol: context.symbol,
-          venueOrderId: context.venueOrderId,
-        }),
+        input: ({ context }) => orderRefInput(context),
         onDone: [
           { guard: 'viewFilled', target: 'filled', actions: 'recordVenueView' },
           { guard: 'viewCancelled', target: 'cancelled', actions: 'recordVenueView' },
@@ -340,11 +215,7 @@ export const orderMachine = setup({
           invoke: {
             id: 'lookupOrder',
             src: 'lookupOrder',
-            input: ({ context }): OrderRefInput => ({
-              clientOrderId: context.clientOrderId,
-              symbol: context.symbol,
-              venueOrderId: context.venueOrderId,
-            }),
+            input: ({ context }) => orderRefInput(context),
             onDone: [
               { guard: 'viewFilled', target: '#order.filled', actions: 'recordVenueView' },
               { guard: 'viewCancelled', target: '#order.cancelled', actions: 'recordVenueView' },

@@ -93,3 +93,21 @@ export function emptyCommitSet(batch: number): CommitSet {
     meta: [],
   };
 }
+
+/** True when the set writes nothing. */
+export function isEmptyCommitSet(set: CommitSet): boolean {
+  return (
+    set.actors.length +
+      set.journal.length +
+      set.outbox.length +
+      set.outboxClosed.length +
+      set.timers.length +
+      set.timersDeleted.length +
+      set.orders.length +
+      set.fills.length +
+      set.positions.length +
+      set.anomalies.length +
+      set.meta.length ===
+    0
+  );
+}

@@ -3,15 +3,16 @@ import type { Clock } from '../domain/clock.js';
 import { SteadfastError, describeError } from '../domain/errors.js';
 import { machineRegistry } from '../machines/registry.js';
 import type { MachineEntry } from '../machines/registry.js';
+import { isEmptyCommitSet } from '../persistence/commit-set.js';
 import type { CommitSet } from '../persistence/commit-set.js';
 import type { EngineStore } from '../persistence/engine-store.js';
 import { ArmedTimers } from './armed-timers.js';
-import { Batch } from './batch.js';
-import type { BatchHost, TimerEntry } from './batch.js';
-import { rehydrate, statePath } from './hosted-actor.js';
+import type { Batch } from './batch.js';
+import { buildBatch, prepareCommands } from './batch-builder.js';
+import type { Pending } from './batch-builder.js';
 import type { HostedActor } from './hosted-actor.js';
-import { OpenCalls } from './open-calls.js';
-import { restoreState } from './restore.js';
+import { RuntimeMemory } from './runtime-memory.js';
+import { migrationBatch, restoreState } from './restore.js';
 import type { Command, CommittedTransition, EffectHandler, OutboxRow, Projector } from './types.js';
 
 /** Options of the durable runtime. */
@@ -37,11 +38,6 @@ export interface RecoveryReport {
   migrated: number;
 }
 
-type Pending = { command: Command; resolve: (value: unknown) => void; reject: (err: unknown) => void };
-
-/** Trade keys and the like remembered across batches (older ones are surely committed). */
-const RECENT_KEYS = 200_000;
-
 /**
  * Hosts persisted actors. Commands are applied with xstate's pure transition in group-commit batches; a
  * batch's snapshots, journal rows, outbox rows (call intents), timers and projections commit in ONE
@@ -50,15 +46,12 @@ const RECENT_KEYS = 200_000;
  * to memory; commits happen in order, and a failed commit halts everything after it. Memory holds live
  * actors; the database is the truth, and `start()` rebuilds memory from it without replaying history.
  */
-export class DurableRuntime implements BatchHost {
+export class DurableRuntime {
   readonly registry: Record<string, MachineEntry>;
   readonly projectors: Record<string, Projector>;
   /** Counters for status lines and benchmarks (committed work only). */
   readonly stats = { events: 0, batches: 0, commands: 0 };
-  private readonly actors = new Map<string, HostedActor>();
-  private readonly outbox = new OpenCalls();
-  private readonly timers: ArmedTimers;
-  private readonly recent = new Set<string>();
+  private readonly memory: RuntimeMemory;
   private readonly inflight = new Set<Promise<void>>();
   private readonly listeners = new Set<(transitions: CommittedTransition[]) => void>();
   private queue: Pending[] = [];
@@ -72,24 +65,30 @@ export class DurableRuntime implements BatchHost {
   constructor(private readonly options: RuntimeOptions) {
     this.registry = options.registry ?? machineRegistry;
     this.projectors = options.projectors ?? {};
-    this.timers = new ArmedTimers(options.clock, (t) => {
+    const timers = new ArmedTimers(options.clock, (t) => {
       void this.enqueue({ kind: 'timer', actorId: t.actorId, timerId: t.timerId }).catch((err) =>
         this.report('timer', err),
       );
     });
+    this.memory = new RuntimeMemory(this.registry, this.projectors, timers);
   }
 
   /** Loads live actors, open calls and timers; resumes calls through `effects.recover`. */
   async start(): Promise<RecoveryReport> {
     const state = await restoreState(this.options.store, this.registry);
     this.batchNo = state.batchNo;
-    for (const actor of state.actors) this.actors.set(actor.id, actor);
-    if (state.migrated.length > 0) await this.writeMigrations(state.migrated);
-    for (const timer of state.timers) {
-      this.timers.put(timer);
-      this.timers.arm(timer);
+    for (const actor of state.actors) this.memory.actors.set(actor.id, actor);
+    if (state.migrated.length > 0) {
+      const batch = migrationBatch(this.memory, this.batchNo + 1, this.options.clock.now(), state.migrated);
+      await this.options.store.commit(batch.finish());
+      this.batchNo += 1;
+      for (const actor of batch.actors.values()) this.memory.actors.set(actor.id, actor);
     }
-    for (const row of state.openCalls) this.outbox.add(row);
+    for (const timer of state.timers) {
+      this.memory.timers.put(timer);
+      this.memory.timers.arm(timer);
+    }
+    for (const row of state.openCalls) this.memory.outbox.add(row);
     for (const row of state.openCalls) {
       const decision = this.options.effects.recover(row, this.options.clock.now());
       if ('redispatch' in decision) this.dispatch(row);
@@ -100,9 +99,9 @@ export class DurableRuntime implements BatchHost {
       }
     }
     return {
-      actors: this.actors.size,
+      actors: this.memory.actors.size,
       resumedCalls: state.openCalls.length,
-      timers: this.timers.size,
+      timers: this.memory.timers.size,
       migrated: state.migrated.length,
     };
   }
@@ -130,18 +129,18 @@ export class DurableRuntime implements BatchHost {
 
   /** The in-memory actor (live, or terminal until its last batch has committed). */
   actor(id: string): HostedActor | undefined {
-    return this.actors.get(id);
+    return this.memory.actors.get(id);
   }
 
   /** Live actors, optionally of one machine. */
   *liveActors(machine?: string): Iterable<HostedActor> {
-    for (const a of this.actors.values())
+    for (const a of this.memory.actors.values())
       if (a.live && (machine === undefined || a.machineId === machine)) yield a;
   }
 
   /** Number of calls started and not yet answered. */
   get openCalls(): number {
-    return this.outbox.size;
+    return this.memory.outbox.size;
   }
 
   /** Subscribes to committed transitions (for inspection); returns an unsubscribe function. */
@@ -174,7 +173,7 @@ export class DurableRuntime implements BatchHost {
   /** Stops dispatching and disarms timers (they stay in the database). Pending commands still commit. */
   async stop(): Promise<void> {
     this.stopping = true;
-    this.timers.disable();
+    this.memory.timers.disable();
     await this.drain();
   }
 
@@ -185,27 +184,7 @@ export class DurableRuntime implements BatchHost {
 
   /** True while the call's result is still awaited (the effect handler checks before sending). */
   isAwaited(key: string): boolean {
-    return this.outbox.has(key) && !this.stopping && this.halted === null;
-  }
-
-  committedActor(id: string): HostedActor | undefined {
-    return this.actors.get(id);
-  }
-
-  committedOutbox(key: string): OutboxRow | undefined {
-    return this.outbox.get(key);
-  }
-
-  committedOutboxOf(actorId: string): Iterable<OutboxRow> {
-    return this.outbox.of(actorId);
-  }
-
-  committedTimer(key: string): TimerEntry | undefined {
-    return this.timers.get(key);
-  }
-
-  recentlySeen(key: string): boolean {
-    return this.recent.has(key);
+    return this.memory.outbox.has(key) && !this.stopping && this.halted === null;
   }
 
   private async flush(): Promise<void> {
@@ -226,29 +205,30 @@ export class DurableRuntime implements BatchHost {
   }
 
   private async process(items: Pending[]): Promise<void> {
-    const prepared = new Map<Pending, unknown>();
+    let prepared: Map<Pending, unknown>;
     let loaded: string[];
     try {
-      loaded = await this.preload(items, prepared);
+      ({ prepared, loaded } = await prepareCommands(
+        items,
+        this.memory.actors,
+        this.options.store,
+        this.registry,
+      ));
     } catch (err) {
       for (const item of items) item.reject(err);
       return;
     }
-    let live = items;
-    let batch: Batch;
-    let results: unknown[];
-    for (;;) {
-      batch = new Batch(this, this.batchNo + 1, this.options.clock.now());
-      results = [];
-      const failedAt = this.applyAll(batch, live, prepared, results);
-      if (failedAt === null) break;
-      live[failedAt.index]!.reject(failedAt.error);
-      live = live.filter((_, i) => i !== failedAt.index);
-    }
+    const { batch, live, results } = buildBatch(
+      this.memory,
+      this.batchNo + 1,
+      this.options.clock.now(),
+      items,
+      prepared,
+    );
     const set = batch.finish();
-    const empty = isEmpty(set);
+    const empty = isEmptyCommitSet(set);
     if (!empty) this.batchNo += 1;
-    this.absorb(batch);
+    this.memory.absorb(batch);
     const previous = this.tail;
     this.tail = (async () => {
       await previous;
@@ -268,80 +248,9 @@ export class DurableRuntime implements BatchHost {
     })();
   }
 
-  private applyAll(batch: Batch, items: Pending[], prepared: Map<Pending, unknown>, results: unknown[]) {
-    for (let index = 0; index < items.length; index += 1) {
-      const item = items[index]!;
-      try {
-        results.push(this.applyOne(batch, item.command, prepared.get(item)));
-      } catch (error) {
-        return { index, error };
-      }
-    }
-    return null;
-  }
-
-  private applyOne(batch: Batch, command: Command, prepared: unknown): unknown {
-    switch (command.kind) {
-      case 'spawn':
-        return batch.spawn(command.id, command.machine, command.input).id;
-      case 'send':
-        return batch.send(command.id, command.event);
-      case 'result':
-        return batch.applyResult(command.key, command.event);
-      case 'timer':
-        return batch.fireTimer(command.actorId, command.timerId);
-      case 'work':
-        return command.run(batch, prepared);
-    }
-  }
-
-  /** Runs `prepare` reads, then loads the actors the commands name that are not in memory (terminal ones). */
-  private async preload(items: Pending[], prepared: Map<Pending, unknown>): Promise<string[]> {
-    await Promise.all(
-      items.map(async (item) => {
-        if (item.command.kind === 'work' && item.command.prepare)
-          prepared.set(item, await item.command.prepare());
-      }),
-    );
-    const wanted = new Set<string>();
-    for (const item of items) {
-      const { command } = item;
-      if (command.kind === 'send' || command.kind === 'spawn') wanted.add(command.id);
-      if (command.kind !== 'work' || command.actorIds === undefined) continue;
-      const ids =
-        typeof command.actorIds === 'function' ? command.actorIds(prepared.get(item)) : command.actorIds;
-      for (const id of ids) wanted.add(id);
-    }
-    const missing = [...wanted].filter((id) => !this.actors.has(id));
-    for (const row of await this.options.store.loadActors(missing)) {
-      if (this.actors.has(row.id)) continue;
-      this.actors.set(row.id, rehydrate(row, this.registry));
-    }
-    return missing;
-  }
-
-  /** Makes a built batch the state the next batch builds on (nothing is released yet). */
-  private absorb(batch: Batch): void {
-    for (const actor of batch.actors.values()) this.actors.set(actor.id, actor);
-    for (const row of batch.opened.values()) if (!batch.closed.has(row.key)) this.outbox.add(row);
-    for (const key of batch.closed) this.outbox.remove(key);
-    for (const key of batch.timersDeleted) this.timers.remove(key);
-    for (const timer of batch.timersSet.values()) this.timers.put(timer);
-    for (const key of batch.remembered) {
-      this.recent.add(key);
-      if (this.recent.size > RECENT_KEYS) this.recent.delete(this.recent.values().next().value as string);
-    }
-  }
-
-  /** After a batch's commit: terminal actors leave memory, its timers are armed, its calls dispatched. */
+  /** After a batch's commit: memory catches up, its calls leave, its listeners hear of it. */
   private release(batch: Batch, set: CommitSet, loaded: readonly string[], commands: number): void {
-    for (const actor of batch.actors.values()) {
-      if (!actor.live && this.actors.get(actor.id) === actor) this.actors.delete(actor.id);
-    }
-    for (const id of loaded)
-      if (this.actors.get(id)?.live === false && !batch.actors.has(id)) this.actors.delete(id);
-    for (const timer of batch.timersSet.values()) this.timers.arm(timer);
-    for (const row of batch.opened.values()) if (this.outbox.get(row.key) === row) this.dispatch(row);
+    for (const row of this.memory.release(batch, loaded)) this.dispatch(row);
     this.stats.batches += 1;
     this.stats.events += set.journal.length;
     this.stats.commands += commands;
@@ -363,25 +272,6 @@ export class DurableRuntime implements BatchHost {
     void call.finally(() => this.inflight.delete(call));
   }
 
-  private async writeMigrations(actors: HostedActor[]): Promise<void> {
-    const batch = new Batch(this, this.batchNo + 1, this.options.clock.now());
-    for (const actor of actors) {
-      const bumped = { ...actor, rev: actor.rev + 1, migrated: false };
-      batch.adopt(bumped, actor.rev);
-      batch.set.journal.push({
-        actorId: actor.id,
-        rev: bumped.rev,
-        eventType: 'engine.migrated',
-        event: JSON.stringify({ type: 'engine.migrated', toVersion: actor.entry.version }),
-        state: statePath(actor.snapshot.value),
-        at: batch.now,
-      });
-    }
-    await this.options.store.commit(batch.finish());
-    this.batchNo += 1;
-    for (const actor of batch.actors.values()) this.actors.set(actor.id, actor);
-  }
-
   private report(what: string, err: unknown): void {
     if (this.halted !== null) return;
     if (this.options.onError) this.options.onError(what, err);
@@ -391,7 +281,7 @@ export class DurableRuntime implements BatchHost {
   private halt(err: unknown): void {
     if (this.halted !== null) return;
     this.halted = err;
-    this.timers.disable();
+    this.memory.timers.disable();
     const pending = this.queue;
     this.queue = [];
     for (const item of pending) item.reject(this.haltError());
@@ -407,21 +297,4 @@ export class DurableRuntime implements BatchHost {
       },
     );
   }
-}
-
-function isEmpty(set: CommitSet): boolean {
-  return (
-    set.actors.length +
-      set.journal.length +
-      set.outbox.length +
-      set.outboxClosed.length +
-      set.timers.length +
-      set.timersDeleted.length +
-      set.orders.length +
-      set.fills.length +
-      set.positions.length +
-      set.anomalies.length +
-      set.meta.length ===
-    0
-  );
 }

@@ -1,8 +1,9 @@
 import { SteadfastError, describeError } from '../domain/errors.js';
 import type { MachineEntry } from '../machines/registry.js';
 import type { EngineStore } from '../persistence/engine-store.js';
-import type { TimerEntry } from './batch.js';
-import { rehydrate } from './hosted-actor.js';
+import { Batch } from './batch.js';
+import type { BatchHost, TimerEntry } from './batch.js';
+import { rehydrate, statePath } from './hosted-actor.js';
 import type { HostedActor } from './hosted-actor.js';
 import type { OutboxRow } from './types.js';
 
@@ -60,4 +61,27 @@ export async function restoreState(
     timers,
     openCalls,
   };
+}
+
+/** A batch that writes migrated snapshots back (new revision, an `engine.migrated` journal row each). */
+export function migrationBatch(
+  host: BatchHost,
+  batchNo: number,
+  now: number,
+  actors: readonly HostedActor[],
+): Batch {
+  const batch = new Batch(host, batchNo, now);
+  for (const actor of actors) {
+    const bumped = { ...actor, rev: actor.rev + 1, migrated: false };
+    batch.adopt(bumped, actor.rev);
+    batch.set.journal.push({
+      actorId: actor.id,
+      rev: bumped.rev,
+      eventType: 'engine.migrated',
+      event: JSON.stringify({ type: 'engine.migrated', toVersion: actor.entry.version }),
+      state: statePath(actor.snapshot.value),
+      at: now,
+    });
+  }
+  return batch;
 }

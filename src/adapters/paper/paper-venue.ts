@@ -16,9 +16,9 @@ import type {
   VenueOrder,
   VenuePort,
 } from '../venue.js';
-import { SimulatedNetwork } from './fault-plan.js';
 import type { CallFaults, FaultPlanOptions } from './fault-plan.js';
 import { arrivalPrice, feeFor, matchResting, orderProblem, resolveFeeBps } from './matching.js';
+import { SimulatedNetwork } from './network.js';
 import { PriceFeed, resolvePaperMarkets } from './price-feed.js';
 import type { PaperMarket, ResolvedPaperMarket } from './price-feed.js';
 import type { Rng } from './rng.js';

@@ -1,0 +1,99 @@
+import type { MachineEntry } from '../machines/registry.js';
+import type { EngineStore } from '../persistence/engine-store.js';
+import { Batch } from './batch.js';
+import type { BatchHost } from './batch.js';
+import { rehydrate } from './hosted-actor.js';
+import type { HostedActor } from './hosted-actor.js';
+import type { Command } from './types.js';
+
+/** A queued command and the promise waiting for its commit. */
+export interface Pending {
+  command: Command;
+  resolve: (value: unknown) => void;
+  reject: (err: unknown) => void;
+}
+
+/**
+ * Runs the commands' `prepare` reads, then loads the actors they name that are not in memory (terminal
+ * ones) into `actors`. Returns the prepared values and the ids it tried to load.
+ */
+export async function prepareCommands(
+  items: readonly Pending[],
+  actors: Map<string, HostedActor>,
+  store: EngineStore,
+  registry: Record<string, MachineEntry>,
+): Promise<{ prepared: Map<Pending, unknown>; loaded: string[] }> {
+  const prepared = new Map<Pending, unknown>();
+  await Promise.all(
+    items.map(async (item) => {
+      if (item.command.kind === 'work' && item.command.prepare)
+        prepared.set(item, await item.command.prepare());
+    }),
+  );
+  const wanted = new Set<string>();
+  for (const item of items) {
+    const { command } = item;
+    if (command.kind === 'send' || command.kind === 'spawn') wanted.add(command.id);
+    if (command.kind !== 'work' || command.actorIds === undefined) continue;
+    const ids =
+      typeof command.actorIds === 'function' ? command.actorIds(prepared.get(item)) : command.actorIds;
+    for (const id of ids) wanted.add(id);
+  }
+  const loaded = [...wanted].filter((id) => !actors.has(id));
+  for (const row of await store.loadActors(loaded)) {
+    if (!actors.has(row.id)) actors.set(row.id, rehydrate(row, registry));
+  }
+  return { prepared, loaded };
+}
+
+/** A built batch and, in order, the commands it holds with their results. */
+export interface BuiltBatch {
+  batch: Batch;
+  live: Pending[];
+  results: unknown[];
+}
+
+/**
+ * Applies the commands to a new batch over `host`. A command that throws is rejected alone and the batch is
+ * rebuilt from scratch without it, so it leaves no trace.
+ */
+export function buildBatch(
+  host: BatchHost,
+  batchNo: number,
+  now: number,
+  items: readonly Pending[],
+  prepared: Map<Pending, unknown>,
+): BuiltBatch {
+  let live = [...items];
+  for (;;) {
+    const batch = new Batch(host, batchNo, now);
+    const results: unknown[] = [];
+    let failed: { index: number; error: unknown } | null = null;
+    for (let index = 0; index < live.length && failed === null; index += 1) {
+      const item = live[index]!;
+      try {
+        results.push(applyCommand(batch, item.command, prepared.get(item)));
+      } catch (error) {
+        failed = { index, error };
+      }
+    }
+    if (failed === null) return { batch, live, results };
+    live[failed.index]!.reject(failed.error);
+    live = live.filter((_, i) => i !== failed.index);
+  }
+}
+
+function applyCommand(batch: Batch, command: Command, prepared: unknown): unknown {
+  switch (command.kind) {
+    case 'spawn':
+      return batch.spawn(command.id, command.machine, command.input).id;
+    case 'send':
+      return batch.send(command.id, command.event);
+    case 'result':
+      return batch.applyResult(command.key, command.event);
+    case 'timer':
+      return batch.fireTimer(command.actorId, command.timerId);
+    case 'work':
+      return command.run(batch, prepared);
+  }
+}
