@@ -12,7 +12,6 @@ function nonNegativeInt(field: string, value: unknown): void {
   }
 }
 
-
 /** What the simulated network needs. */
 export interface NetworkOptions {
   clock: Clock;

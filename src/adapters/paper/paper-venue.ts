@@ -1,9 +1,8 @@
-import { Dec, fmt } from '../../domain/decimal.js';
 import type { Clock } from '../../domain/clock.js';
 import { ConfigError } from '../../domain/errors.js';
 import type { Market } from '../../domain/types.js';
 import { openPaperVenueStore } from '../../persistence/paper-venue-store.js';
-import type { PaperVenueStore, StoredOrder } from '../../persistence/paper-venue-store.js';
+import type { PaperVenueStore } from '../../persistence/paper-venue-store.js';
 import { VenueError } from '../venue.js';
 import type {
   OrderRef,
@@ -17,11 +16,11 @@ import type {
   VenuePort,
 } from '../venue.js';
 import type { CallFaults, FaultPlanOptions } from './fault-plan.js';
-import { arrivalPrice, feeFor, matchResting, orderProblem, resolveFeeBps } from './matching.js';
+import { orderProblem, resolveFeeBps } from './matching.js';
 import { SimulatedNetwork } from './network.js';
+import { PaperOrderBook, toVenueOrder } from './order-book.js';
 import { PriceFeed, resolvePaperMarkets } from './price-feed.js';
 import type { PaperMarket, ResolvedPaperMarket } from './price-feed.js';
-import type { Rng } from './rng.js';
 
 export type { PaperMarket } from './price-feed.js';
 export type { FaultPlanOptions } from './fault-plan.js';
@@ -66,8 +65,6 @@ const refuse = (outcome: string, kind: VenueErrorKind, message: string): Refused
   outcome,
 });
 
-const toVenueOrder = ({ createdAt: _createdAt, ...order }: StoredOrder): VenueOrder => order;
-
 const nonNegativeInt = (field: string, value: number): number => {
   if (!Number.isSafeInteger(value) || value < 0) {
     throw new ConfigError(field, `must be a non-negative integer, got ${String(value)}`);
@@ -88,8 +85,7 @@ export class PaperVenue implements VenuePort {
   readonly #store: PaperVenueStore;
   readonly #clock: Clock;
   readonly #markets: ReadonlyMap<string, ResolvedPaperMarket>;
-  readonly #makerBps: string;
-  readonly #takerBps: string;
+  readonly #book: PaperOrderBook;
   readonly #net: SimulatedNetwork;
   readonly #feed: PriceFeed;
   #closed = false;
@@ -102,8 +98,8 @@ export class PaperVenue implements VenuePort {
     const tickMs = nonNegativeInt('tickMs', options.tickMs ?? 100);
     this.requestWindowMs = nonNegativeInt('requestWindowMs', options.requestWindowMs ?? 5000);
     if (tickMs === 0) throw new ConfigError('tickMs', 'must be > 0');
-    this.#makerBps = resolveFeeBps('makerFeeBps', options.makerFeeBps ?? '1');
-    this.#takerBps = resolveFeeBps('takerFeeBps', options.takerFeeBps ?? '5');
+    const makerBps = resolveFeeBps('makerFeeBps', options.makerFeeBps ?? '1');
+    const takerBps = resolveFeeBps('takerFeeBps', options.takerFeeBps ?? '5');
     this.#markets = resolvePaperMarkets(options.markets);
     this.#net = new SimulatedNetwork({
       clock: this.#clock,
@@ -114,6 +110,7 @@ export class PaperVenue implements VenuePort {
     });
     const store = openPaperVenueStore(options.dbPath);
     this.#store = store;
+    this.#book = new PaperOrderBook({ store, markets: this.#markets, makerBps, takerBps });
     try {
       this.#feed = new PriceFeed({
         clock: this.#clock,
@@ -121,7 +118,7 @@ export class PaperVenue implements VenuePort {
         seed: options.seed,
         markets: this.#markets,
         tickMs,
-        onTick: (symbol, mid, rng, now) => this.#matchResting(symbol, mid, rng, now),
+        onTick: (symbol, mid, rng, now) => this.#book.matchResting(symbol, mid, rng, now),
         emit: (events) => this.#net.updates.emit(events),
       });
     } catch (err) {
@@ -183,27 +180,9 @@ export class PaperVenue implements VenuePort {
         return refuse('duplicate', 'duplicate', msg);
       }
       if (faults.reject) return refuse('rejected', 'rejected', 'insufficient balance');
-      const price =
-        request.type === 'limit' && request.price !== undefined ? fmt(new Dec(request.price)) : null;
-      const base = { symbol: request.symbol, side: request.side, type: request.type, price };
-      let order = this.#store.insertOrder({
-        ...base,
-        clientOrderId: request.clientOrderId,
-        quantity: fmt(new Dec(request.quantity)),
-        filledQuantity: '0',
-        status: 'open',
-        createdAt: now,
-        updatedAt: now,
-      });
-      const events: VenueEvent[] = [{ kind: 'order', order: toVenueOrder(order) }];
-      const takerPrice = arrivalPrice(base, quote);
-      if (takerPrice !== null) {
-        const fill = this.#fill(order, takerPrice, order.quantity, 'taker', now);
-        order = this.#store.updateOrder(order.venueOrderId, order.quantity, 'filled', now);
-        events.push({ kind: 'fill', fill }, { kind: 'order', order: toVenueOrder(order) });
-      }
+      const { order, events } = this.#book.open(request, quote, now);
       const detail = `venue order ${order.venueOrderId}`;
-      return { ok: true, value: toVenueOrder(order), outcome: 'accepted', detail, events };
+      return { ok: true, value: order, outcome: 'accepted', detail, events };
     });
   }
 
@@ -213,14 +192,12 @@ export class PaperVenue implements VenuePort {
       const now = this.#clock.now();
       const expired = this.#outsideWindow(sentAt, now);
       if (expired) return expired;
-      const order = this.#find(ref);
+      const order = this.#book.find(ref);
       if (!order) return refuse('notFound', 'notFound', `order ${describeRef(ref)} not found`);
       if (order.status !== 'open' && order.status !== 'partiallyFilled') {
         return { ok: true, value: toVenueOrder(order), outcome: 'alreadyClosed', detail: order.status };
       }
-      const cancelled = toVenueOrder(
-        this.#store.updateOrder(order.venueOrderId, order.filledQuantity, 'cancelled', now),
-      );
+      const cancelled = this.#book.cancel(order, now);
       const events: VenueEvent[] = [{ kind: 'order', order: cancelled }];
       return { ok: true, value: cancelled, outcome: 'cancelled', events };
     });
@@ -229,7 +206,7 @@ export class PaperVenue implements VenuePort {
   /** See VenuePort.fetchOrder: the latest order with this clientOrderId (or venueOrderId), or null. */
   fetchOrder(ref: OrderRef): Promise<VenueOrder | null> {
     return this.#call<VenueOrder | null>('fetchOrder', ref.clientOrderId, () => {
-      const order = this.#find(ref);
+      const order = this.#book.find(ref);
       return { ok: true, value: order ? toVenueOrder(order) : null, outcome: order ? 'found' : 'notFound' };
     });
   }
@@ -289,59 +266,6 @@ export class PaperVenue implements VenuePort {
     if (now <= sentAt + this.requestWindowMs) return null;
     const msg = `request outside recvWindow: sent at ${sentAt}, arrived at ${now}, window ${this.requestWindowMs} ms`;
     return refuse('expired', 'rejected', msg);
-  }
-
-  #find(ref: OrderRef): StoredOrder | undefined {
-    const order =
-      ref.venueOrderId != null
-        ? this.#store.order(ref.venueOrderId)
-        : this.#store.latestOrderByClientId(ref.clientOrderId);
-    return order && order.symbol === ref.symbol ? order : undefined;
-  }
-
-  /** Records one trade of `order` (inside the caller's transaction). */
-  #fill(
-    order: StoredOrder,
-    price: string,
-    quantity: string,
-    liquidity: 'maker' | 'taker',
-    at: number,
-  ): VenueFill {
-    const m = this.#markets.get(order.symbol);
-    if (!m) throw new Error(`paper venue: unknown symbol ${order.symbol}`);
-    const fee = feeFor(price, quantity, liquidity === 'maker' ? this.#makerBps : this.#takerBps);
-    return this.#store.insertTrade({
-      clientOrderId: order.clientOrderId,
-      venueOrderId: order.venueOrderId,
-      symbol: order.symbol,
-      side: order.side,
-      price,
-      quantity,
-      fee,
-      feeCurrency: m.market.quote,
-      liquidity,
-      at,
-    });
-  }
-
-  /** Fills crossed resting orders of `symbol` at `mid` (inside the feed's tick transaction). */
-  #matchResting(symbol: string, mid: string, rng: Rng, now: number): VenueEvent[] {
-    const m = this.#markets.get(symbol);
-    if (!m) return [];
-    const events: VenueEvent[] = [];
-    const open = this.#store.openOrders(symbol);
-    const byId = new Map(open.map((o) => [o.venueOrderId, o]));
-    const resting = open.flatMap((o) => (o.price === null ? [] : [{ ...o, price: o.price }]));
-    for (const f of matchResting(mid, resting, m.market.stepSize, rng)) {
-      const order = byId.get(f.venueOrderId);
-      if (!order) continue;
-      const fill = this.#fill(order, f.price, f.quantity, 'maker', now);
-      const filled = fmt(new Dec(order.filledQuantity).plus(f.quantity));
-      const status = new Dec(filled).eq(order.quantity) ? 'filled' : 'partiallyFilled';
-      const updated = toVenueOrder(this.#store.updateOrder(order.venueOrderId, filled, status, now));
-      events.push({ kind: 'fill', fill }, { kind: 'order', order: updated });
-    }
-    return events;
   }
 }
 

@@ -8,7 +8,6 @@ interface Pending {
   event: VenueEvent;
 }
 
-
 interface UpdateStreamOptions {
   clock: Clock;
   faults: FaultPlan;
