@@ -140,7 +140,7 @@ export async function runStart(flags: StartFlags): Promise<number> {
   logger.info({ readyMs, db: config.db, ...engine.recovery }, 'trading-ready');
   if (flags.exitWhenReady) {
     process.stdout.write(
-      `${JSON.stringify({ ready: true, readyMs, ...engine.recovery, rssMb: process.memoryUsage().rss / 2 ** 20 })}\n`,
+      `${JSON.stringify({ ready: true, readyMs, ...engine.recovery, rssMb: process.memoryUsage().rss / 2 ** 20, heapUsedMb: process.memoryUsage().heapUsed / 2 ** 20 })}\n`,
     );
     await engine.stop({ timeoutMs: 0 });
     await venue.close();

@@ -39,10 +39,10 @@ export class StatusLine {
     this.lastAt = now;
     let open = 0;
     for (const a of runtime.liveActors('order'))
-      if (['open', 'partiallyFilled'].includes(topState(a.snapshot.value))) open += 1;
+      if (['open', 'partiallyFilled'].includes(topState(a.state))) open += 1;
     const parts: string[] = [];
     for (const book of runtime.liveActors('positionBook')) {
-      const c = book.snapshot.context as PositionBookContext;
+      const c = book.context as unknown as PositionBookContext;
       const mid = strategy.mids.get(c.symbol);
       const avg = new Dec(c.averagePrice).round(2);
       parts.push(

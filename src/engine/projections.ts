@@ -3,10 +3,10 @@ import type { PositionBookContext } from '../machines/position-book.machine.js';
 import type { HostedActor } from '../runtime/hosted-actor.js';
 import type { Projector } from '../runtime/types.js';
 
-/** Top-level state name of a snapshot value (`unconfirmed` for `{ unconfirmed: 'waiting' }`). */
-export function topState(value: unknown): string {
-  if (typeof value === 'string') return value;
-  return Object.keys((value ?? {}) as object)[0] ?? '';
+/** Top-level state of a dotted state path (`unconfirmed` for `unconfirmed.waiting`). */
+export function topState(path: string): string {
+  const dot = path.indexOf('.');
+  return dot === -1 ? path : path.slice(0, dot);
 }
 
 const projectOrder: Projector = (actor: HostedActor, set) => {
@@ -20,7 +20,7 @@ const projectOrder: Projector = (actor: HostedActor, set) => {
     price: c.price,
     quantity: c.quantity,
     filled_quantity: c.filledQuantity,
-    state: topState(actor.snapshot.value),
+    state: topState(actor.state),
     venue_order_id: c.venueOrderId,
     level: c.level,
     owner: c.owner,

@@ -13,7 +13,7 @@ export const UNSETTLED_ORDER_STATES: ReadonlySet<string> = new Set([
 export function unsettledOrders(runtime: DurableRuntime): number {
   let n = 0;
   for (const actor of runtime.liveActors('order'))
-    if (UNSETTLED_ORDER_STATES.has(topState(actor.snapshot.value))) n += 1;
+    if (UNSETTLED_ORDER_STATES.has(topState(actor.state))) n += 1;
   return n;
 }
 

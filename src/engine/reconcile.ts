@@ -81,8 +81,8 @@ export async function reconcileOpenOrders(deps: ReconcileDeps, symbol: string): 
   const report: OpenOrdersReport = { lookedUp: [], adopted: [], reported: [] };
   const listed = new Set(atVenue.map((o) => o.clientOrderId));
   for (const actor of [...runtime.liveActors('order')]) {
-    const context = actor.snapshot.context as OrderContext;
-    const state = topState(actor.snapshot.value);
+    const context = actor.context as unknown as OrderContext;
+    const state = topState(actor.state);
     if (context.symbol !== symbol || listed.has(context.clientOrderId)) continue;
     if (state !== 'open' && state !== 'partiallyFilled') continue;
     report.lookedUp.push(context.clientOrderId);

@@ -31,6 +31,7 @@ export class Checkpointer {
       });`;
     this.worker = new Worker(code, {
       eval: true,
+      execArgv: [],
       workerData: { file, intervalMs, driver: require.resolve('better-sqlite3') },
     });
     this.worker.unref();

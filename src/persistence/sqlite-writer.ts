@@ -72,6 +72,7 @@ export class SqliteWriter {
   constructor(file: string, durability: Durability) {
     this.worker = new Worker(WORKER_SOURCE, {
       eval: true,
+      execArgv: [],
       workerData: {
         file,
         durability,

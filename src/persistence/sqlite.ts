@@ -36,7 +36,7 @@ export async function openSqlite(file: string, durability: Durability = 'intent'
   const raw = new SqliteDatabase(file);
   raw.pragma('journal_mode = WAL');
   raw.pragma('busy_timeout = 5000');
-  raw.pragma('cache_size = -65536'); // 64 MiB: the live actors' pages stay in memory
+  raw.pragma('cache_size = -8192'); // 8 MiB: this connection only reads (the writer thread has its own)
   // Checkpoints run on their own thread (see Checkpointer), never inside a commit.
   const checkpointer = file === ':memory:' ? null : new Checkpointer(file);
   raw.pragma(`wal_autocheckpoint = ${checkpointer === null ? 1000 : 0}`);

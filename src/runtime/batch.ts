@@ -4,8 +4,7 @@ import { SteadfastError } from '../domain/errors.js';
 import type { MachineEntry } from '../machines/registry.js';
 import { emptyCommitSet } from '../persistence/commit-set.js';
 import type { CommitSet } from '../persistence/commit-set.js';
-import { isTerminal, persist, statePath } from './hosted-actor.js';
-import type { HostedActor } from './hosted-actor.js';
+import { HostedActor } from './hosted-actor.js';
 import { pureTransition } from './pure-transition.js';
 import type { CommittedTransition, OutboxRow, Projector, TxApi } from './types.js';
 
@@ -147,9 +146,9 @@ export class Batch implements TxApi {
         version: actor.entry.version,
         rev: actor.rev,
         baseRev: this.baseRevs.get(actor.id) ?? actor.rev - 1,
-        state: statePath(actor.snapshot.value),
+        state: actor.state,
         live: actor.live,
-        snapshot: persist(actor),
+        snapshot: actor.persist(),
         createdAt: actor.createdAt,
         at: this.now,
       });
@@ -163,15 +162,7 @@ export class Batch implements TxApi {
     const entry = this.host.registry[machine];
     if (entry === undefined) throw new SteadfastError('INVALID_INPUT', `unknown machine '${machine}'`);
     const [snapshot, actions] = initialTransition(entry.machine, input);
-    const actor: HostedActor = {
-      id,
-      machineId: machine,
-      entry,
-      rev: 1,
-      snapshot: snapshot as AnyMachineSnapshot,
-      createdAt: this.now,
-      live: !isTerminal(snapshot as AnyMachineSnapshot),
-    };
+    const actor = HostedActor.created(id, machine, entry, snapshot as AnyMachineSnapshot, this.now);
     this.record(actor, { type: 'xstate.init', input }, actions, queue);
     return actor;
   }
@@ -182,9 +173,7 @@ export class Batch implements TxApi {
       throw new SteadfastError('INVALID_INPUT', `no actor ${id} (event ${event.type})`);
     const [next, actions] = pureTransition(actor.entry.machine, actor.snapshot, event);
     if (next === actor.snapshot) return false;
-    const snapshot = next as AnyMachineSnapshot;
-    const updated: HostedActor = { ...actor, rev: actor.rev + 1, snapshot, live: !isTerminal(snapshot) };
-    this.record(updated, event, actions, queue);
+    this.record(actor.next(next as AnyMachineSnapshot), event, actions, queue);
     return true;
   }
 
@@ -196,7 +185,7 @@ export class Batch implements TxApi {
   ): void {
     if (!this.baseRevs.has(actor.id)) this.baseRevs.set(actor.id, actor.rev - 1);
     this.actors.set(actor.id, actor);
-    const state = statePath(actor.snapshot.value);
+    const state = actor.state;
     this.set.journal.push({
       actorId: actor.id,
       rev: actor.rev,

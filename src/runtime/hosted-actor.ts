@@ -4,20 +4,6 @@ import { SteadfastError } from '../domain/errors.js';
 import type { MachineEntry, PersistedSnapshot } from '../machines/registry.js';
 import type { ActorsTable } from '../persistence/schema.js';
 
-/** An actor the runtime holds in memory: its machine, revision and current (immutable) snapshot. */
-export interface HostedActor {
-  id: string;
-  machineId: string;
-  entry: MachineEntry;
-  rev: number;
-  snapshot: AnyMachineSnapshot;
-  createdAt: number;
-  /** False once the snapshot carries the `terminal` tag. */
-  live: boolean;
-  /** True when the snapshot was migrated from an older machine version and must be written back. */
-  migrated?: boolean;
-}
-
 /** The dotted path of a snapshot's state value: `open`, `unconfirmed.waiting`. */
 export function statePath(value: unknown): string {
   if (typeof value === 'string') return value;
@@ -35,62 +21,169 @@ export function isTerminal(snapshot: AnyMachineSnapshot): boolean {
   return snapshot.hasTag('terminal');
 }
 
-/** The snapshot as stored: plain JSON. */
-export function persist(actor: Pick<HostedActor, 'entry' | 'snapshot'>): string {
-  return JSON.stringify(actor.entry.machine.getPersistedSnapshot(actor.snapshot));
-}
-
-/**
- * Rebuilds an actor from its row without starting anything (no invoke re-runs, no timers): xstate's
- * `createActor(machine, { snapshot }).getSnapshot()`. Refuses a row from another machine or another
- * version unless a migration chain exists, and a snapshot that does not fit the machine.
- */
-export function rehydrate(row: ActorsTable, registry: Record<string, MachineEntry>): HostedActor {
-  const entry = registry[row.machine];
-  if (entry === undefined) {
-    throw new SteadfastError(
-      'SNAPSHOT_VERSION_MISMATCH',
-      `actor ${row.id}: unknown machine '${row.machine}'`,
-    );
-  }
-  let json = JSON.parse(row.snapshot) as PersistedSnapshot;
-  let migrated = false;
-  if (row.version > entry.version) {
-    throw new SteadfastError(
-      'SNAPSHOT_VERSION_MISMATCH',
-      `actor ${row.id} was written by ${row.machine} machine v${row.version}, newer than this build's ` +
-        `v${entry.version}: run the newer build`,
-    );
-  }
-  for (let v = row.version; v < entry.version; v += 1) {
-    const migration = entry.migrations[v];
-    if (migration === undefined) {
-      throw new SteadfastError(
-        'SNAPSHOT_VERSION_MISMATCH',
-        `actor ${row.id} was written by ${row.machine} machine v${row.version}; this build has ` +
-          `v${entry.version} and no migration from v${v}: refusing to guess (add a migration or run the older build)`,
-      );
-    }
-    json = migration(json);
-    migrated = true;
-  }
+/** Rebuilds a snapshot from its JSON without starting anything (no invoke re-runs, no timers). */
+function restoreSnapshot(entry: MachineEntry, json: unknown, id: string): AnyMachineSnapshot {
   const snapshot = createActor(entry.machine, {
-    snapshot: json as unknown as Snapshot<unknown>,
+    snapshot: json as Snapshot<unknown>,
   }).getSnapshot() as AnyMachineSnapshot;
   if (snapshot.status === 'error') {
     throw new SteadfastError(
       'SNAPSHOT_VERSION_MISMATCH',
-      `actor ${row.id}: snapshot does not fit ${row.machine} machine v${entry.version}: ${String(snapshot.error)}`,
+      `actor ${id}: snapshot does not fit ${entry.machine.id} machine v${entry.version}: ${String(snapshot.error)}`,
     );
   }
-  return {
-    id: row.id,
-    machineId: row.machine,
-    entry,
-    rev: row.rev,
-    snapshot,
-    createdAt: row.created_at,
-    live: !isTerminal(snapshot),
-    migrated,
-  };
+  return snapshot;
+}
+
+/**
+ * An actor the runtime holds in memory: machine, revision, state path and snapshot. An actor restored from
+ * the database keeps only its stored JSON until something reads its snapshot (most live orders rest
+ * untouched for long), so an idle actor costs about its JSON size in memory.
+ */
+export class HostedActor {
+  #snapshot: AnyMachineSnapshot | undefined;
+  readonly #json: string | undefined;
+
+  private constructor(
+    readonly id: string,
+    readonly machineId: string,
+    readonly entry: MachineEntry,
+    readonly rev: number,
+    readonly createdAt: number,
+    /** False once the snapshot carries the `terminal` tag. */
+    readonly live: boolean,
+    /** Dotted state path (`unconfirmed.waiting`), readable without restoring the snapshot. */
+    readonly state: string,
+    snapshot: AnyMachineSnapshot | undefined,
+    json: string | undefined,
+    /** True when the snapshot was migrated from an older machine version and must be written back. */
+    readonly migrated = false,
+  ) {
+    this.#snapshot = snapshot;
+    this.#json = json;
+  }
+
+  /** A new actor (rev 1) from its initial snapshot. */
+  static created(
+    id: string,
+    machineId: string,
+    entry: MachineEntry,
+    snapshot: AnyMachineSnapshot,
+    at: number,
+  ) {
+    return new HostedActor(
+      id,
+      machineId,
+      entry,
+      1,
+      at,
+      !isTerminal(snapshot),
+      statePath(snapshot.value),
+      snapshot,
+      undefined,
+    );
+  }
+
+  /** The xstate snapshot, restored from JSON on first use. */
+  get snapshot(): AnyMachineSnapshot {
+    this.#snapshot ??= restoreSnapshot(this.entry, JSON.parse(this.#json!), this.id);
+    return this.#snapshot;
+  }
+
+  /** The context, without restoring the snapshot when it is not restored yet. */
+  get context(): Record<string, unknown> {
+    if (this.#snapshot !== undefined) return this.#snapshot.context as Record<string, unknown>;
+    return (JSON.parse(this.#json!) as PersistedSnapshot).context;
+  }
+
+  /** This actor after a transition to `snapshot`. */
+  next(snapshot: AnyMachineSnapshot): HostedActor {
+    return new HostedActor(
+      this.id,
+      this.machineId,
+      this.entry,
+      this.rev + 1,
+      this.createdAt,
+      !isTerminal(snapshot),
+      statePath(snapshot.value),
+      snapshot,
+      undefined,
+    );
+  }
+
+  /** This actor with its revision bumped and the migration mark cleared (written back after a migration). */
+  bumped(): HostedActor {
+    return new HostedActor(
+      this.id,
+      this.machineId,
+      this.entry,
+      this.rev + 1,
+      this.createdAt,
+      this.live,
+      this.state,
+      this.#snapshot,
+      this.#json,
+      false,
+    );
+  }
+
+  /** The snapshot as stored: plain JSON. */
+  persist(): string {
+    if (this.#snapshot === undefined && !this.migrated) return this.#json!;
+    return JSON.stringify(this.entry.machine.getPersistedSnapshot(this.snapshot));
+  }
+
+  /**
+   * Rebuilds an actor from its row. Refuses a row from an unknown machine, from a newer version, or from an
+   * older one without a migration chain, and a snapshot that does not fit the machine (checked now, then
+   * dropped: the snapshot is restored again on first use).
+   */
+  static fromRow(row: ActorsTable, registry: Record<string, MachineEntry>): HostedActor {
+    const entry = registry[row.machine];
+    if (entry === undefined) {
+      throw new SteadfastError(
+        'SNAPSHOT_VERSION_MISMATCH',
+        `actor ${row.id}: unknown machine '${row.machine}'`,
+      );
+    }
+    if (row.version > entry.version) {
+      throw new SteadfastError(
+        'SNAPSHOT_VERSION_MISMATCH',
+        `actor ${row.id} was written by ${row.machine} machine v${row.version}, newer than this build's ` +
+          `v${entry.version}: run the newer build`,
+      );
+    }
+    let json = JSON.parse(row.snapshot) as PersistedSnapshot;
+    for (let v = row.version; v < entry.version; v += 1) {
+      const migration = entry.migrations[v];
+      if (migration === undefined) {
+        throw new SteadfastError(
+          'SNAPSHOT_VERSION_MISMATCH',
+          `actor ${row.id} was written by ${row.machine} machine v${row.version}; this build has ` +
+            `v${entry.version} and no migration from v${v}: refusing to guess (add a migration or run the older build)`,
+        );
+      }
+      json = migration(json);
+    }
+    const migrated = row.version < entry.version;
+    const snapshot = restoreSnapshot(entry, json, row.id);
+    const text = migrated ? JSON.stringify(json) : row.snapshot;
+    return new HostedActor(
+      row.id,
+      row.machine,
+      entry,
+      row.rev,
+      Number(row.created_at),
+      !isTerminal(snapshot),
+      statePath(snapshot.value),
+      migrated ? snapshot : undefined,
+      text,
+      migrated,
+    );
+  }
+}
+
+/** Rebuilds an actor from its row (see HostedActor.fromRow). */
+export function rehydrate(row: ActorsTable, registry: Record<string, MachineEntry>): HostedActor {
+  return HostedActor.fromRow(row, registry);
 }

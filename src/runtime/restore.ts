@@ -3,7 +3,7 @@ import type { MachineEntry } from '../machines/registry.js';
 import type { EngineStore } from '../persistence/engine-store.js';
 import { Batch } from './batch.js';
 import type { BatchHost, TimerEntry } from './batch.js';
-import { rehydrate, statePath } from './hosted-actor.js';
+import { rehydrate } from './hosted-actor.js';
 import type { HostedActor } from './hosted-actor.js';
 import type { OutboxRow } from './types.js';
 
@@ -72,14 +72,14 @@ export function migrationBatch(
 ): Batch {
   const batch = new Batch(host, batchNo, now);
   for (const actor of actors) {
-    const bumped = { ...actor, rev: actor.rev + 1, migrated: false };
+    const bumped = actor.bumped();
     batch.adopt(bumped, actor.rev);
     batch.set.journal.push({
       actorId: actor.id,
       rev: bumped.rev,
       eventType: 'engine.migrated',
       event: JSON.stringify({ type: 'engine.migrated', toVersion: actor.entry.version }),
-      state: statePath(actor.snapshot.value),
+      state: actor.state,
       at: now,
     });
   }
