@@ -47,6 +47,7 @@ try {
   const paced = await durable('durable-1k-normal-paced', 1000, {
     ratePerSec: Math.round((max1k.eventsPerSec / 2.2) * 0.5),
   });
+  const capacity = await durable('durable-1k-normal-open-overload', 1000, { ratePerSec: 15_000 });
   const max10k = await durable('durable-10k-normal-closed32', 10_000);
   const base1k = runBaseline({ dir: path.join(work, 'base-1k'), liveOrders: 1000, seconds });
   log(`baseline-1k (SimpleEngine, whole state per event): ${fmt(base1k)}`);
@@ -64,6 +65,7 @@ try {
     p50Ms: Number(paced.p50Ms.toFixed(3)),
     p99Ms: Number(paced.p99Ms.toFixed(3)),
     latencyAtEventsPerSec: Math.round(paced.eventsPerSec),
+    capacityEventsPerSec: Math.round(capacity.eventsPerSec),
     saturatedP50Ms: Number(max1k.p50Ms.toFixed(3)),
     saturatedP99Ms: Number(max1k.p99Ms.toFixed(3)),
     intentEventsPerSec: Math.round(intent1k.eventsPerSec),
