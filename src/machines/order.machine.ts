@@ -53,6 +53,15 @@ const closingFacts = {
   ORDER_EXPIRED: { target: '#order.expired', actions: 'recordVenueFacts' },
 } as const;
 
+/** What an order resting at the venue (`open`, `partiallyFilled`) accepts. */
+const restingAtVenue = {
+  CANCEL_ORDER: { target: '#order.pendingCancel' },
+  RECONCILE_ORDER: { target: '#order.unconfirmed' },
+  ORDER_ACCEPTED: { guard: 'venueOrderIdUnknown', actions: 'recordVenueView' },
+  ORDER_FILLED: [...fillWhileWorking],
+  ...closingFacts,
+} as const;
+
 /**
  * One exchange order. Intent is recorded in `pendingNew`; the place call starts in `submitting`; any call
  * whose outcome is unknown leads to `unconfirmed`, which only venue evidence (a lookup by clientOrderId,
@@ -161,24 +170,12 @@ export const orderMachine = setup({
     open: {
       tags: ['working', 'atVenue'],
       entry: { type: 'notifyOwner', params: { state: 'open', terminal: false } },
-      on: {
-        CANCEL_ORDER: { target: 'pendingCancel' },
-        RECONCILE_ORDER: { target: 'unconfirmed' },
-        ORDER_ACCEPTED: { guard: 'venueOrderIdUnknown', actions: 'recordVenueView' },
-        ORDER_FILLED: [...fillWhileWorking],
-        ...closingFacts,
-      },
+      on: restingAtVenue,
     },
     partiallyFilled: {
       tags: ['working', 'atVenue'],
       entry: { type: 'notifyOwner', params: { state: 'partiallyFilled', terminal: false } },
-      on: {
-        CANCEL_ORDER: { target: 'pendingCancel' },
-        RECONCILE_ORDER: { target: 'unconfirmed' },
-        ORDER_ACCEPTED: { guard: 'venueOrderIdUnknown', actions: 'recordVenueView' },
-        ORDER_FILLED: [...fillWhileWorking],
-        ...closingFacts,
-      },
+      on: restingAtVenue,
     },
     pendingCancel: {
       tags: ['working', 'atVenue'],
