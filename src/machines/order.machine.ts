@@ -53,6 +53,12 @@ const closingFacts = {
   ORDER_EXPIRED: { target: '#order.expired', actions: 'recordVenueFacts' },
 } as const;
 
+/** A fill arriving after the order ended (the venue's report overtook it): applied, never twice, never over. */
+const lateFill = [
+  { guard: 'fillWouldOverfill', actions: 'flagOverfill' },
+  { guard: 'newFill', actions: 'applyFill' },
+] as const;
+
 /** What an order resting at the venue (`open`, `partiallyFilled`) accepts. */
 const restingAtVenue = {
   CANCEL_ORDER: { target: '#order.pendingCancel' },
@@ -246,10 +252,7 @@ export const orderMachine = setup({
       tags: ['terminal'],
       entry: { type: 'notifyOwner', params: { state: 'filled', terminal: true } },
       on: {
-        ORDER_FILLED: [
-          { guard: 'fillWouldOverfill', actions: 'flagOverfill' },
-          { guard: 'newFill', actions: 'applyFill' },
-        ],
+        ORDER_FILLED: [...lateFill],
       },
     },
     cancelled: {
@@ -277,10 +280,7 @@ export const orderMachine = setup({
       tags: ['terminal'],
       entry: { type: 'notifyOwner', params: { state: 'expired', terminal: true } },
       on: {
-        ORDER_FILLED: [
-          { guard: 'fillWouldOverfill', actions: 'flagOverfill' },
-          { guard: 'newFill', actions: 'applyFill' },
-        ],
+        ORDER_FILLED: [...lateFill],
       },
     },
   },
