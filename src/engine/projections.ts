@@ -1,6 +1,5 @@
 import type { OrderContext } from '../machines/order.machine.js';
 import type { PositionBookContext } from '../machines/position-book.machine.js';
-import type { HostedActor } from '../runtime/hosted-actor.js';
 import type { Projector } from '../runtime/types.js';
 
 /** Top-level state of a dotted state path (`unconfirmed` for `unconfirmed.waiting`). */
@@ -9,8 +8,20 @@ export function topState(path: string): string {
   return dot === -1 ? path : path.slice(0, dot);
 }
 
-const projectOrder: Projector = (actor: HostedActor, set) => {
+/** The order fields the `orders` table holds (its lifecycle, not its fill progress). */
+function lifecycle(c: OrderContext, state: string): string {
+  return `${state}|${c.venueOrderId ?? ''}|${c.reason ?? ''}|${c.anomalies.length}`;
+}
+
+const projectOrder: Projector = (actor, set, before) => {
   const c = actor.snapshot.context as OrderContext;
+  const state = topState(actor.state);
+  if (
+    before !== undefined &&
+    lifecycle(before.context as unknown as OrderContext, topState(before.state)) === lifecycle(c, state)
+  ) {
+    return;
+  }
   set.orders.push({
     client_order_id: c.clientOrderId,
     venue: c.venue,
@@ -19,8 +30,7 @@ const projectOrder: Projector = (actor: HostedActor, set) => {
     type: c.type,
     price: c.price,
     quantity: c.quantity,
-    filled_quantity: c.filledQuantity,
-    state: topState(actor.state),
+    state,
     venue_order_id: c.venueOrderId,
     level: c.level,
     owner: c.owner,
@@ -31,7 +41,7 @@ const projectOrder: Projector = (actor: HostedActor, set) => {
   });
 };
 
-const projectPosition: Projector = (actor: HostedActor, set) => {
+const projectPosition: Projector = (actor, set) => {
   const c = actor.snapshot.context as PositionBookContext;
   set.positions.push({
     venue: c.venue,

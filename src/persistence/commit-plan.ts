@@ -26,15 +26,15 @@ export const COMMIT_STATEMENTS = {
   upsertTimers: `insert into timers (actor_id, timer_id, event, due_at)
     select j.value ->> 0, j.value ->> 1, j.value ->> 2, j.value ->> 3 from json_each(?) as j where true
     on conflict (actor_id, timer_id) do update set event = excluded.event, due_at = excluded.due_at`,
-  upsertOrders: `insert into orders (client_order_id, venue, symbol, side, type, price, quantity, filled_quantity,
-      state, venue_order_id, level, owner, reason, anomalies, created_at, updated_at)
+  upsertOrders: `insert into orders (client_order_id, venue, symbol, side, type, price, quantity, state,
+      venue_order_id, level, owner, reason, anomalies, created_at, updated_at)
     select j.value ->> 0, j.value ->> 1, j.value ->> 2, j.value ->> 3, j.value ->> 4, j.value ->> 5,
       j.value ->> 6, j.value ->> 7, j.value ->> 8, j.value ->> 9, j.value ->> 10, j.value ->> 11,
-      j.value ->> 12, j.value ->> 13, j.value ->> 14, j.value ->> 15
+      j.value ->> 12, j.value ->> 13, j.value ->> 14
     from json_each(?) as j where true
     on conflict (client_order_id) do update set venue = excluded.venue, symbol = excluded.symbol,
       side = excluded.side, type = excluded.type, price = excluded.price, quantity = excluded.quantity,
-      filled_quantity = excluded.filled_quantity, state = excluded.state, venue_order_id = excluded.venue_order_id,
+      state = excluded.state, venue_order_id = excluded.venue_order_id,
       level = excluded.level, owner = excluded.owner, reason = excluded.reason, anomalies = excluded.anomalies,
       created_at = excluded.created_at, updated_at = excluded.updated_at`,
   insertFills: `insert into fills (venue, trade_id, client_order_id, venue_order_id, symbol, side, price, quantity,
@@ -120,7 +120,6 @@ export function planCommit(set: CommitSet): CommitPlan {
     o.type,
     o.price,
     o.quantity,
-    o.filled_quantity,
     o.state,
     o.venue_order_id,
     o.level,

@@ -83,7 +83,11 @@ export interface LeasesTable {
   expires_at: number;
 }
 
-/** Projection of each order actor. */
+/**
+ * Projection of each order's lifecycle (intent, state, venue id, reason), rewritten when one of those
+ * changes. Fill progress lives in the fill ledger and the order's snapshot, not here: a per-fill rewrite of
+ * this row would cost a random page write on every fill.
+ */
 export interface OrdersTable {
   client_order_id: string;
   venue: string;
@@ -92,7 +96,6 @@ export interface OrdersTable {
   type: string;
   price: string | null;
   quantity: string;
-  filled_quantity: string;
   state: string;
   venue_order_id: string | null;
   level: string | null;

@@ -43,6 +43,8 @@ export class Batch implements TxApi {
   readonly actors = new Map<string, HostedActor>();
   /** Revision of each changed actor when this batch first touched it (0: created here). */
   private readonly baseRevs = new Map<string, number>();
+  /** Each changed actor as it was before this batch (absent: created here). */
+  private readonly before = new Map<string, HostedActor>();
   readonly opened = new Map<string, OutboxRow>();
   private readonly openedByActor = new Map<string, OutboxRow[]>();
   readonly closed = new Set<string>();
@@ -152,7 +154,7 @@ export class Batch implements TxApi {
         createdAt: actor.createdAt,
         at: this.now,
       });
-      this.host.projectors[actor.machineId]?.(actor, this.set);
+      this.host.projectors[actor.machineId]?.(actor, this.set, this.before.get(actor.id));
     }
     return this.set;
   }
@@ -183,7 +185,11 @@ export class Batch implements TxApi {
     actions: readonly { type: string; params?: unknown }[],
     queue: Delivery[],
   ): void {
-    if (!this.baseRevs.has(actor.id)) this.baseRevs.set(actor.id, actor.rev - 1);
+    if (!this.baseRevs.has(actor.id)) {
+      this.baseRevs.set(actor.id, actor.rev - 1);
+      const previous = this.host.committedActor(actor.id);
+      if (previous !== undefined) this.before.set(actor.id, previous);
+    }
     this.actors.set(actor.id, actor);
     const state = actor.state;
     this.set.journal.push({

@@ -26,8 +26,11 @@ export interface EffectHandler {
   recover(row: OutboxRow, now: number): RecoveryDecision;
 }
 
-/** Writes the domain projection (orders, positions, ...) of an actor changed in a batch. */
-export type Projector = (actor: HostedActor, set: CommitSet) => void;
+/**
+ * Writes the domain projection (orders, positions, ...) of an actor changed in a batch. `before` is the
+ * actor as it was when the batch started (undefined for an actor created in it).
+ */
+export type Projector = (actor: HostedActor, set: CommitSet, before: HostedActor | undefined) => void;
 
 /** Transaction-scoped access for workflow commands (OnOrderUpdate). Synchronous: no I/O inside. */
 export interface TxApi {

@@ -128,8 +128,8 @@ describe('OnOrderUpdate: fills', () => {
         updated_at: T0 + 10,
       },
     ]);
-    expect(await e.db.db.selectFrom('orders').select(['filled_quantity', 'state']).execute()).toEqual([
-      { filled_quantity: '0.04', state: 'partiallyFilled' },
+    expect(await e.db.db.selectFrom('orders').select(['state']).execute()).toEqual([
+      { state: 'partiallyFilled' },
     ]);
     const journal = await e.db.db.selectFrom('journal').selectAll().orderBy('seq').execute();
     const added = journal.slice(seqBefore);
@@ -140,6 +140,19 @@ describe('OnOrderUpdate: fills', () => {
     expect(new Set(added.map((j) => j.batch)).size).toBe(1);
     // pushed fills never move the trade cursor: only a completed gap-fill does (see reconcile.ts)
     expect(await e.store.getMeta(`tradeCursor/${VENUE}/${SYMBOL}`)).toBeUndefined();
+  });
+
+  it('rewrites the orders row on lifecycle changes only, not on every fill', async () => {
+    const e = await openOrder();
+    const ordersRow = () =>
+      e.db.db.selectFrom('orders').select(['state', 'updated_at']).executeTakeFirstOrThrow();
+    expect(await apply(e, rawFill({ tradeId: 't1', at: T0 + 10 }))).toBe('applied');
+    expect(await ordersRow()).toEqual({ state: 'partiallyFilled', updated_at: T0 + 10 });
+    expect(await apply(e, rawFill({ tradeId: 't2', at: T0 + 20 }))).toBe('applied');
+    expect(await ordersRow()).toEqual({ state: 'partiallyFilled', updated_at: T0 + 10 });
+    expect((e.runtime.actor(O1)!.snapshot.context as OrderContext).filledQuantity).toBe('0.08');
+    expect(await apply(e, rawFill({ tradeId: 't3', quantity: '0.02', at: T0 + 30 }))).toBe('applied');
+    expect(await ordersRow()).toEqual({ state: 'filled', updated_at: T0 + 30 });
   });
 
   it('ignores the same fill (same tradeId) delivered again: no new rows at all', async () => {
@@ -182,9 +195,7 @@ describe('OnOrderUpdate: fills', () => {
     );
     const c = e.runtime.actor(O1)!.snapshot.context as OrderContext;
     expect([c.filledQuantity, c.tradeIds, c.quarantinedTradeIds]).toEqual(['0.08', ['t1'], ['t2']]);
-    expect(await e.db.db.selectFrom('orders').select(['anomalies', 'filled_quantity']).execute()).toEqual([
-      { anomalies: 1, filled_quantity: '0.08' },
-    ]);
+    expect(await e.db.db.selectFrom('orders').select(['anomalies']).execute()).toEqual([{ anomalies: 1 }]);
 
     const before = await dumpTables(e.db.db);
     expect(await apply(e, rawFill({ tradeId: 't2', quantity: '0.05' }))).toBe('duplicate');
@@ -265,9 +276,9 @@ describe('OnOrderUpdate: order reports and ordering', () => {
     const { value, context } = await orderContext(e);
     expect([value, context.filledQuantity, context.venueOrderId]).toEqual(['partiallyFilled', '0.04', '1']);
     expect(await positions(e)).toEqual([{ quantity: '0.04', average_price: '99', fill_count: 1 }]);
-    expect(
-      await e.db.db.selectFrom('orders').select(['state', 'filled_quantity', 'venue_order_id']).execute(),
-    ).toEqual([{ state: 'partiallyFilled', filled_quantity: '0.04', venue_order_id: '1' }]);
+    expect(await e.db.db.selectFrom('orders').select(['state', 'venue_order_id']).execute()).toEqual([
+      { state: 'partiallyFilled', venue_order_id: '1' },
+    ]);
     await idle(e.runtime);
     expect(e.runtime.openCalls).toBe(0);
   });
@@ -287,9 +298,7 @@ describe('OnOrderUpdate: order reports and ordering', () => {
     ]);
     expect(await fillStatuses(e)).toEqual([{ trade_id: 't1', client_order_id: 'o1', status: 'applied' }]);
     expect(await positions(e)).toEqual([{ quantity: '0.04', average_price: '99', fill_count: 1 }]);
-    expect(await e.db.db.selectFrom('orders').select(['state', 'filled_quantity']).execute()).toEqual([
-      { state: 'cancelled', filled_quantity: '0.04' },
-    ]);
+    expect(await e.db.db.selectFrom('orders').select(['state']).execute()).toEqual([{ state: 'cancelled' }]);
     // a repeated cancelled report changes nothing
     const before = await dumpTables(e.db.db);
     expect(await apply(e, rawOrder({ status: 'cancelled', filledQuantity: '0.04' }))).toBe('ignored');

@@ -110,7 +110,6 @@ describe('database file and schema', () => {
       AND name NOT LIKE 'sqlite_%' ORDER BY name`.execute(db.db);
     expect(indexes.rows.map((r) => r.name)).toEqual([
       'actors_live',
-      'fills_order',
       'journal_actor',
       'orders_state',
       'orders_venue_id',

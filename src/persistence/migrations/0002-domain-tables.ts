@@ -12,7 +12,6 @@ export const domainTables: Migration = {
       .addColumn('type', 'text', (c) => c.notNull())
       .addColumn('price', 'text')
       .addColumn('quantity', 'text', (c) => c.notNull())
-      .addColumn('filled_quantity', 'text', (c) => c.notNull())
       .addColumn('state', 'text', (c) => c.notNull())
       .addColumn('venue_order_id', 'text')
       .addColumn('level', 'text')
@@ -46,7 +45,6 @@ export const domainTables: Migration = {
       .addColumn('recorded_at', 'bigint', (c) => c.notNull())
       .addPrimaryKeyConstraint('fills_pk', ['venue', 'trade_id'])
       .execute();
-    await db.schema.createIndex('fills_order').on('fills').columns(['client_order_id']).execute();
     await db.schema
       .createTable('positions')
       .addColumn('venue', 'text', (c) => c.notNull())
