@@ -29,13 +29,15 @@ export class EngineStore {
     if (this.options.writer) return this.options.writer.commit(plan);
     this.options.setFullSync(plan.fullSync);
     await this.db.transaction().execute(async (trx) => {
-      for (const [name, params] of plan.steps) {
-        const result = await trx.executeQuery(CompiledQuery.raw(COMMIT_STATEMENTS[name], params));
-        if (name === 'updateActors' && Number(result.numAffectedRows ?? 0) !== plan.expectUpdatedActors) {
-          throw new SteadfastError(
-            'REVISION_CONFLICT',
-            'an actor was changed by another writer; refusing to overwrite',
-          );
+      for (const [name, rows] of plan.steps) {
+        for (const row of rows) {
+          const result = await trx.executeQuery(CompiledQuery.raw(COMMIT_STATEMENTS[name], row));
+          if (name === 'updateActor' && Number(result.numAffectedRows ?? 0) !== 1) {
+            throw new SteadfastError(
+              'REVISION_CONFLICT',
+              'an actor was changed by another writer; refusing to overwrite',
+            );
+          }
         }
       }
     });

@@ -21,12 +21,15 @@ db.pragma('synchronous = ' + (full ? 'FULL' : 'NORMAL'));
 const statements = {};
 for (const [name, sql] of Object.entries(workerData.statements)) statements[name] = db.prepare(sql);
 const apply = db.transaction((plan) => {
-  for (const [name, params] of plan.steps) {
-    const result = statements[name].run(...params);
-    if (name === 'updateActors' && result.changes !== plan.expectUpdatedActors) {
-      const err = new Error('an actor was changed by another writer; refusing to overwrite');
-      err.code = 'REVISION_CONFLICT';
-      throw err;
+  for (const [name, rows] of plan.steps) {
+    const statement = statements[name];
+    for (const row of rows) {
+      const result = statement.run(row);
+      if (name === 'updateActor' && result.changes !== 1) {
+        const err = new Error('an actor was changed by another writer; refusing to overwrite');
+        err.code = 'REVISION_CONFLICT';
+        throw err;
+      }
     }
   }
 });
