@@ -90,7 +90,9 @@ async function apply(
   }
   // Enqueued together, in order: the queue applies them in this order, possibly in one batch.
   await Promise.all([
-    runtime.send(orderActorId(item.clientOrderId), { type: 'CANCEL_ORDER', at }),
+    item.kind === 'replace'
+      ? runtime.send(orderActorId(item.clientOrderId), { type: 'CANCEL_ORDER', at })
+      : null,
     runtime.spawn(orderActorId(item.replacement), 'order', benchOrder(item.replacement, seq, at)),
     runtime.send(orderActorId(item.replacement), { type: 'SUBMIT', at }),
   ]);

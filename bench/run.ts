@@ -23,14 +23,14 @@ const fmt = (r: ThroughputResult) =>
 async function durable(
   name: string,
   liveOrders: number,
-  extra: { durability?: 'normal' | 'intent' | 'full'; ratePerSec?: number } = {},
+  extra: { durability?: 'normal' | 'intent' | 'full'; ratePerSec?: number; concurrency?: number } = {},
 ) {
   const r = await runDurable({
     file: path.join(work, `${name}.db`),
     durability: extra.durability ?? 'normal',
     liveOrders,
     seconds,
-    concurrency: 32,
+    concurrency: extra.concurrency ?? 32,
     ...(extra.ratePerSec === undefined ? {} : { ratePerSec: extra.ratePerSec }),
     clock: systemClock,
   });
@@ -44,6 +44,7 @@ try {
   );
   const max1k = await durable('durable-1k-normal-closed32', 1000);
   const intent1k = await durable('durable-1k-intent-closed32', 1000, { durability: 'intent' });
+  const wide1k = await durable('durable-1k-normal-closed128', 1000, { concurrency: 128 });
   const paced = await durable('durable-1k-normal-paced', 1000, {
     ratePerSec: Math.round((max1k.eventsPerSec / 2.2) * 0.5),
   });
@@ -66,6 +67,8 @@ try {
     p99Ms: Number(paced.p99Ms.toFixed(3)),
     latencyAtEventsPerSec: Math.round(paced.eventsPerSec),
     capacityEventsPerSec: Math.round(capacity.eventsPerSec),
+    closed128EventsPerSec: Math.round(wide1k.eventsPerSec),
+    closed128P99Ms: Number(wide1k.p99Ms.toFixed(3)),
     saturatedP50Ms: Number(max1k.p50Ms.toFixed(3)),
     saturatedP99Ms: Number(max1k.p99Ms.toFixed(3)),
     intentEventsPerSec: Math.round(intent1k.eventsPerSec),

@@ -44,14 +44,23 @@ class SimpleEngine {
       });
       return 2;
     }
-    const old = this.orders.get(item.clientOrderId)!;
-    this.update(() => (old.state = 'pendingCancel'));
-    this.update(() => this.orders.delete(item.clientOrderId));
-    this.add(item.replacement, seq);
+    if (item.kind === 'replace') {
+      const old = this.orders.get(item.clientOrderId)!;
+      this.update(() => (old.state = 'pendingCancel'));
+      this.update(() => (old.state = 'cancelled'));
+    }
+    this.update(() => {
+      this.orders.delete(item.clientOrderId);
+      this.orders.set(item.replacement, {
+        ...benchOrder(item.replacement, seq, 0),
+        state: 'pendingNew',
+        filled: '0',
+      });
+    });
     const fresh = this.orders.get(item.replacement)!;
     this.update(() => (fresh.state = 'submitting'));
     this.update(() => (fresh.state = 'open'));
-    return 5;
+    return item.kind === 'replace' ? 5 : 3;
   }
 }
 

@@ -10,7 +10,7 @@ export interface WorkloadOptions {
 /** One event of the workload, independent of who applies it. */
 export type WorkItem =
   | { kind: 'fill'; clientOrderId: string; tradeId: string; quantity: string; price: string }
-  | { kind: 'replace'; clientOrderId: string; replacement: string };
+  | { kind: 'replace' | 'new'; clientOrderId: string; replacement: string };
 
 /** Order input for bench orders. */
 export function benchOrder(clientOrderId: string, i: number, at: number): OrderInput {
@@ -31,13 +31,19 @@ export function benchOrder(clientOrderId: string, i: number, at: number): OrderI
   };
 }
 
+/** Fills that complete an order (each fills a quarter of it). */
+const FILLS_PER_ORDER = 4;
+
 /**
- * Generates work: mostly small partial fills of random live orders (each touches the order, the position
- * book, the fill ledger and the projections), and one in ten a cancel-and-replace (cancel call + result,
- * new order + place call + result). Seeded, so both engines see the same sequence.
+ * Generates work, like a market maker's order flow: 90 % of items fill a quarter of a random live order
+ * (each fill touches the order, the position book, the fill ledger and the projections); an order's fourth
+ * fill completes it and its slot gets a new order (place call + result); 10 % of items cancel a live order
+ * and replace it (cancel call + result, new order + place call + result). Seeded, so both engines see the
+ * same sequence.
  */
 export class Workload {
   readonly live: string[];
+  private readonly fills: number[];
   private readonly rng: Rng;
   private trade = 0;
   private next: number;
@@ -45,6 +51,7 @@ export class Workload {
   constructor(options: WorkloadOptions) {
     this.rng = new Rng(options.seed);
     this.live = Array.from({ length: options.liveOrders }, (_, i) => `b${i}`);
+    this.fills = this.live.map(() => 0);
     this.next = options.liveOrders;
   }
 
@@ -53,12 +60,15 @@ export class Workload {
     const slots = Math.floor((this.live.length - 1 - worker) / workers) + 1;
     const index = worker + workers * this.rng.int(0, slots - 1);
     const clientOrderId = this.live[index]!;
-    if (this.rng.next() < 0.1) {
+    const filled = this.fills[index] === FILLS_PER_ORDER;
+    if (filled || this.rng.next() < 0.1) {
       const replacement = `b${this.next++}`;
       this.live[index] = replacement;
-      return { kind: 'replace', clientOrderId, replacement };
+      this.fills[index] = 0;
+      return { kind: filled ? 'new' : 'replace', clientOrderId, replacement };
     }
+    this.fills[index] = (this.fills[index] ?? 0) + 1;
     this.trade += 1;
-    return { kind: 'fill', clientOrderId, tradeId: `t${this.trade}`, quantity: '0.0001', price: '40000' };
+    return { kind: 'fill', clientOrderId, tradeId: `t${this.trade}`, quantity: '0.25', price: '40000' };
   }
 }
