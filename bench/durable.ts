@@ -41,6 +41,24 @@ function instantVenue(clock: Clock): EffectHandler {
   };
 }
 
+/** The result of a run from its counts and per-command latencies (sorted here). */
+export function summarize(
+  events: number,
+  seconds: number,
+  batches: number,
+  latencies: number[],
+): ThroughputResult {
+  latencies.sort((a, b) => a - b);
+  return {
+    events,
+    seconds,
+    eventsPerSec: events / seconds,
+    p50Ms: percentile(latencies, 50),
+    p99Ms: percentile(latencies, 99),
+    batches,
+  };
+}
+
 /** Percentile of sorted numbers. */
 export function percentile(sorted: readonly number[], p: number): number {
   if (sorted.length === 0) return 0;
@@ -164,13 +182,5 @@ export async function runDurable(options: {
   const batches = runtime.stats.batches - startBatches;
   await runtime.stop();
   await db.close();
-  latencies.sort((a, b) => a - b);
-  return {
-    events,
-    seconds,
-    eventsPerSec: events / seconds,
-    p50Ms: percentile(latencies, 50),
-    p99Ms: percentile(latencies, 99),
-    batches,
-  };
+  return summarize(events, seconds, batches, latencies);
 }

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { Dec, fmt } from '../src/domain/decimal.js';
-import { percentile } from './durable.js';
+import { summarize } from './durable.js';
 import type { ThroughputResult } from './durable.js';
 import { Workload, benchOrder } from './workload.js';
 import type { WorkItem } from './workload.js';
@@ -89,13 +89,5 @@ export function runBaseline(options: { dir: string; liveOrders: number; seconds:
   }
   const seconds = (performance.now() - started) / 1000;
   db.close();
-  latencies.sort((a, b) => a - b);
-  return {
-    events,
-    seconds,
-    eventsPerSec: events / seconds,
-    p50Ms: percentile(latencies, 50),
-    p99Ms: percentile(latencies, 99),
-    batches: events,
-  };
+  return summarize(events, seconds, events, latencies);
 }

@@ -59,6 +59,15 @@ const lateFill = [
   { guard: 'newFill', actions: 'applyFill' },
 ] as const;
 
+/** What an order whose acceptance is not confirmed yet (`submitting`, `unconfirmed`) accepts. */
+const awaitingConfirmation = {
+  CANCEL_ORDER: { actions: 'requestCancel' },
+  ORDER_ACCEPTED: [...evidenceOfAcceptance],
+  ORDER_FILLED: [...fillWhileWorking],
+  ORDER_REJECTED: { target: '#order.rejected', actions: 'recordVenueFacts' },
+  ...closingFacts,
+} as const;
+
 /** What an order resting at the venue (`open`, `partiallyFilled`) accepts. */
 const restingAtVenue = {
   CANCEL_ORDER: { target: '#order.pendingCancel' },
@@ -165,13 +174,7 @@ export const orderMachine = setup({
         ],
       },
       after: { ACK_TIMEOUT: { target: 'unconfirmed', actions: 'recordTimeout' } },
-      on: {
-        CANCEL_ORDER: { actions: 'requestCancel' },
-        ORDER_ACCEPTED: [...evidenceOfAcceptance],
-        ORDER_FILLED: [...fillWhileWorking],
-        ORDER_REJECTED: { target: 'rejected', actions: 'recordVenueFacts' },
-        ...closingFacts,
-      },
+      on: awaitingConfirmation,
     },
     open: {
       tags: ['working', 'atVenue'],
@@ -240,13 +243,7 @@ export const orderMachine = setup({
           after: { LOOKUP_RETRY: { target: 'lookingUp' } },
         },
       },
-      on: {
-        CANCEL_ORDER: { actions: 'requestCancel' },
-        ORDER_ACCEPTED: [...evidenceOfAcceptance],
-        ORDER_FILLED: [...fillWhileWorking],
-        ORDER_REJECTED: { target: 'rejected', actions: 'recordVenueFacts' },
-        ...closingFacts,
-      },
+      on: awaitingConfirmation,
     },
     filled: {
       tags: ['terminal'],
