@@ -25,11 +25,15 @@ program
   .addOption(
     new Option('--durability <mode>', 'when commits reach the disk').choices(['intent', 'normal', 'full']),
   )
-  .addOption(new Option('--venue <kind>', 'venue').choices(['paper', 'binance']))
-  .option('--venue-url <url>', 'base URL of a Binance-compatible venue')
+  .addOption(
+    new Option('--venue <kind>', 'venue (binance: through ccxt, keys from STEADFAST_API_KEY/SECRET)').choices(
+      ['paper', 'binance'],
+    ),
+  )
+  .option('--venue-url <url>', 'base URL of a Binance-compatible venue (binance without it: real Binance)')
   .option('--venue-db <path>', "paper venue's own SQLite file (default beside --db)")
   .option('--symbol <symbol>', 'symbol to trade, BASE/QUOTE (repeatable or comma-separated)', collect)
-  .option('--seed <n>', 'seed of the paper venue (price walk, fills, faults)')
+  .option('--seed <n>', 'seed of everything random on our side (paper venue: price walk, fills, faults)')
   .option('--duration <seconds>', 'stop by itself after this many seconds, exit code 0')
   .addOption(
     new Option('--log-level <level>', 'log level (logs go to stderr)').choices([
@@ -43,6 +47,10 @@ program
   .option('--status-interval <ms>', 'status line interval, 0 to disable')
   .option('--cancel-on-exit', 'cancel all orders when stopping')
   .option('--exit-when-ready', 'recover, reconcile, print one JSON line and exit (for benchmarks)')
+  .option(
+    '--inspect [url]',
+    'stream XState inspection events over WebSocket to url (default ws://127.0.0.1:4280/inspect, the visualizer)',
+  )
   .action(async (flags: StartFlags) => {
     process.exitCode = await runStart(flags);
   });

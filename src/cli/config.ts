@@ -28,6 +28,11 @@ export const configSchema = z
         kind: z.enum(['paper', 'binance']).default('paper'),
         url: z.string().url().optional(),
         keyFile: z.string().optional(),
+        // binance (ccxt) only: WS API URL override, spot testnet, recvWindow and HTTP timeout.
+        wsUrl: z.string().url().optional(),
+        sandbox: z.boolean().optional(),
+        recvWindowMs: z.number().int().min(100).max(60_000).default(5000),
+        timeoutMs: z.number().int().min(100).max(120_000).default(5000),
       })
       .strict()
       .prefault({}),

@@ -2,10 +2,12 @@ import crypto from 'node:crypto';
 import path from 'node:path';
 import { pino } from 'pino';
 import { createPaperVenue } from '../adapters/paper/paper-venue.js';
-import type { PaperVenue } from '../adapters/paper/paper-venue.js';
+import { openExchangeVenue } from '../adapters/venue-factory.js';
+import type { RunnableVenue } from '../adapters/venue-factory.js';
 import { systemClock } from '../domain/clock.js';
 import { ConfigError, describeError } from '../domain/errors.js';
 import { Engine } from '../engine/engine.js';
+import { parseInspectUrls, startInspection } from '../inspect/inspect-option.js';
 import { DEFAULT_PAPER_MARKETS, parseConfig, readConfigFile } from './config.js';
 import type { Config } from './config.js';
 import { StatusLine } from './status-line.js';
@@ -25,6 +27,8 @@ export interface StartFlags {
   statusInterval?: string;
   cancelOnExit?: boolean;
   exitWhenReady?: boolean;
+  /** `--inspect [url]`: true when given without a URL. */
+  inspect?: string | boolean;
 }
 
 function integerFlag(name: string, value: string | undefined, min: number): number | undefined {
@@ -70,12 +74,6 @@ export function resolveStartConfig(flags: StartFlags): { config: Config; duratio
     durationMs = Math.round(seconds * 1000);
   }
   const config = parseConfig(merged, flags.config ?? 'flags');
-  if (config.venue.kind !== 'paper') {
-    throw new ConfigError(
-      '--venue',
-      `'${config.venue.kind}' needs the ccxt adapter, which this build does not have yet`,
-    );
-  }
   return { config, durationMs };
 }
 
@@ -88,23 +86,35 @@ export function defaultVenueDb(db: string): string {
 /** `npm start`: runs the engine until the duration ends or a signal arrives. Returns the exit code. */
 export async function runStart(flags: StartFlags): Promise<number> {
   const { config, durationMs } = resolveStartConfig(flags);
+  const inspectUrls = parseInspectUrls(flags.inspect);
   const logger = pino(
     { level: config.logLevel, redact: ['apiKey', 'secret', '*.apiKey', '*.secret'] },
     pino.destination(2),
   );
-  const venue: PaperVenue = createPaperVenue({
-    dbPath: config.paper.db ?? defaultVenueDb(config.db),
-    seed: config.paper.seed,
-    clock: systemClock,
-    markets: config.paper.markets ?? DEFAULT_PAPER_MARKETS,
-    tickMs: config.paper.tickMs,
-    latencyMs: config.paper.latencyMs,
-    makerFeeBps: config.paper.makerFeeBps,
-    takerFeeBps: config.paper.takerFeeBps,
-    requestWindowMs: config.paper.requestWindowMs,
-    faults: config.paper.faults,
-    onListenerError: (err) => logger.error({ err: describeError(err) }, 'venue listener failed'),
-  });
+  const venue: RunnableVenue =
+    config.venue.kind !== 'paper'
+      ? await openExchangeVenue({
+          ...config.venue,
+          exchangeId: config.venue.kind,
+          symbols: config.symbols,
+          budget: config.venueBudget,
+          seed: config.paper.seed, // --seed: anything random on our side (reconnect jitter)
+          clock: systemClock,
+          logger,
+        })
+      : createPaperVenue({
+          dbPath: config.paper.db ?? defaultVenueDb(config.db),
+          seed: config.paper.seed,
+          clock: systemClock,
+          markets: config.paper.markets ?? DEFAULT_PAPER_MARKETS,
+          tickMs: config.paper.tickMs,
+          latencyMs: config.paper.latencyMs,
+          makerFeeBps: config.paper.makerFeeBps,
+          takerFeeBps: config.paper.takerFeeBps,
+          requestWindowMs: config.paper.requestWindowMs,
+          faults: config.paper.faults,
+          onListenerError: (err) => logger.error({ err: describeError(err) }, 'venue listener failed'),
+        });
   venue.start();
   let engine: Engine;
   let onFatal: (err: unknown) => void = () => {};
@@ -146,6 +156,7 @@ export async function runStart(flags: StartFlags): Promise<number> {
     await venue.close();
     return 0;
   }
+  const inspection = inspectUrls && startInspection(engine.runtime, inspectUrls, systemClock, logger);
   engine.startTrading();
   const status = new StatusLine(engine, config.statusIntervalMs);
   status.start();
@@ -170,6 +181,7 @@ export async function runStart(flags: StartFlags): Promise<number> {
           return 1;
         })
         .then(async (exitCode) => {
+          await inspection?.close();
           await venue.close();
           resolve(exitCode);
         });

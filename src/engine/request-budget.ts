@@ -32,6 +32,21 @@ export class RequestBudget {
     });
   }
 
+  /**
+   * Takes a token now if one is free and nobody is queued; else returns how many ms until one may be.
+   * For requests that must not wait in a queue (a place, whose landing window starts when it is signed).
+   */
+  tryTake(): number {
+    this.refill();
+    const now = this.clock.now();
+    if (now < this.pausedUntil) return this.pausedUntil - now;
+    if (this.tokens >= 1 && this.waiting.high.length + this.waiting.normal.length === 0) {
+      this.tokens -= 1;
+      return 0;
+    }
+    return Math.max(1, Math.ceil((Math.max(0, 1 - this.tokens) * 1000) / this.perSecond));
+  }
+
   /** Stops sending until `ms` from now (a venue answered 429/418 with Retry-After). */
   pause(ms: number): void {
     this.pausedUntil = Math.max(this.pausedUntil, this.clock.now() + ms);

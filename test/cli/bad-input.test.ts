@@ -30,6 +30,8 @@ interface BadCase {
   afterVenue?: true;
   /** Beyond the required list: checked against an existing database only, to keep the suite fast. */
   extra?: true;
+  /** Environment overrides of the child process. */
+  env?: NodeJS.ProcessEnv;
 }
 
 const cfg = (dir: string) => path.join(dir, 'config.json');
@@ -148,9 +150,12 @@ const CASES: BadCase[] = [
     usage: true,
   },
   {
-    name: '--venue binance (no ccxt adapter in this build)',
-    args: () => ['--duration', '1', '--venue', 'binance'],
-    error: () => "steadfast: --venue: 'binance' needs the ccxt adapter, which this build does not have yet",
+    name: '--venue binance without API keys',
+    args: () => ['--duration', '1', '--venue', 'binance', '--venue-url', 'http://127.0.0.1:9'],
+    env: { STEADFAST_API_KEY: '', STEADFAST_API_SECRET: '' },
+    error: () =>
+      'steadfast: STEADFAST_API_KEY: not set (the binance venue needs an API key pair: set STEADFAST_API_KEY ' +
+      'and STEADFAST_API_SECRET, or name a JSON key file in the config as venue.keyFile)',
   },
   {
     name: '--venue kraken',
@@ -215,7 +220,7 @@ describe.concurrent('start with bad input exits 2 and changes nothing', () => {
       const journal = await rowCount(db, 'journal');
       expect(journal).toBeGreaterThan(0);
       const before = fingerprint(dir, c);
-      const out = await runCliToEnd(['start', ...c.args(dir), '--db', db]);
+      const out = await runCliToEnd(['start', ...c.args(dir), '--db', db], c.env);
       checkOutput(expect, c, dir, out);
       expect(fingerprint(dir, c)).toEqual(before);
       expect(await rowCount(db, 'journal')).toBe(journal);
@@ -227,7 +232,7 @@ describe.concurrent('start with bad input exits 2 and changes nothing', () => {
       fs.mkdirSync(dir);
       if (c.config !== undefined) fs.writeFileSync(cfg(dir), c.config);
       const dbDir = path.join(dir, 'data');
-      const out = await runCliToEnd(['start', ...c.args(dir), '--db', path.join(dbDir, 'e.db')]);
+      const out = await runCliToEnd(['start', ...c.args(dir), '--db', path.join(dbDir, 'e.db')], c.env);
       checkOutput(expect, c, dir, out);
       for (const name of ENGINE_FILES) expect(fs.existsSync(path.join(dbDir, name))).toBe(false);
       // Rejected before the venue opens: not even the directory of --db is created.

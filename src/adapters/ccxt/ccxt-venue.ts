@@ -1,0 +1,279 @@
+import type { Exchange, Order } from 'ccxt';
+import type { Clock } from '../../domain/clock.js';
+import { describeError } from '../../domain/errors.js';
+import type { Logger } from '../../domain/logger.js';
+import { silentLogger } from '../../domain/logger.js';
+import type { Market } from '../../domain/types.js';
+import { VenueError } from '../venue.js';
+import type {
+  OrderRef,
+  PlaceOrderRequest,
+  Ticker,
+  VenueFill,
+  VenueListener,
+  VenueOrder,
+  VenuePort,
+} from '../venue.js';
+import type { ApiCredentials } from './credentials.js';
+import { marketRulesOf, orderViolation, precisionProblem, toMarket } from './market-rules.js';
+import type { MarketRules } from './market-rules.js';
+import { toBalances, toTicker, toVenueFill, toVenueOrder } from './parse.js';
+import type { AssetBalance } from './parse.js';
+import { OrderIndex } from './order-index.js';
+import { PLACE_QUEUE_MS, RestGate } from './rest-gate.js';
+import { UserFeed } from './user-feed.js';
+import { fetchAllTrades, TRADES_PAGE } from './trade-history.js';
+
+/** Configuration of a CcxtVenue. */
+export interface CcxtVenueOptions {
+  /** The ccxt.pro client (see createCcxtClient). The venue owns it and closes it. */
+  exchange: Exchange;
+  /** Venue id: namespace of order and trade ids in the engine (default: the ccxt exchange id). */
+  id?: string;
+  credentials: ApiCredentials;
+  clock: Clock;
+  logger?: Logger;
+  /** Symbols the engine trades: gap-filled after every stream reconnect. */
+  symbols: readonly string[];
+  /** The venue's recvWindow, ms; the landing window adds a clock-skew margin and the place queue. */
+  recvWindowMs: number;
+  /** Per-venue request budget: every REST call of this process takes a token. */
+  budget: { requestsPerSecond: number; burst: number };
+  /** Seeds the reconnect jitter. */
+  seed: number;
+  /** Reconnect backoff bounds, ms. */
+  backoffMs?: { min: number; max: number };
+}
+
+/** Margin for the venue's clock being behind ours when computing the landing window. */
+const CLOCK_SKEW_MS = 1_000;
+
+/**
+ * The venue port on a ccxt.pro exchange (Binance spot is the tested one). REST calls go through one
+ * per-venue request budget; errors are classified by what they prove (error-map.ts); order filters are
+ * checked before sending; the user-data stream (watchOrders / watchMyTrades) reconnects by itself and
+ * gap-fills over REST after every (re)subscription. Money is read from the venue's raw strings.
+ */
+export class CcxtVenue implements VenuePort {
+  /** See VenuePort.id. */
+  readonly id: string;
+  /** See VenuePort.requestWindowMs. */
+  readonly requestWindowMs: number;
+  readonly #ex: Exchange;
+  readonly #o: CcxtVenueOptions;
+  readonly #log: Logger;
+  readonly #gate: RestGate;
+  readonly #index = new OrderIndex();
+  readonly #symbols: Set<string>;
+  readonly #feed: UserFeed;
+  #rules: Map<string, MarketRules> | null = null;
+  #closed = false;
+
+  constructor(options: CcxtVenueOptions) {
+    this.#o = options;
+    this.#ex = options.exchange;
+    this.id = options.id ?? this.#ex.id;
+    this.#log = options.logger ?? silentLogger;
+    this.requestWindowMs = options.recvWindowMs + CLOCK_SKEW_MS + PLACE_QUEUE_MS;
+    this.#gate = new RestGate({
+      venueId: this.id,
+      clock: options.clock,
+      logger: this.#log,
+      budget: options.budget,
+      redact: (t) => options.credentials.redact(t),
+    });
+    this.#symbols = new Set(options.symbols);
+    this.#feed = new UserFeed({
+      exchange: this.#ex,
+      venueId: this.id,
+      clock: options.clock,
+      logger: this.#log,
+      seed: options.seed,
+      redact: (t) => options.credentials.redact(t),
+      index: this.#index,
+      symbols: this.#symbols,
+      reads: this,
+      quoteOf: (symbol) => this.#rules?.get(symbol)?.quote ?? '',
+      backoffMs: options.backoffMs,
+    });
+  }
+
+  /** Nothing to start: the exchange runs by itself (RunnableVenue). */
+  start(): void {}
+
+  /** Nothing to pause: the exchange runs by itself (RunnableVenue). */
+  stop(): void {}
+
+  /** See VenuePort.loadMarkets. Only active spot markets. */
+  async loadMarkets(): Promise<Market[]> {
+    return [...(await this.#loadRules(true)).values()].map(toMarket);
+  }
+
+  /** See VenuePort.placeOrder. Filters are checked first: a violation is rejected without sending. */
+  async placeOrder(request: PlaceOrderRequest): Promise<VenueOrder> {
+    const what = `place ${String(request.clientOrderId)} ${String(request.symbol)}`;
+    const rules = (await this.#loadRules(false)).get(request.symbol);
+    const problem =
+      rules === undefined
+        ? `symbol: ${JSON.stringify(request.symbol)} is not a spot market of ${this.id}`
+        : (orderViolation(request, rules) ?? precisionProblem(this.#ex, request));
+    if (problem !== null) {
+      this.#log.warn(
+        { venue: this.id, clientOrderId: request.clientOrderId, problem },
+        'order refused locally',
+      );
+      throw new VenueError('rejected', `${this.id} ${what}: refused before sending: ${problem}`);
+    }
+    await this.#gate.takeForPlace(what);
+    this.#symbols.add(request.symbol);
+    const order = await this.#gate.call('place', what, null, () =>
+      this.#ex.createOrder(
+        request.symbol,
+        request.type,
+        request.side,
+        Number(request.quantity),
+        request.type === 'limit' ? Number(request.price) : undefined,
+        { clientOrderId: request.clientOrderId },
+      ),
+    );
+    return this.#remember(order, what);
+  }
+
+  /** See VenuePort.cancelOrder. An order the venue no longer has open is looked up and returned. */
+  async cancelOrder(ref: OrderRef): Promise<VenueOrder> {
+    const what = `cancel ${ref.clientOrderId} ${ref.symbol}`;
+    try {
+      const order = await this.#gate.call('cancel', what, 'high', () =>
+        ref.venueOrderId != null
+          ? this.#ex.cancelOrder(ref.venueOrderId, ref.symbol)
+          : this.#ex.cancelOrder(undefined as unknown as string, ref.symbol, {
+              clientOrderId: ref.clientOrderId,
+            }),
+      );
+      return this.#remember(order, what);
+    } catch (err) {
+      if (!(err instanceof VenueError) || err.kind !== 'notFound') throw err;
+      const found = await this.fetchOrder(ref);
+      if (found === null) throw err;
+      if (found.status === 'open' || found.status === 'partiallyFilled') {
+        throw new VenueError('unknown', `${this.id} ${what}: venue said unknown order, yet lists it open`);
+      }
+      return found;
+    }
+  }
+
+  /** See VenuePort.fetchOrder: by clientOrderId; null when the venue does not have it. */
+  async fetchOrder(ref: OrderRef): Promise<VenueOrder | null> {
+    const what = `fetchOrder ${ref.clientOrderId} ${ref.symbol}`;
+    try {
+      const order = await this.#gate.call('read', what, 'high', () =>
+        this.#ex.fetchOrder(undefined as unknown as string, ref.symbol, { clientOrderId: ref.clientOrderId }),
+      );
+      return this.#remember(order, what);
+    } catch (err) {
+      if (err instanceof VenueError && err.kind === 'notFound') return null;
+      throw err;
+    }
+  }
+
+  /** See VenuePort.fetchOpenOrders. */
+  async fetchOpenOrders(symbol?: string): Promise<VenueOrder[]> {
+    const what = `fetchOpenOrders ${symbol ?? '(all)'}`;
+    const orders = await this.#gate.call('read', what, 'normal', () => this.#ex.fetchOpenOrders(symbol));
+    return orders.map((o) => this.#remember(o, what));
+  }
+
+  /** See VenuePort.fetchMyTrades: every page, oldest first; clientOrderIds resolved from order ids. */
+  async fetchMyTrades(symbol: string, sinceMs: number): Promise<VenueFill[]> {
+    const what = `fetchMyTrades ${symbol}`;
+    const quote = this.#rules?.get(symbol)?.quote ?? symbol.split('/')[1] ?? '';
+    const fills = await fetchAllTrades(
+      {
+        since: (since) =>
+          this.#gate.call('read', what, 'normal', () => this.#ex.fetchMyTrades(symbol, since, TRADES_PAGE)),
+        fromId: (fromId) =>
+          this.#gate.call('read', what, 'normal', () =>
+            this.#ex.fetchMyTrades(symbol, undefined, TRADES_PAGE, { fromId }),
+          ),
+        now: () => this.#o.clock.now(),
+      },
+      sinceMs,
+      (t) => toVenueFill(t, quote),
+    );
+    for (const fill of fills) {
+      fill.clientOrderId ??= await this.#clientOrderIdOf(symbol, fill.venueOrderId);
+    }
+    return fills;
+  }
+
+  /** See VenuePort.fetchTicker. */
+  async fetchTicker(symbol: string): Promise<Ticker> {
+    const ticker = await this.#gate.call('read', `fetchTicker ${symbol}`, 'normal', () =>
+      this.#ex.fetchTicker(symbol),
+    );
+    return toTicker(symbol, ticker);
+  }
+
+  /** The account's balances, exact. A signed call: also proves the API key pair works. */
+  async fetchBalance(): Promise<Record<string, AssetBalance>> {
+    return toBalances(await this.#gate.call('read', 'fetchBalance', 'normal', () => this.#ex.fetchBalance()));
+  }
+
+  /** See VenuePort.subscribe. The user-data stream runs while anyone listens (see UserFeed). */
+  subscribe(listener: VenueListener): () => void {
+    if (this.#closed) return () => {};
+    return this.#feed.subscribe(listener);
+  }
+
+  /** See VenuePort.close: stops the stream and closes every connection of the client. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#feed.close();
+    this.#gate.close();
+    await this.#ex.close().catch(() => {});
+  }
+
+  async #loadRules(reload: boolean): Promise<Map<string, MarketRules>> {
+    if (this.#rules !== null && !reload) return this.#rules;
+    const markets = await this.#gate.call('read', 'loadMarkets', 'normal', () =>
+      this.#ex.loadMarkets(reload),
+    );
+    const decimalPlaces = this.#ex.precisionMode === 2;
+    const rules = new Map<string, MarketRules>();
+    for (const m of Object.values(markets)) {
+      if (m === undefined || m.spot !== true) continue;
+      const r = marketRulesOf(m, decimalPlaces);
+      if (r.active) rules.set(r.symbol, r);
+    }
+    this.#rules = rules;
+    return rules;
+  }
+
+  #remember(order: Order, what: string): VenueOrder {
+    let view: VenueOrder;
+    try {
+      view = toVenueOrder(order);
+    } catch (err) {
+      throw new VenueError('unknown', `${this.id} ${what}: unreadable reply: ${describeError(err)}`, {
+        cause: err,
+      });
+    }
+    this.#index.record(view);
+    return view;
+  }
+
+  async #clientOrderIdOf(symbol: string, venueOrderId: string): Promise<string | null> {
+    const known = this.#index.clientOrderIdOf(venueOrderId);
+    if (known !== undefined) return known;
+    try {
+      const what = `fetchOrder #${venueOrderId} ${symbol}`;
+      const order = await this.#gate.call('read', what, 'normal', () =>
+        this.#ex.fetchOrder(venueOrderId, symbol),
+      );
+      return this.#remember(order, what).clientOrderId;
+    } catch {
+      return null;
+    }
+  }
+}

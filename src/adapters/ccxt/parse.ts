@@ -1,0 +1,216 @@
+import type { Balances, Order, Ticker as CcxtTicker, Trade } from 'ccxt';
+import { Dec, fmt } from '../../domain/decimal.js';
+import { ValidationError } from '../../domain/errors.js';
+import type { OrderType, Side, VenueOrderStatus } from '../../domain/types.js';
+import type { Ticker, VenueFill, VenueOrder } from '../venue.js';
+import { decimalOf } from './market-rules.js';
+
+/**
+ * Conversions from ccxt's unified structures to the port's. Money comes from the venue's raw `info`
+ * strings whenever they are there (Binance REST and executionReport fields), because ccxt's unified
+ * fields are JS floats; the unified fields are only a fallback for other exchanges. Every result is a new
+ * plain object: ccxt mutates its cached watch results in place, so nothing of theirs is kept.
+ */
+
+type Info = Record<string, unknown>;
+
+const infoOf = (x: { info?: unknown }): Info =>
+  typeof x.info === 'object' && x.info !== null ? (x.info as Info) : {};
+
+/** The first key of `info` holding a non-empty string or a number, as a string. */
+function raw(info: Info, ...keys: string[]): string | undefined {
+  for (const k of keys) {
+    const v = info[k];
+    if (typeof v === 'string' && v !== '') return v;
+    if (typeof v === 'number' && Number.isFinite(v)) return String(v);
+  }
+  return undefined;
+}
+
+/** A required decimal: the first raw field, else the unified float. Throws a ValidationError naming `field`. */
+function money(field: string, info: Info, keys: string[], unified: unknown): string {
+  const fromInfo = raw(info, ...keys);
+  const value = decimalOf(fromInfo ?? unified);
+  if (value === null) {
+    throw new ValidationError(
+      field,
+      `venue sent no decimal ${field} (${JSON.stringify(fromInfo ?? unified)})`,
+    );
+  }
+  return value;
+}
+
+function time(info: Info, keys: string[], ...unified: (number | undefined)[]): number {
+  const fromInfo = raw(info, ...keys);
+  const n = fromInfo !== undefined ? Number(fromInfo) : unified.find((u) => typeof u === 'number');
+  return typeof n === 'number' && Number.isSafeInteger(n) && n >= 0 ? n : 0;
+}
+
+const BINANCE_STATUS: Record<string, VenueOrderStatus | 'working'> = {
+  NEW: 'working',
+  PARTIALLY_FILLED: 'working',
+  PENDING_NEW: 'working',
+  PENDING_CANCEL: 'working',
+  FILLED: 'filled',
+  CANCELED: 'cancelled',
+  REJECTED: 'rejected',
+  EXPIRED: 'expired',
+  EXPIRED_IN_MATCH: 'expired',
+};
+
+const UNIFIED_STATUS: Record<string, VenueOrderStatus | 'working'> = {
+  open: 'working',
+  canceling: 'working',
+  closed: 'filled',
+  canceled: 'cancelled',
+  cancelled: 'cancelled',
+  expired: 'expired',
+  rejected: 'rejected',
+};
+
+function statusOf(order: Order, info: Info, filled: string): VenueOrderStatus {
+  const venueStatus = raw(info, 'X', 'status');
+  const s =
+    (venueStatus !== undefined ? BINANCE_STATUS[venueStatus] : undefined) ??
+    UNIFIED_STATUS[order.status ?? ''];
+  if (s === undefined) {
+    throw new ValidationError(
+      'status',
+      `unknown order status ${JSON.stringify(venueStatus ?? order.status)}`,
+    );
+  }
+  if (s !== 'working') return s;
+  return new Dec(filled).gt('0') ? 'partiallyFilled' : 'open';
+}
+
+/** The order's own clientOrderId (not a cancel request's; see binance-subset.md §3 and §6). */
+function clientOrderIdOf(order: Order, info: Info): string {
+  const id = raw(info, 'C', 'origClientOrderId') ?? raw(info, 'c', 'clientOrderId') ?? order.clientOrderId;
+  if (id === undefined || id === '')
+    throw new ValidationError('clientOrderId', 'venue sent no clientOrderId');
+  return id;
+}
+
+function sideOf(value: string | undefined): Side {
+  const s = value?.toLowerCase();
+  if (s !== 'buy' && s !== 'sell') throw new ValidationError('side', `unknown side ${JSON.stringify(value)}`);
+  return s;
+}
+
+/** Converts a ccxt order (REST reply, cancel reply or watchOrders element) into the port's VenueOrder. */
+export function toVenueOrder(order: Order): VenueOrder {
+  const info = infoOf(order);
+  const venueOrderId = raw(info, 'i', 'orderId') ?? order.id;
+  if (venueOrderId === undefined || venueOrderId === '') {
+    throw new ValidationError('venueOrderId', 'venue sent no order id');
+  }
+  const quantity = money('quantity', info, ['q', 'origQty'], order.amount);
+  const filledQuantity = money('filledQuantity', info, ['z', 'executedQty'], order.filled ?? 0);
+  const rawType = (raw(info, 'o', 'type') ?? order.type ?? '').toLowerCase();
+  const type: OrderType = rawType === 'market' ? 'market' : 'limit';
+  const price = decimalOf(raw(info, 'p', 'price') ?? order.price);
+  return {
+    clientOrderId: clientOrderIdOf(order, info),
+    venueOrderId,
+    symbol: order.symbol ?? '',
+    side: sideOf(raw(info, 'S', 'side') ?? order.side),
+    type,
+    price: price === null || new Dec(price).lte('0') ? null : price,
+    quantity,
+    filledQuantity,
+    status: statusOf(order, info, filledQuantity),
+    updatedAt: time(
+      info,
+      ['E', 'updateTime', 'transactTime', 'T', 'workingTime', 'time'],
+      order.lastUpdateTimestamp,
+      order.timestamp,
+    ),
+  };
+}
+
+/**
+ * Converts a ccxt trade (fetchMyTrades or watchMyTrades element) into the port's VenueFill. Binance's
+ * REST trades carry no clientOrderId (null: the caller may resolve it from the order id).
+ */
+export function toVenueFill(trade: Trade, quoteCurrency: string): VenueFill {
+  const info = infoOf(trade);
+  const isStream = raw(info, 'e') === 'executionReport';
+  const tradeId = (isStream ? raw(info, 't') : raw(info, 'id')) ?? trade.id;
+  const venueOrderId = raw(info, 'i', 'orderId') ?? trade.order;
+  if (tradeId === undefined || tradeId === '') throw new ValidationError('tradeId', 'venue sent no trade id');
+  if (venueOrderId === undefined || venueOrderId === '') {
+    throw new ValidationError('venueOrderId', 'venue sent no order id for a trade');
+  }
+  const isBuyer = info.isBuyer;
+  const side = isStream
+    ? sideOf(raw(info, 'S'))
+    : typeof isBuyer === 'boolean'
+      ? isBuyer
+        ? 'buy'
+        : 'sell'
+      : sideOf(trade.side);
+  const maker = isStream ? info.m : (info.isMaker ?? undefined);
+  const makerFlag =
+    typeof maker === 'boolean'
+      ? maker
+      : trade.takerOrMaker === undefined
+        ? null
+        : trade.takerOrMaker === 'maker';
+  const fee = decimalOf(raw(info, isStream ? 'n' : 'commission') ?? trade.fee?.cost ?? '0') ?? '0';
+  const feeCurrency = raw(info, isStream ? 'N' : 'commissionAsset') ?? trade.fee?.currency ?? quoteCurrency;
+  const cid = isStream ? (raw(info, 'C') ?? raw(info, 'c')) : undefined;
+  return {
+    tradeId,
+    clientOrderId: cid ?? null,
+    venueOrderId,
+    symbol: trade.symbol ?? '',
+    side,
+    price: money('price', info, isStream ? ['L'] : ['price'], trade.price),
+    quantity: money('quantity', info, isStream ? ['l'] : ['qty'], trade.amount),
+    fee,
+    feeCurrency,
+    liquidity: makerFlag === null ? null : makerFlag ? 'maker' : 'taker',
+    at: time(info, isStream ? ['T', 'E'] : ['time'], trade.timestamp),
+  };
+}
+
+/** Converts a ccxt ticker; bid, ask and last come from Binance's raw strings when present. */
+export function toTicker(symbol: string, ticker: CcxtTicker): Ticker {
+  const info = infoOf(ticker);
+  return {
+    symbol,
+    bid: money('bid', info, ['bidPrice'], ticker.bid),
+    ask: money('ask', info, ['askPrice'], ticker.ask),
+    last: money('last', info, ['lastPrice'], ticker.last ?? ticker.close),
+    at: time(info, ['closeTime'], ticker.timestamp),
+  };
+}
+
+/** One asset's balance, exact. */
+export interface AssetBalance {
+  free: string;
+  locked: string;
+}
+
+/** Converts a ccxt balance into exact per-asset balances (Binance's `balances[]` strings when present). */
+export function toBalances(balances: Balances): Record<string, AssetBalance> {
+  const info = infoOf(balances as unknown as { info?: unknown });
+  const out: Record<string, AssetBalance> = {};
+  if (Array.isArray(info.balances)) {
+    for (const b of info.balances as Info[]) {
+      const asset = raw(b, 'asset');
+      if (asset === undefined) continue;
+      out[asset] = {
+        free: fmt(new Dec(decimalOf(raw(b, 'free')) ?? '0')),
+        locked: fmt(new Dec(decimalOf(raw(b, 'locked')) ?? '0')),
+      };
+    }
+    return out;
+  }
+  const free = (balances.free ?? {}) as unknown as Record<string, number | undefined>;
+  const used = (balances.used ?? {}) as unknown as Record<string, number | undefined>;
+  for (const asset of Object.keys(free)) {
+    out[asset] = { free: decimalOf(free[asset]) ?? '0', locked: decimalOf(used[asset]) ?? '0' };
+  }
+  return out;
+}

@@ -1,0 +1,199 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { Dec, fmt } from '../../src/domain/decimal.js';
+import type { StatusReport } from '../../src/persistence/status-query.js';
+import { startVenueSim } from '../../src/venue-sim/server.js';
+import type { VenueSim } from '../../src/venue-sim/server.js';
+import { checkCcxtInvariants } from '../support/ccxt-invariants.js';
+import { waitFor } from '../support/ccxt-venue.js';
+import { jsonLines, rowCount, runNpm } from '../support/cli-helpers.js';
+import { runCli, runCliToEnd } from '../support/engine-process.js';
+import { tempDir } from '../support/tmp.js';
+import { venueSimAdmin } from '../support/venue-sim.js';
+
+/**
+ * The engine through the ccxt adapter against the Binance-compatible simulator (in this process), with
+ * the command-line contract other checks rely on: `npm start -- --venue binance --venue-url URL
+ * --symbol BTC/USDT --duration --seed --db`, keys from STEADFAST_API_KEY / STEADFAST_API_SECRET.
+ */
+
+const KEYS = { STEADFAST_API_KEY: 'sim-api-key', STEADFAST_API_SECRET: 'sim-api-secret' };
+
+let tmp: { dir: string; cleanup: () => void };
+/** Each test gets its own simulator (its records are the invariants' reference). */
+let sim: VenueSim;
+const admin = venueSimAdmin(() => sim.url);
+
+beforeAll(() => {
+  tmp = tempDir('cli-binance');
+});
+
+beforeEach(async (ctx) => {
+  sim = await startVenueSim({ dbPath: path.join(tmp.dir, `sim-${ctx.task.id}.db`), seed: 5, tickMs: 0 });
+});
+
+afterEach(async () => {
+  await sim.close();
+});
+
+afterAll(() => {
+  tmp.cleanup();
+});
+
+/** Moves the simulator's price a random-walk step every `ms` until stopped. */
+function ticking(ms: number): () => Promise<void> {
+  let on = true;
+  const loop = (async () => {
+    while (on) {
+      await admin.post('tick');
+      await new Promise((r) => setTimeout(r, ms));
+    }
+  })();
+  return async () => {
+    on = false;
+    await loop;
+  };
+}
+
+describe('npm start --venue binance (ccxt) against the simulator', () => {
+  it('runs the contract command, stops by itself, and `status --json` reads the ccxt-traded database', async () => {
+    const db = path.join(tmp.dir, 'contract.db');
+    const stop = ticking(40);
+    Object.assign(process.env, KEYS); // runNpm passes process.env (this test file runs in its own fork)
+    const run = await runNpm([
+      'start',
+      '--',
+      '--venue',
+      'binance',
+      '--venue-url',
+      sim.url,
+      '--symbol',
+      'BTC/USDT',
+      '--duration',
+      '5',
+      '--seed',
+      '9',
+      '--db',
+      db,
+    ]);
+    await stop();
+    expect(run.code, run.stderr.slice(-3000)).toBe(0);
+    const logs = jsonLines(
+      run.stderr
+        .split('\n')
+        .filter((l) => l.startsWith('{'))
+        .join('\n'),
+    );
+    expect(logs.some((l) => l.msg === 'venue account ready')).toBe(true);
+    expect(logs.some((l) => l.msg === 'user-data stream subscribed')).toBe(true);
+    expect(run.stderr).not.toContain('sim-api-secret');
+    const status = await runNpm(['run', 'status', '--', '--db', db, '--json']);
+    expect(status.code).toBe(0);
+    const report = JSON.parse(status.stdout.trim().split('\n').at(-1)!) as StatusReport;
+    const state = await admin.state();
+    expect(Object.values(report.orders).reduce((a, b) => a + b, 0)).toBe(state.orders.length);
+    expect(report.fills).toBeLessThanOrEqual(state.trades.length);
+    for (const p of report.positions) expect(p.venue).toBe('binance');
+    expect(await checkCcxtInvariants(db, state, false)).toEqual([]);
+  }, 90_000);
+
+  it('exits 2 with a clear error naming the key variable when keys are missing or refused', async () => {
+    const db = path.join(tmp.dir, 'nokeys', 'e.db');
+    const args = ['start', '--venue', 'binance', '--venue-url', sim.url, '--duration', '1', '--db', db];
+    const missing = await runCliToEnd(args, { STEADFAST_API_KEY: '', STEADFAST_API_SECRET: '' });
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/^steadfast: STEADFAST_API_KEY: not set/);
+    const wrong = await runCliToEnd(args, { ...KEYS, STEADFAST_API_SECRET: 'not-the-secret-42' });
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).toMatch(
+      /steadfast: STEADFAST_API_KEY\/STEADFAST_API_SECRET: .* refused the API key pair from environment: .*Signature/,
+    );
+    expect(wrong.stderr).not.toContain('not-the-secret-42');
+    expect(fs.existsSync(path.dirname(db))).toBe(false);
+  }, 60_000);
+
+  it('a stale timestamp (requests slower than recvWindow) fails the start with a message about the clock', async () => {
+    const config = path.join(tmp.dir, 'stale.json');
+    fs.writeFileSync(config, JSON.stringify({ venue: { kind: 'binance', url: sim.url, recvWindowMs: 100 } }));
+    await admin.post('faults', { latencyMs: 400 }); // every request reaches the venue 400 ms after signing
+    const out = await runCliToEnd(
+      ['start', '--config', config, '--duration', '1', '--db', path.join(tmp.dir, 'stale.db')],
+      KEYS,
+    );
+    expect(out.code).toBe(1);
+    expect(out.stderr).toMatch(
+      /steadfast: cannot use the account at .*timestamp.*check this machine's clock.*-1021/,
+    );
+  }, 60_000);
+
+  it('refuses a symbol the venue does not list, naming it (exit 2)', async () => {
+    const db = path.join(tmp.dir, 'symbol.db');
+    const out = await runCliToEnd(
+      [
+        'start',
+        '--venue',
+        'binance',
+        '--venue-url',
+        sim.url,
+        '--symbol',
+        'DOGE/USDT',
+        '--duration',
+        '1',
+        '--db',
+        db,
+      ],
+      KEYS,
+    );
+    expect(out.code).toBe(2);
+    expect(out.stderr).toMatch(/steadfast: symbols\[0\]: DOGE\/USDT is not traded at binance/);
+  }, 60_000);
+
+  it('a socket dropped during fills: the fills are found by the reconnect gap-fill and counted once', async () => {
+    const db = path.join(tmp.dir, 'drop.db');
+    const config = path.join(tmp.dir, 'drop.json');
+    fs.writeFileSync(
+      config,
+      JSON.stringify({
+        venue: { kind: 'binance', url: sim.url, recvWindowMs: 1000, timeoutMs: 1000 },
+        // The engine's own periodic gap-fill is off for this run: only the adapter's can find lost fills.
+        reconcile: { gapFillIntervalMs: 600_000 },
+        strategy: { intervalMs: 100, levels: 2 },
+        statusIntervalMs: 0,
+      }),
+    );
+    const engine = runCli(['start', '--config', config, '--db', db, '--seed', '4'], KEYS);
+    await engine.ready;
+    const tradesBefore = (await admin.state()).trades.length;
+    const openAt = async () =>
+      (await admin.state()).orders.filter((o) => o.status === 'NEW' && o.clientOrderId.startsWith('sf'));
+    for (let round = 0; round < 4; round += 1) {
+      await waitFor('resting bids and asks', async () => {
+        const open = await openAt();
+        return open.some((o) => o.side === 'BUY') && open.some((o) => o.side === 'SELL');
+      });
+      const mid = new Dec((await admin.state()).prices.BTCUSDT!.mid);
+      // Drop the socket, then cross every resting order on one side while it is down.
+      await admin.post('ws/disconnect');
+      const price = round % 2 === 0 ? mid.minus('40') : mid.plus('40');
+      await admin.post('price', { symbol: 'BTC/USDT', price: fmt(price.round(2)) });
+    }
+    const state = await admin.state();
+    expect(state.trades.length).toBeGreaterThan(tradesBefore);
+    // While the engine still runs (its periodic gap-fill is off), every fill reaches its database.
+    await waitFor(
+      'every venue fill in the engine database',
+      async () => (await rowCount(db, 'fills')) >= state.trades.length,
+      20_000,
+    );
+    const logs = jsonLines(engine.output().stderr);
+    const missed = logs
+      .filter((l) => l.msg === 'gap-fill after subscription done')
+      .reduce((n, l) => n + Number(l.missedFills ?? 0), 0);
+    expect(missed, 'fills the stream lost and the reconnect gap-fill found').toBeGreaterThan(0);
+    engine.child.kill('SIGTERM');
+    const { code } = await engine.exited;
+    expect(code, engine.output().stderr.slice(-2000)).toBe(0);
+    expect(await checkCcxtInvariants(db, await admin.state(), true)).toEqual([]);
+  }, 90_000);
+});

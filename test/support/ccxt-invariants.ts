@@ -1,0 +1,98 @@
+import fs from 'node:fs';
+import { integrityCheck, openSqliteReadOnly } from '../../src/persistence/sqlite.js';
+import { journalReplayProblems, normalize, signedSum } from './invariants.js';
+import type { VenueSimState } from './venue-sim.js';
+
+/** A decimal in canonical form (`0.0100` -> `0.01`). */
+const canon = (s: string) => normalize(s);
+/** `BTC/USDT` -> `BTCUSDT`. */
+const venueSymbol = (s: string) => s.replace('/', '');
+
+/**
+ * Checks an engine database that traded through ccxt against the simulator's own records
+ * (`GET /admin/state`). Returns every violation found (empty when all hold). `final` adds the checks that
+ * only hold once the engine stopped gracefully and the venue's market is quiet.
+ */
+export async function checkCcxtInvariants(
+  engineDb: string,
+  venue: VenueSimState,
+  final: boolean,
+): Promise<string[]> {
+  const problems: string[] = [];
+  if (!fs.existsSync(engineDb)) {
+    // Killed before the engine created its database: then nothing may have reached the venue either.
+    return venue.orders.map((o) => `venue order ${o.clientOrderId} exists, but no engine database does`);
+  }
+  const answer = integrityCheck(engineDb);
+  if (answer !== 'ok') problems.push(`engine integrity_check: ${answer}`);
+  const db = openSqliteReadOnly(engineDb);
+  try {
+    const orders = await db.selectFrom('orders').selectAll().execute();
+    const fills = await db.selectFrom('fills').selectAll().execute();
+    const positions = await db.selectFrom('positions').selectAll().execute();
+    const byCid = new Map<string, number>();
+    for (const o of venue.orders) byCid.set(o.clientOrderId, (byCid.get(o.clientOrderId) ?? 0) + 1);
+    for (const [cid, n] of byCid)
+      if (n > 1) problems.push(`clientOrderId ${cid} placed ${n} times at the venue`);
+    const known = new Set(orders.map((o) => o.client_order_id));
+    for (const o of venue.orders) {
+      if (!known.has(o.clientOrderId))
+        problems.push(`venue order ${o.clientOrderId} has no intent in the engine database`);
+    }
+    const trades = new Map(venue.trades.map((t) => [String(t.id), t]));
+    const seen = new Set<string>();
+    for (const f of fills) {
+      if (seen.has(f.trade_id)) problems.push(`engine fill ${f.trade_id} recorded twice`);
+      seen.add(f.trade_id);
+      const t = trades.get(f.trade_id);
+      if (t === undefined) problems.push(`engine fill ${f.trade_id} does not exist at the venue`);
+      else if (
+        canon(t.qty) !== canon(f.quantity) ||
+        canon(t.price) !== canon(f.price) ||
+        t.side.toLowerCase() !== f.side ||
+        t.symbol !== venueSymbol(f.symbol)
+      ) {
+        problems.push(`engine fill ${f.trade_id} differs from the venue's: ${JSON.stringify({ t, f })}`);
+      }
+    }
+    for (const p of positions) {
+      const counted = fills.filter((f) => f.symbol === p.symbol && f.status !== 'quarantined');
+      if (normalize(p.quantity) !== signedSum(counted)) {
+        problems.push(`position ${p.symbol} ${p.quantity} != sum of its ledger fills ${signedSum(counted)}`);
+      }
+    }
+    if (final) {
+      for (const t of venue.trades)
+        if (!seen.has(String(t.id))) problems.push(`venue trade ${t.id} never counted`);
+      for (const p of positions) {
+        const atVenue = signedSum(
+          venue.trades
+            .filter((t) => t.symbol === venueSymbol(p.symbol))
+            .map((t) => ({ side: t.side.toLowerCase(), quantity: t.qty })),
+        );
+        if (normalize(p.quantity) !== atVenue)
+          problems.push(`position ${p.symbol} ${p.quantity} != venue fills ${atVenue}`);
+      }
+      const open = (s: string) => s === 'NEW' || s === 'PARTIALLY_FILLED';
+      const venueOpen = new Set(venue.orders.filter((o) => open(o.status)).map((o) => o.clientOrderId));
+      const localOpen = new Set(
+        orders
+          .filter((o) => o.state === 'open' || o.state === 'partiallyFilled')
+          .map((o) => o.client_order_id),
+      );
+      for (const cid of venueOpen)
+        if (!localOpen.has(cid)) problems.push(`venue open order ${cid} is not open locally`);
+      for (const cid of localOpen)
+        if (!venueOpen.has(cid)) problems.push(`local open order ${cid} is not open at the venue`);
+      for (const o of orders) {
+        if (['pendingNew', 'submitting', 'pendingCancel', 'unconfirmed'].includes(o.state)) {
+          problems.push(`order ${o.client_order_id} left unsettled in ${o.state}`);
+        }
+      }
+      problems.push(...(await journalReplayProblems(db)));
+    }
+  } finally {
+    await db.destroy();
+  }
+  return problems;
+}
