@@ -46,6 +46,13 @@ const fillWhileWorking = [
   { guard: 'partialFill', target: '#order.partiallyFilled', actions: 'applyFill' },
 ] as const;
 
+/** Fill handling at rest (`open`, `partiallyFilled`): no cancel is pending there (that is `pendingCancel`). */
+const fillWhileResting = [
+  { guard: 'fillWouldOverfill', actions: 'flagOverfill' },
+  { guard: 'fillCompletesOrder', target: '#order.filled', actions: 'applyFill' },
+  { guard: 'partialFill', target: '#order.partiallyFilled', actions: 'applyFill' },
+] as const;
+
 /** Closing facts the venue may push at any time while the order is working. */
 const closingFacts = {
   ORDER_COMPLETED: { target: '#order.filled', actions: 'recordVenueFacts' },
@@ -72,8 +79,7 @@ const awaitingConfirmation = {
 const restingAtVenue = {
   CANCEL_ORDER: { target: '#order.pendingCancel' },
   RECONCILE_ORDER: { target: '#order.unconfirmed' },
-  ORDER_ACCEPTED: { guard: 'venueOrderIdUnknown', actions: 'recordVenueView' },
-  ORDER_FILLED: [...fillWhileWorking],
+  ORDER_FILLED: [...fillWhileResting],
   ...closingFacts,
 } as const;
 
@@ -157,7 +163,7 @@ export const orderMachine = setup({
         SUBMIT: { target: 'submitting' },
         CANCEL_ORDER: { target: 'cancelled', actions: 'requestCancel' },
         // The venue has it although we never sent it (adopting an unknown order on reconcile).
-        ORDER_ACCEPTED: [...evidenceOfAcceptance],
+        ORDER_ACCEPTED: { target: 'open', actions: 'recordVenueView' },
       },
     },
     submitting: {
@@ -184,7 +190,12 @@ export const orderMachine = setup({
     partiallyFilled: {
       tags: ['working', 'atVenue'],
       entry: { type: 'notifyOwner', params: { state: 'partiallyFilled', terminal: false } },
-      on: restingAtVenue,
+      on: {
+        ...restingAtVenue,
+        // A fill that overtook the place reply may have left the venue's order id unknown (`open` always
+        // knows it: every way in records it).
+        ORDER_ACCEPTED: { guard: 'venueOrderIdUnknown', actions: 'recordVenueView' },
+      },
     },
     pendingCancel: {
       tags: ['working', 'atVenue'],
