@@ -19,6 +19,8 @@ export interface ThroughputResult {
   p50Ms: number;
   p99Ms: number;
   batches: number;
+  /** The SQLite writer thread's commits during the run: p50/p99/max of one commit, and its busy share. */
+  writer?: { p50Ms: number; p99Ms: number; maxMs: number; busyShare: number };
 }
 
 /** A venue that answers every call at once (the engine's own cost is what is measured). */
@@ -146,6 +148,8 @@ export async function runDurable(options: {
   const latencies: number[] = [];
   const startEvents = runtime.stats.events;
   const startBatches = runtime.stats.batches;
+  const writerStats = db.writer?.stats;
+  if (writerStats) writerStats.durations = [];
   const started = performance.now();
   const until = started + options.seconds * 1000;
   let seq = options.liveOrders * 10;
@@ -182,5 +186,15 @@ export async function runDurable(options: {
   const batches = runtime.stats.batches - startBatches;
   await runtime.stop();
   await db.close();
-  return summarize(events, seconds, batches, latencies);
+  const result = summarize(events, seconds, batches, latencies);
+  const commits = writerStats?.durations?.sort((a, b) => a - b);
+  if (commits && commits.length > 0) {
+    result.writer = {
+      p50Ms: percentile(commits, 50),
+      p99Ms: percentile(commits, 99),
+      maxMs: commits.at(-1) ?? 0,
+      busyShare: commits.reduce((a, b) => a + b, 0) / (seconds * 1000),
+    };
+  }
+  return result;
 }

@@ -6,6 +6,7 @@ import { runDurable } from './durable.js';
 import type { ThroughputResult } from './durable.js';
 import { measureRecovery, seedLiveOrders } from './recovery.js';
 import { runBaseline } from './simple-engine.js';
+import { runVenueCalls } from './venue-calls.js';
 
 /**
  * `npm run bench [-- --json] [-- --seconds N]`: durable events/s and event-to-commit latency at 1k and 10k
@@ -61,6 +62,11 @@ try {
   log(
     `recovery: ${recovery.actors} actors, ready ${recovery.readyMs} ms after process start (wall ${recovery.wallMs.toFixed(0)} ms), RSS ${recovery.rssMb.toFixed(0)} MB`,
   );
+  const calls = await runVenueCalls(work, seconds);
+  const callFmt = (r: ThroughputResult) =>
+    `${r.eventsPerSec.toFixed(0)} orders/s (p50 ${r.p50Ms.toFixed(2)} ms, p99 ${r.p99Ms.toFixed(2)} ms)`;
+  log(`place+ack, paper venue in process, 8 in flight: ${callFmt(calls.paper)}`);
+  log(`place+ack, ccxt -> venue simulator over loopback HTTP, 8 in flight: ${callFmt(calls.ccxt)}`);
   const result = {
     eventsPerSec: Math.round(max1k.eventsPerSec),
     p50Ms: Number(paced.p50Ms.toFixed(3)),
@@ -82,6 +88,10 @@ try {
     recoveryWallMs: Math.round(recovery.wallMs),
     recoveryLiveOrders: recovery.liveOrders,
     rssMb: Number(recovery.rssMb.toFixed(1)),
+    paperOrdersPerSec: Math.round(calls.paper.eventsPerSec),
+    ccxtOrdersPerSec: Math.round(calls.ccxt.eventsPerSec),
+    ccxtPlaceP50Ms: Number(calls.ccxt.p50Ms.toFixed(2)),
+    ccxtPlaceP99Ms: Number(calls.ccxt.p99Ms.toFixed(2)),
     synchronous: {
       eventsPerSec: 'NORMAL',
       intentEventsPerSec: 'FULL for commits with call intents, else NORMAL',

@@ -45,8 +45,9 @@ parentPort.on('message', (message) => {
       db.pragma('synchronous = ' + (wanted ? 'FULL' : 'NORMAL'));
       full = wanted;
     }
+    const t0 = performance.now();
     apply.immediate(message.plan);
-    parentPort.postMessage({ id: message.id, ok: true, fsynced: full });
+    parentPort.postMessage({ id: message.id, ok: true, fsynced: full, ms: performance.now() - t0 });
   } catch (err) {
     parentPort.postMessage({ id: message.id, ok: false, code: err.code, message: String(err && err.message) });
   }
@@ -55,7 +56,8 @@ parentPort.postMessage({ ready: true });
 `;
 
 type Reply =
-  { id: number; ok: true; fsynced: boolean } | { id: number; ok: false; code?: string; message: string };
+  | { id: number; ok: true; fsynced: boolean; ms: number }
+  | { id: number; ok: false; code?: string; message: string };
 
 /**
  * The engine's SQLite writer: a thread with its own connection that applies commit plans, one
@@ -69,8 +71,8 @@ export class SqliteWriter {
   private readonly waiting = new Map<number, { resolve: () => void; reject: (err: unknown) => void }>();
   private next = 1;
   private dead: Error | null = null;
-  /** Commits written, and how many of them with synchronous=FULL. */
-  readonly stats = { commits: 0, fsyncedCommits: 0 };
+  /** Commits written, how many of them with synchronous=FULL, and the writer thread's time in them. */
+  readonly stats = { commits: 0, fsyncedCommits: 0, busyMs: 0, maxMs: 0, durations: null as number[] | null };
 
   constructor(file: string, durability: Durability) {
     this.worker = new Worker(WORKER_SOURCE, {
@@ -90,6 +92,9 @@ export class SqliteWriter {
       if (reply.ok) {
         this.stats.commits += 1;
         if (reply.fsynced) this.stats.fsyncedCommits += 1;
+        this.stats.busyMs += reply.ms;
+        if (reply.ms > this.stats.maxMs) this.stats.maxMs = reply.ms;
+        this.stats.durations?.push(reply.ms);
         waiter?.resolve();
       } else {
         const code = reply.code === 'REVISION_CONFLICT' ? 'REVISION_CONFLICT' : 'INTERNAL';

@@ -194,7 +194,7 @@ describe('database file and schema', () => {
     cleanups.push(() => engine.close());
     await engine.runtime.start();
     const writer = engine.db.writer!;
-    const fsynced = () => ({ ...writer.stats });
+    const fsynced = () => ({ commits: writer.stats.commits, fsyncedCommits: writer.stats.fsyncedCommits });
     await engine.runtime.spawn(orderActorId('o1'), 'order', orderInput('o1'));
     const afterSpawn = fsynced();
     expect(afterSpawn.fsyncedCommits).toBe(0);
