@@ -13,6 +13,8 @@ interface SimProcess {
   firstLine: Promise<string>;
   output(): { stdout: string; stderr: string };
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** Signals the process and, when started through npm, every process under it (npm's children outlive it). */
+  kill(signal: NodeJS.Signals): void;
 }
 
 /** Runs `npm run -s venue-sim -- <args>` (or tsx directly) with extra env. */
@@ -28,7 +30,16 @@ function runSim(args: string[], env: NodeJS.ProcessEnv = {}, viaNpm = false): Si
     cwd: repoRoot,
     env: { ...clean, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: viaNpm,
   });
+  const kill = (signal: NodeJS.Signals) => {
+    if (!viaNpm) return void child.kill(signal);
+    try {
+      process.kill(-child.pid!, signal);
+    } catch {
+      // already gone
+    }
+  };
   let stdout = '';
   let stderr = '';
   let gotLine: (line: string) => void = () => {};
@@ -49,7 +60,7 @@ function runSim(args: string[], env: NodeJS.ProcessEnv = {}, viaNpm = false): Si
       resolve({ code, signal });
     }),
   );
-  return { child, firstLine, output: () => ({ stdout, stderr }), exited };
+  return { child, firstLine, output: () => ({ stdout, stderr }), exited, kill };
 }
 
 describe('venue simulator: command line', () => {
@@ -63,8 +74,7 @@ describe('venue simulator: command line', () => {
   };
 
   afterAll(() => {
-    for (const c of children)
-      if (c.child.exitCode === null && c.child.signalCode === null) c.child.kill('SIGKILL');
+    for (const c of children) c.kill('SIGKILL');
     tmp.cleanup();
   });
 
@@ -82,7 +92,7 @@ describe('venue simulator: command line', () => {
     }
     expect(p.output().stderr).toContain("using the demo credentials (api key 'sim-api-key')");
     expect(p.output().stderr + p.output().stdout).not.toContain('sim-api-secret');
-    p.child.kill('SIGKILL'); // a crash: the next start must still have the order
+    p.kill('SIGKILL'); // a crash: the next start must still have the order
     expect((await p.exited).signal).toBe('SIGKILL');
   });
 
