@@ -15,7 +15,9 @@ export const COMMIT_STATEMENTS = {
     values (?, ?, ?, ?, ?, ?, ?)`,
   insertOutbox: `insert into outbox (key, actor_id, child_id, src, input, status, created_at)
     values (?, ?, ?, ?, ?, 'pending', ?)`,
-  closeOutbox: `update outbox set status = ?, result = coalesce(?, result), closed_at = ? where key = ?`,
+  // A row closed as done keeps its result: a second answer for the same call never rewrites it.
+  closeOutbox: `update outbox set status = ?, result = coalesce(?, result), closed_at = ?
+    where key = ? and status <> 'done'`,
   deleteTimer: `delete from timers where actor_id = ? and timer_id = ?`,
   upsertTimer: `insert into timers (actor_id, timer_id, event, due_at) values (?, ?, ?, ?)
     on conflict (actor_id, timer_id) do update set event = excluded.event, due_at = excluded.due_at`,

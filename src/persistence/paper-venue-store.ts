@@ -1,6 +1,5 @@
-import fs from 'node:fs';
-import nodePath from 'node:path';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
+import { openVenueFile } from './venue-file.js';
 import type { ClientOrderId, VenueOrderStatus } from '../domain/types.js';
 import type { VenueFill, VenueOrder } from '../adapters/venue.js';
 
@@ -139,13 +138,7 @@ export class PaperVenueStore {
 
   /** Opens (creating if needed) the file at `path`; prefer `openPaperVenueStore`. */
   constructor(path: string) {
-    if (path !== ':memory:') fs.mkdirSync(nodePath.dirname(nodePath.resolve(path)), { recursive: true });
-    this.#db = new Database(path);
-    this.#db.pragma('journal_mode = WAL');
-    this.#db.pragma('synchronous = NORMAL');
-    this.#db.pragma('busy_timeout = 5000');
-    this.#db.pragma('foreign_keys = ON');
-    this.#db.exec(SCHEMA);
+    this.#db = openVenueFile(path, SCHEMA);
     this.#s = prepareStatements(this.#db);
   }
 

@@ -1,6 +1,5 @@
-import fs from 'node:fs';
-import nodePath from 'node:path';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
+import { openVenueFile } from './venue-file.js';
 import type { ListQuery, SimBalance, SimMarketState, SimOrder, SimTrade } from './venue-sim-records.js';
 
 export type {
@@ -135,13 +134,7 @@ export class VenueSimStore {
 
   /** Opens (creating if needed) the file at `path`; prefer `openVenueSimStore`. */
   constructor(path: string) {
-    if (path !== ':memory:') fs.mkdirSync(nodePath.dirname(nodePath.resolve(path)), { recursive: true });
-    this.#db = new Database(path);
-    this.#db.pragma('journal_mode = WAL');
-    this.#db.pragma('synchronous = NORMAL');
-    this.#db.pragma('busy_timeout = 5000');
-    this.#db.pragma('foreign_keys = ON');
-    this.#db.exec(SCHEMA);
+    this.#db = openVenueFile(path, SCHEMA);
     this.#s = statements(this.#db);
   }
 

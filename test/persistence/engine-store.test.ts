@@ -185,6 +185,33 @@ describe('database file and schema', () => {
     expect(await sync(full)).toBe(2);
   });
 
+  it('a second answer to a call already answered never rewrites the recorded result', async () => {
+    const engine = await openEngine({
+      file: engineFile(tmp.dir),
+      clock,
+      effects: new ScriptedEffects(() => 'hang'),
+    });
+    cleanups.push(() => engine.close());
+    await engine.runtime.start();
+    await engine.runtime.spawn(orderActorId('o1'), 'order', orderInput('o1'));
+    await engine.runtime.send(orderActorId('o1'), { type: 'SUBMIT' });
+    const { key, child_id } = await engine.db.db
+      .selectFrom('outbox')
+      .select(['key', 'child_id'])
+      .executeTakeFirstOrThrow();
+    const answer = (venueOrderId: string) => ({
+      type: `xstate.done.actor.${child_id}`,
+      output: { venueOrderId, status: 'open', filledQuantity: '0', sentAt: T0, at: T0 },
+    });
+    await engine.runtime.enqueue({ kind: 'result', key, event: answer('v-first') });
+    await engine.runtime.enqueue({ kind: 'result', key, event: answer('v-second') });
+    await idle(engine.runtime);
+    const row = await engine.db.db.selectFrom('outbox').selectAll().executeTakeFirstOrThrow();
+    expect(row.status).toBe('done');
+    expect(row.result).toContain('v-first');
+    expect(row.result).not.toContain('v-second');
+  });
+
   it('fsyncs (synchronous=FULL) exactly the commits that start a venue call, by default', async () => {
     const engine = await openEngine({
       file: engineFile(tmp.dir),

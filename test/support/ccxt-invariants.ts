@@ -1,6 +1,11 @@
-import fs from 'node:fs';
 import { integrityCheck, openSqliteReadOnly } from '../../src/persistence/sqlite.js';
-import { journalReplayProblems, normalize, signedSum } from './invariants.js';
+import {
+  hasEngineSchema,
+  journalReplayProblems,
+  normalize,
+  settledOrderProblems,
+  signedSum,
+} from './invariants.js';
 import type { VenueSimState } from './venue-sim.js';
 
 /** A decimal in canonical form (`0.0100` -> `0.01`). */
@@ -19,8 +24,8 @@ export async function checkCcxtInvariants(
   final: boolean,
 ): Promise<string[]> {
   const problems: string[] = [];
-  if (!fs.existsSync(engineDb)) {
-    // Killed before the engine created its database: then nothing may have reached the venue either.
+  if (!(await hasEngineSchema(engineDb))) {
+    // Killed before the engine's schema was committed: then nothing may have reached the venue either.
     return venue.orders.map((o) => `venue order ${o.clientOrderId} exists, but no engine database does`);
   }
   const answer = integrityCheck(engineDb);
@@ -74,21 +79,8 @@ export async function checkCcxtInvariants(
           problems.push(`position ${p.symbol} ${p.quantity} != venue fills ${atVenue}`);
       }
       const open = (s: string) => s === 'NEW' || s === 'PARTIALLY_FILLED';
-      const venueOpen = new Set(venue.orders.filter((o) => open(o.status)).map((o) => o.clientOrderId));
-      const localOpen = new Set(
-        orders
-          .filter((o) => o.state === 'open' || o.state === 'partiallyFilled')
-          .map((o) => o.client_order_id),
-      );
-      for (const cid of venueOpen)
-        if (!localOpen.has(cid)) problems.push(`venue open order ${cid} is not open locally`);
-      for (const cid of localOpen)
-        if (!venueOpen.has(cid)) problems.push(`local open order ${cid} is not open at the venue`);
-      for (const o of orders) {
-        if (['pendingNew', 'submitting', 'pendingCancel', 'unconfirmed'].includes(o.state)) {
-          problems.push(`order ${o.client_order_id} left unsettled in ${o.state}`);
-        }
-      }
+      const venueOpen = venue.orders.filter((o) => open(o.status)).map((o) => o.clientOrderId);
+      problems.push(...settledOrderProblems(venueOpen, orders));
       problems.push(...(await journalReplayProblems(db)));
     }
   } finally {

@@ -45,6 +45,31 @@ export async function journalReplayProblems(db: ReturnType<typeof openSqliteRead
   return problems;
 }
 
+/**
+ * After a graceful stop: local open orders must equal the venue's open orders (by clientOrderId), and no
+ * order may be left waiting for an answer.
+ */
+export function settledOrderProblems(
+  venueOpenIds: readonly string[],
+  orders: readonly { client_order_id: string; state: string }[],
+): string[] {
+  const problems: string[] = [];
+  const venueOpen = new Set(venueOpenIds);
+  const localOpen = new Set(
+    orders.filter((o) => o.state === 'open' || o.state === 'partiallyFilled').map((o) => o.client_order_id),
+  );
+  for (const cid of venueOpen)
+    if (!localOpen.has(cid)) problems.push(`venue open order ${cid} is not open locally`);
+  for (const cid of localOpen)
+    if (!venueOpen.has(cid)) problems.push(`local open order ${cid} is not open at the venue`);
+  for (const o of orders) {
+    if (['pendingNew', 'submitting', 'pendingCancel', 'unconfirmed'].includes(o.state)) {
+      problems.push(`order ${o.client_order_id} left unsettled in ${o.state}`);
+    }
+  }
+  return problems;
+}
+
 /** True once the engine database exists with its migrated schema (a kill may come before that). */
 export async function hasEngineSchema(engineDb: string): Promise<boolean> {
   if (!fs.existsSync(engineDb)) return false;
@@ -130,21 +155,12 @@ export async function checkInvariants(engineDb: string, venueDb: string, final: 
         if (normalize(p.quantity) !== atVenue)
           problems.push(`position ${p.symbol} ${p.quantity} != venue fills ${atVenue}`);
       }
-      const venueOpen = new Set(venue.openOrders().map((o) => o.clientOrderId));
-      const localOpen = new Set(
-        orders
-          .filter((o) => o.state === 'open' || o.state === 'partiallyFilled')
-          .map((o) => o.client_order_id),
+      problems.push(
+        ...settledOrderProblems(
+          venue.openOrders().map((o) => o.clientOrderId),
+          orders,
+        ),
       );
-      for (const cid of venueOpen)
-        if (!localOpen.has(cid)) problems.push(`venue open order ${cid} is not open locally`);
-      for (const cid of localOpen)
-        if (!venueOpen.has(cid)) problems.push(`local open order ${cid} is not open at the venue`);
-      for (const o of orders) {
-        if (['pendingNew', 'submitting', 'pendingCancel', 'unconfirmed'].includes(o.state)) {
-          problems.push(`order ${o.client_order_id} left unsettled in ${o.state}`);
-        }
-      }
       problems.push(...(await journalReplayProblems(db)));
     }
   } finally {
