@@ -10,7 +10,8 @@ import { runVenueCalls } from './venue-calls.js';
 
 /**
  * `npm run bench [-- --json] [-- --seconds N]`: durable events/s and event-to-commit latency at 1k and 10k
- * live orders, the SimpleEngine baseline in the same run, recovery time and RSS with 10k live orders.
+ * live orders, the SimpleEngine baseline in the same run, recovery time and RSS with 10k live orders, and
+ * orders placed + acknowledged per second on the paper venue and through ccxt against the venue simulator.
  * With --json the last line is one JSON object. Figures are as measured on this machine, this run.
  */
 const args = process.argv.slice(2);
