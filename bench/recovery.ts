@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { createPaperVenue } from '../src/adapters/paper/paper-venue.js';
 import { DEFAULT_PAPER_MARKETS } from '../src/cli/config.js';
@@ -97,12 +97,22 @@ export async function seedLiveOrders(dir: string, liveOrders: number): Promise<v
   await venue.close();
 }
 
-/** Starts the real CLI on the seeded database with --exit-when-ready and reads what it reports. */
-export function measureRecovery(dir: string, liveOrders: number): Promise<RecoveryResult> {
+/**
+ * Starts the real CLI on the seeded database with --exit-when-ready and reads what it reports. `bundle`
+ * runs what `npm start` runs (the esbuild bundle, built first by `npm run build`); `tsx` runs the sources.
+ */
+export function measureRecovery(
+  dir: string,
+  liveOrders: number,
+  entry: 'bundle' | 'tsx' = 'bundle',
+): Promise<RecoveryResult> {
+  const root = path.resolve(import.meta.dirname, '..');
+  if (entry === 'bundle') {
+    const built = spawnSync('npm', ['run', '-s', 'build'], { cwd: root, stdio: 'inherit' });
+    if (built.status !== 0) throw new Error(`npm run build failed (${built.status})`);
+  }
   const args = [
-    '--import',
-    'tsx',
-    'src/main.ts',
+    ...(entry === 'bundle' ? ['dist/steadfast.mjs'] : ['--import', 'tsx', 'src/main.ts']),
     'start',
     '--db',
     path.join(dir, 'engine.db'),
@@ -114,7 +124,7 @@ export function measureRecovery(dir: string, liveOrders: number): Promise<Recove
     process.execPath,
     [...args, '--exit-when-ready', '--log-level', 'warn', '--seed', '1'],
     {
-      cwd: path.resolve(import.meta.dirname, '..'),
+      cwd: root,
       stdio: ['ignore', 'pipe', 'inherit'],
     },
   );

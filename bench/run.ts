@@ -59,9 +59,13 @@ try {
   const recDir = path.join(work, 'recovery');
   fs.mkdirSync(recDir);
   await seedLiveOrders(recDir, 10_000);
-  const recovery = await measureRecovery(recDir, 10_000);
+  const recovery = await measureRecovery(recDir, 10_000, 'bundle');
   log(
-    `recovery: ${recovery.actors} actors, ready ${recovery.readyMs} ms after process start (wall ${recovery.wallMs.toFixed(0)} ms), RSS ${recovery.rssMb.toFixed(0)} MB`,
+    `recovery (npm start's bundle): ${recovery.actors} actors, ready ${recovery.readyMs} ms after process start (wall ${recovery.wallMs.toFixed(0)} ms), RSS ${recovery.rssMb.toFixed(0)} MB`,
+  );
+  const recoveryTsx = await measureRecovery(recDir, 10_000, 'tsx');
+  log(
+    `recovery (sources through tsx): ready ${recoveryTsx.readyMs} ms after process start, RSS ${recoveryTsx.rssMb.toFixed(0)} MB`,
   );
   const calls = await runVenueCalls(work, seconds);
   const callFmt = (r: ThroughputResult) =>
@@ -89,6 +93,8 @@ try {
     recoveryWallMs: Math.round(recovery.wallMs),
     recoveryLiveOrders: recovery.liveOrders,
     rssMb: Number(recovery.rssMb.toFixed(1)),
+    recoveryTsxMs: recoveryTsx.readyMs,
+    rssTsxMb: Number(recoveryTsx.rssMb.toFixed(1)),
     paperOrdersPerSec: Math.round(calls.paper.eventsPerSec),
     ccxtOrdersPerSec: Math.round(calls.ccxt.eventsPerSec),
     ccxtPlaceP50Ms: Number(calls.ccxt.p50Ms.toFixed(2)),

@@ -120,6 +120,10 @@ function prepareStatements(db: Database.Database) {
     openByClient: p(`${orders} WHERE client_order_id = ? AND ${OPEN} LIMIT 1`),
     openOrders: p(`${orders} WHERE ${OPEN} ORDER BY venue_order_id`),
     openOrdersOf: p(`${orders} WHERE ${OPEN} AND symbol = ? ORDER BY venue_order_id`),
+    // Whole units only (exact integers): a superset of the crossed orders, see crossingCandidates.
+    crossingOf: p(`${orders} WHERE ${OPEN} AND symbol = ? AND price IS NOT NULL
+      AND ((side = 'buy' AND CAST(price AS INTEGER) >= ?) OR (side = 'sell' AND CAST(price AS INTEGER) <= ?))
+      ORDER BY venue_order_id`),
     allOrders: p(`${orders} ORDER BY venue_order_id`),
     insertTrade: p(`INSERT INTO trades (venue_order_id, client_order_id, symbol, side, price, quantity, fee,
       fee_currency, liquidity, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING ${TRADE_COLS}`),
@@ -223,6 +227,19 @@ export class PaperVenueStore {
   openOrders(symbol?: string): StoredOrder[] {
     const rows = symbol === undefined ? this.#s.openOrders.all() : this.#s.openOrdersOf.all(symbol);
     return rows as StoredOrder[];
+  }
+
+  /**
+   * The open limit orders of `symbol` that may cross `mid`, oldest first. It compares whole units only
+   * (SQLite's `CAST(price AS INTEGER)` truncates, exactly): a buy at or above `mid` has a whole part at or
+   * above `mid`'s, a sell at or below it one at or below, so every crossed order is returned, plus those
+   * within the same whole unit (callers decide crossing exactly). Saves reading every resting order on
+   * every price tick.
+   */
+  crossingCandidates(symbol: string, mid: string): StoredOrder[] {
+    const whole = /^(\d{1,15})(\.\d+)?$/.exec(mid)?.[1];
+    if (whole === undefined) return this.openOrders(symbol); // not a plain positive decimal: no shortcut
+    return this.#s.crossingOf.all(symbol, Number(whole), Number(whole)) as StoredOrder[];
   }
 
   /** Every order, oldest first. */

@@ -574,3 +574,41 @@ describe('PaperVenue: update stream', () => {
     ]);
   });
 });
+
+describe('PaperVenueStore: crossing candidates', () => {
+  it('returns every open order a mid crosses (decided exactly), for seeded prices and mids', () => {
+    const seed = 424242;
+    const rng = new Rng(seed);
+    const store = openPaperVenueStore(':memory:');
+    try {
+      for (let i = 0; i < 400; i += 1) {
+        const price = `${rng.int(98, 102)}.${String(rng.int(0, 99)).padStart(2, '0')}`;
+        store.insertOrder({
+          clientOrderId: `c${i}`,
+          symbol: 'BTC/USDT',
+          side: rng.next() < 0.5 ? 'buy' : 'sell',
+          type: 'limit',
+          price,
+          quantity: '1',
+          filledQuantity: '0',
+          status: 'open',
+          createdAt: 0,
+          updatedAt: 0,
+        });
+      }
+      for (let k = 0; k < 200; k += 1) {
+        const mid = `${rng.int(97, 103)}.${String(rng.int(0, 99)).padStart(2, '0')}`;
+        const crossed = store
+          .openOrders('BTC/USDT')
+          .filter((o) => (o.side === 'buy' ? new Dec(mid).lte(o.price!) : new Dec(mid).gte(o.price!)))
+          .map((o) => o.venueOrderId);
+        const candidates = new Set(store.crossingCandidates('BTC/USDT', mid).map((o) => o.venueOrderId));
+        const missed = crossed.filter((id) => !candidates.has(id));
+        expect(missed, `seed ${seed}, mid ${mid}`).toEqual([]);
+        expect(candidates.size, `seed ${seed}, mid ${mid}: the filter must filter`).toBeLessThan(400);
+      }
+    } finally {
+      store.close();
+    }
+  });
+});

@@ -86,7 +86,7 @@ export class PaperOrderBook {
     const m = this.#markets.get(symbol);
     if (!m) return [];
     const events: VenueEvent[] = [];
-    const open = this.#store.openOrders(symbol);
+    const open = this.#store.crossingCandidates(symbol, mid);
     const byId = new Map(open.map((o) => [o.venueOrderId, o]));
     const resting = open.flatMap((o) => (o.price === null ? [] : [{ ...o, price: o.price }]));
     for (const f of matchResting(mid, resting, m.market.stepSize, rng)) {
