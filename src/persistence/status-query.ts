@@ -1,17 +1,20 @@
 import type { Kysely } from 'kysely';
 import type { Database } from './schema.js';
 
+/** One position book as reported (decimals as strings). */
+export interface PositionSummary {
+  venue: string;
+  symbol: string;
+  quantity: string;
+  averagePrice: string;
+  realizedPnl: string;
+  fees: Record<string, string>;
+  fillCount: number;
+}
+
 /** What `npm run status` reports, read straight from the database (the engine need not run). */
 export interface StatusReport {
-  positions: {
-    venue: string;
-    symbol: string;
-    quantity: string;
-    averagePrice: string;
-    realizedPnl: string;
-    fees: Record<string, string>;
-    fillCount: number;
-  }[];
+  positions: PositionSummary[];
   /** Order count per state. */
   orders: Record<string, number>;
   /** Fills in the ledger that moved a position (applied to their order, or of an unknown order). */

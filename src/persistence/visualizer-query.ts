@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import type { Kysely } from 'kysely';
 import { SteadfastError } from '../domain/errors.js';
 import type { Database } from './schema.js';
+import type { PositionSummary } from './status-query.js';
 import { openSqliteReadOnly } from './sqlite.js';
 
 /** Number of actors per machine and per state path; each ancestor path counts its descendants too. */
@@ -35,15 +36,8 @@ export interface JournalEntry {
   at: number;
 }
 
-/** A position book row. */
-export interface PositionItem {
-  venue: string;
-  symbol: string;
-  quantity: string;
-  averagePrice: string;
-  realizedPnl: string;
-  fees: Record<string, string>;
-  fillCount: number;
+/** A position book row, with when it last changed. */
+export interface PositionItem extends PositionSummary {
   updatedAt: number;
 }
 
