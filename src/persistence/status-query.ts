@@ -1,5 +1,5 @@
-import type { Kysely } from 'kysely';
-import type { Database } from './schema.js';
+import type { Kysely, Selectable } from 'kysely';
+import type { Database, PositionsTable } from './schema.js';
 
 /** One position book as reported (decimals as strings). */
 export interface PositionSummary {
@@ -10,6 +10,19 @@ export interface PositionSummary {
   realizedPnl: string;
   fees: Record<string, string>;
   fillCount: number;
+}
+
+/** A `positions` row as reported. */
+export function toPositionSummary(p: Selectable<PositionsTable>): PositionSummary {
+  return {
+    venue: p.venue,
+    symbol: p.symbol,
+    quantity: p.quantity,
+    averagePrice: p.average_price,
+    realizedPnl: p.realized_pnl,
+    fees: JSON.parse(p.fees) as Record<string, string>,
+    fillCount: p.fill_count,
+  };
 }
 
 /** What `npm run status` reports, read straight from the database (the engine need not run). */
@@ -61,15 +74,7 @@ export async function readStatus(db: Kysely<Database>): Promise<StatusReport> {
   const fillCount = (statuses: string[]) =>
     fills.filter((f) => statuses.includes(f.status)).reduce((sum, f) => sum + Number(f.n), 0);
   return {
-    positions: positions.map((p) => ({
-      venue: p.venue,
-      symbol: p.symbol,
-      quantity: p.quantity,
-      averagePrice: p.average_price,
-      realizedPnl: p.realized_pnl,
-      fees: JSON.parse(p.fees) as Record<string, string>,
-      fillCount: p.fill_count,
-    })),
+    positions: positions.map(toPositionSummary),
     orders: Object.fromEntries(orders.map((o) => [o.state, Number(o.n)])),
     fills: fillCount(['applied', 'orphan']),
     quarantinedFills: fillCount(['quarantined']),

@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import type { Kysely } from 'kysely';
 import { SteadfastError } from '../domain/errors.js';
 import type { Database } from './schema.js';
+import { toPositionSummary } from './status-query.js';
 import type { PositionSummary } from './status-query.js';
 import { openSqliteReadOnly } from './sqlite.js';
 
@@ -191,16 +192,7 @@ export class VisualizerQuery {
       .orderBy('venue')
       .orderBy('symbol')
       .execute();
-    return rows.map((p) => ({
-      venue: p.venue,
-      symbol: p.symbol,
-      quantity: p.quantity,
-      averagePrice: p.average_price,
-      realizedPnl: p.realized_pnl,
-      fees: JSON.parse(p.fees) as Record<string, string>,
-      fillCount: p.fill_count,
-      updatedAt: Number(p.updated_at),
-    }));
+    return rows.map((p) => ({ ...toPositionSummary(p), updatedAt: Number(p.updated_at) }));
   }
 
   /** Closes the connection. */

@@ -7,6 +7,27 @@ type Scope = Record<string, unknown> & { actionExecutor: (action: Action) => voi
 const scopes = new WeakMap<AnyStateMachine, Scope>();
 
 /**
+ * An inert actor scope around `self` (an actor that is never started) for calling a machine's
+ * `transition` directly: nothing is deferred, spawned, emitted or logged; actions go to `actionExecutor`.
+ */
+export function inertScope<A>(
+  self: ReturnType<typeof createActor>,
+  actionExecutor: (action: A) => void,
+): Record<string, unknown> & { actionExecutor: (action: A) => void } {
+  return {
+    self,
+    defer: () => {},
+    id: '',
+    logger: () => {},
+    sessionId: '',
+    stopChild: () => {},
+    system: self.system,
+    emit: () => {},
+    actionExecutor,
+  };
+}
+
+/**
  * xstate's pure `transition(machine, snapshot, event)`, without building a throwaway actor on every call.
  * `transition()` creates an inert actor scope per call (half of its cost); this keeps one inert scope per
  * machine and swaps only the action collector. Nothing runs: actions come back as data, exactly as from
@@ -19,18 +40,7 @@ export function pureTransition(
 ): [AnyMachineSnapshot, Action[]] {
   let scope = scopes.get(machine);
   if (scope === undefined) {
-    const self = createActor(machine);
-    scope = {
-      self,
-      defer: () => {},
-      id: '',
-      logger: () => {},
-      sessionId: '',
-      stopChild: () => {},
-      system: self.system,
-      emit: () => {},
-      actionExecutor: () => {},
-    };
+    scope = inertScope<Action>(createActor(machine), () => {});
     scopes.set(machine, scope);
   }
   const actions: Action[] = [];

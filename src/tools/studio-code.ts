@@ -1,5 +1,6 @@
 import { initialTransition } from 'xstate';
 import type { AnyStateMachine, AnyStateNode } from 'xstate';
+import { getStateNodes } from 'xstate/graph';
 
 /**
  * Turns a machine definition into a module Stately Studio imports ("Import from code" reads a
@@ -30,17 +31,9 @@ export function toLiteral(value: unknown, indent = ''): string {
   return `{\n${entries.map(([k, v]) => `${inner}${key(k)}: ${toLiteral(v, inner)},`).join('\n')}\n${indent}}`;
 }
 
-/** Every state node below the root. */
+/** Every state node below the root (xstate/graph's own walk). */
 export function stateNodesOf(machine: AnyStateMachine): AnyStateNode[] {
-  const out: AnyStateNode[] = [];
-  const walk = (node: AnyStateNode) => {
-    for (const child of Object.values(node.states) as AnyStateNode[]) {
-      out.push(child);
-      walk(child);
-    }
-  };
-  walk(machine.root);
-  return out;
+  return getStateNodes(machine.root);
 }
 
 /** Number of transitions of a machine (every `on`, `after`, invoke done/error and `always` branch). */

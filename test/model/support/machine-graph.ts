@@ -1,6 +1,7 @@
 import { createActor, initialTransition } from 'xstate';
 import type { AnyEventObject, AnyMachineSnapshot, AnyStateMachine, AnyStateNode } from 'xstate';
 import { getStateNodes } from 'xstate/graph';
+import { inertScope } from '../../../src/runtime/pure-transition.js';
 
 /**
  * The structure of a machine read from its definition (every state node and every transition, including
@@ -117,17 +118,7 @@ export class TransitionTracer {
         }
       },
     });
-    this.scope = {
-      self,
-      defer: () => {},
-      id: '',
-      logger: () => {},
-      sessionId: '',
-      stopChild: () => {},
-      system: self.system,
-      emit: () => {},
-      actionExecutor: (action: TracedAction) => this.actions.push(action),
-    };
+    this.scope = inertScope<TracedAction>(self, (action) => this.actions.push(action));
   }
 
   /** The next snapshot, the transitions taken by `event` (none when it is ignored) and the actions. */
