@@ -163,20 +163,28 @@ export async function runDurable(options: {
     };
     await Promise.all(Array.from({ length: options.concurrency }, worker));
   } else {
-    // Open loop: items arrive at a fixed rate whether or not earlier ones have committed.
+    // Open loop: items arrive at a fixed rate whether or not earlier ones have committed. The driver wakes
+    // about once per millisecond (a timer: a setImmediate spin would itself allocate and burn CPU) and
+    // issues what fell due. An item's latency counts from when it was due or from when the driver meant to
+    // wake, whichever is later: the driver's own polling granularity is not charged to the engine, but a
+    // stall of the event loop (a GC pause, a long batch) that makes the driver late is, as it would delay
+    // a real arrival.
     const inFlight: Promise<void>[] = [];
+    const interval = 1000 / options.ratePerSec;
     let issued = 0;
+    let meantToWake = started;
     while (performance.now() < until) {
-      const due = Math.floor(((performance.now() - started) * options.ratePerSec) / 1000);
+      const due = Math.floor((performance.now() - started) / interval);
       for (; issued < due; issued += 1) {
-        const t0 = performance.now();
+        const t0 = Math.max(started + issued * interval, meantToWake);
         inFlight.push(
           apply(runtime, store, work.item(), options.clock.now(), seq++).then(
             () => void latencies.push(performance.now() - t0),
           ),
         );
       }
-      await new Promise((r) => setImmediate(r));
+      meantToWake = performance.now() + 1;
+      await new Promise((r) => setTimeout(r, 1));
     }
     await Promise.all(inFlight);
   }

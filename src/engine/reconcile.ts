@@ -79,12 +79,14 @@ export async function reconcileOpenOrders(deps: ReconcileDeps, symbol: string): 
   const { venue, runtime, store } = deps;
   const atVenue = await retryRead(deps.clock, () => venue.fetchOpenOrders(symbol));
   const report: OpenOrdersReport = { lookedUp: [], adopted: [], reported: [] };
-  const listed = new Set(atVenue.map((o) => o.clientOrderId));
+  const listed = new Set(atVenue.map((o) => orderActorId(o.clientOrderId)));
   for (const actor of [...runtime.liveActors('order')]) {
-    const context = actor.context as unknown as OrderContext;
+    // State and id first: they are read without parsing the snapshot of every resting order.
     const state = topState(actor.state);
-    if (context.symbol !== symbol || listed.has(context.clientOrderId)) continue;
     if (state !== 'open' && state !== 'partiallyFilled') continue;
+    if (listed.has(actor.id)) continue;
+    const context = actor.context as unknown as OrderContext;
+    if (context.symbol !== symbol) continue;
     report.lookedUp.push(context.clientOrderId);
     await runtime.send(actor.id, { type: 'RECONCILE_ORDER' });
   }

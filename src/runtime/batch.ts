@@ -1,11 +1,10 @@
-import { initialTransition } from 'xstate';
 import type { AnyEventObject, AnyMachineSnapshot } from 'xstate';
 import { SteadfastError } from '../domain/errors.js';
 import type { MachineEntry } from '../machines/registry.js';
 import { emptyCommitSet } from '../persistence/commit-set.js';
 import type { CommitSet } from '../persistence/commit-set.js';
 import { HostedActor } from './hosted-actor.js';
-import { pureTransition } from './pure-transition.js';
+import { pureInitialTransition, pureTransition } from './pure-transition.js';
 import type { CommittedTransition, OutboxRow, Projector, TxApi } from './types.js';
 
 /** A durable timer as the runtime holds it. */
@@ -163,7 +162,7 @@ export class Batch implements TxApi {
     if (this.actor(id) !== undefined) throw new SteadfastError('INVALID_INPUT', `actor ${id} already exists`);
     const entry = this.host.registry[machine];
     if (entry === undefined) throw new SteadfastError('INVALID_INPUT', `unknown machine '${machine}'`);
-    const [snapshot, actions] = initialTransition(entry.machine, input);
+    const [snapshot, actions] = pureInitialTransition(entry.machine, input);
     const actor = HostedActor.created(id, machine, entry, snapshot as AnyMachineSnapshot, this.now);
     this.record(actor, { type: 'xstate.init', input }, actions, queue);
     return actor;

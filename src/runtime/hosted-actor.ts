@@ -3,18 +3,7 @@ import type { AnyMachineSnapshot, Snapshot } from 'xstate';
 import { SteadfastError } from '../domain/errors.js';
 import type { MachineEntry, PersistedSnapshot } from '../machines/registry.js';
 import type { ActorsTable } from '../persistence/schema.js';
-
-/** The dotted path of a snapshot's state value: `open`, `unconfirmed.waiting`. */
-export function statePath(value: unknown): string {
-  if (typeof value === 'string') return value;
-  if (value !== null && typeof value === 'object') {
-    const [key, inner] = Object.entries(value as Record<string, unknown>)[0] ?? [];
-    if (key === undefined) return '';
-    const rest = statePath(inner);
-    return rest === '' ? key : `${key}.${rest}`;
-  }
-  return '';
-}
+import { snapshotShape, statePath } from './snapshot-shape.js';
 
 /** True when the snapshot can no longer change by itself (tag `terminal`). */
 export function isTerminal(snapshot: AnyMachineSnapshot): boolean {
@@ -135,8 +124,8 @@ export class HostedActor {
 
   /**
    * Rebuilds an actor from its row. Refuses a row from an unknown machine, from a newer version, or from an
-   * older one without a migration chain, and a snapshot that does not fit the machine (checked now, then
-   * dropped: the snapshot is restored again on first use).
+   * older one without a migration chain, and a snapshot that does not fit the machine (checked now, once per distinct shape:
+   * see snapshotShape; the snapshot itself is restored on first use).
    */
   static fromRow(row: ActorsTable, registry: Record<string, MachineEntry>): HostedActor {
     const entry = registry[row.machine];
@@ -166,19 +155,32 @@ export class HostedActor {
       json = migration(json);
     }
     const migrated = row.version < entry.version;
-    const snapshot = restoreSnapshot(entry, json, row.id);
-    const text = migrated ? JSON.stringify(json) : row.snapshot;
+    if (migrated) {
+      const snapshot = restoreSnapshot(entry, json, row.id);
+      return new HostedActor(
+        row.id,
+        row.machine,
+        entry,
+        row.rev,
+        Number(row.created_at),
+        !isTerminal(snapshot),
+        statePath(snapshot.value),
+        snapshot,
+        JSON.stringify(json),
+        true,
+      );
+    }
+    const shape = snapshotShape(entry, json, () => restoreSnapshot(entry, json, row.id));
     return new HostedActor(
       row.id,
       row.machine,
       entry,
       row.rev,
       Number(row.created_at),
-      !isTerminal(snapshot),
-      statePath(snapshot.value),
-      migrated ? snapshot : undefined,
-      text,
-      migrated,
+      !shape.terminal,
+      shape.state,
+      undefined,
+      row.snapshot,
     );
   }
 }

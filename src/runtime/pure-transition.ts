@@ -27,6 +27,25 @@ export function inertScope<A>(
   };
 }
 
+/** Runs `run` with the machine's cached inert scope collecting its actions. */
+function collecting(
+  machine: AnyStateMachine,
+  run: (scope: Scope) => AnyMachineSnapshot,
+): [AnyMachineSnapshot, Action[]] {
+  let scope = scopes.get(machine);
+  if (scope === undefined) {
+    scope = inertScope<Action>(createActor(machine), () => {});
+    scopes.set(machine, scope);
+  }
+  const actions: Action[] = [];
+  scope.actionExecutor = (action) => actions.push(action);
+  try {
+    return [run(scope), actions];
+  } finally {
+    scope.actionExecutor = () => {};
+  }
+}
+
 /**
  * xstate's pure `transition(machine, snapshot, event)`, without building a throwaway actor on every call.
  * `transition()` creates an inert actor scope per call (half of its cost); this keeps one inert scope per
@@ -38,21 +57,25 @@ export function pureTransition(
   snapshot: AnyMachineSnapshot,
   event: AnyEventObject,
 ): [AnyMachineSnapshot, Action[]] {
-  let scope = scopes.get(machine);
-  if (scope === undefined) {
-    scope = inertScope<Action>(createActor(machine), () => {});
-    scopes.set(machine, scope);
-  }
-  const actions: Action[] = [];
-  scope.actionExecutor = (action) => actions.push(action);
-  try {
-    const next = (machine.transition as (s: unknown, e: unknown, scope: unknown) => AnyMachineSnapshot)(
+  return collecting(machine, (scope) =>
+    (machine.transition as (s: unknown, e: unknown, scope: unknown) => AnyMachineSnapshot)(
       snapshot,
       event,
       scope,
-    );
-    return [next, actions];
-  } finally {
-    scope.actionExecutor = () => {};
-  }
+    ),
+  );
+}
+
+/**
+ * xstate's pure `initialTransition(machine, input)` on the same cached scope: `initialTransition()` builds
+ * an inert actor per call, and that actor computes an initial snapshot of its own before the one returned,
+ * so every new order paid for two.
+ */
+export function pureInitialTransition(
+  machine: AnyStateMachine,
+  input: unknown,
+): [AnyMachineSnapshot, Action[]] {
+  return collecting(machine, (scope) =>
+    (machine.getInitialSnapshot as (scope: unknown, input: unknown) => AnyMachineSnapshot)(scope, input),
+  );
 }

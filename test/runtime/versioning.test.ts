@@ -161,4 +161,36 @@ describe('snapshot versions', () => {
       cancelRequested: true,
     });
   });
+
+  it('refuses a snapshot that does not fit the machine, even beside many valid ones of a known shape', async () => {
+    const first = await engine(new ScriptedEffects(() => 'hang'));
+    await first.runtime.start();
+    for (const id of ['o1', 'o2', 'o3']) {
+      await first.runtime.spawn(orderActorId(id), 'order', orderInput(id));
+      await first.runtime.send(orderActorId(id), { type: 'SUBMIT' });
+    }
+    await idle(first.runtime);
+    await first.close();
+    // o1 and o3 keep the shape a valid order has; o2 names a state the order machine does not have
+    const raw = rawConnection(engineFile(tmp.dir));
+    const row = raw.prepare('SELECT snapshot FROM actors WHERE id = ?').get(orderActorId('o2')) as {
+      snapshot: string;
+    };
+    const broken = { ...(JSON.parse(row.snapshot) as object), value: 'nowhere' };
+    raw
+      .prepare('UPDATE actors SET snapshot = ? WHERE id = ?')
+      .run(JSON.stringify(broken), orderActorId('o2'));
+    raw.close();
+    const effects = new ScriptedEffects(() => 'hang');
+    const e = await engine(effects);
+    const before = await dumpTables(e.db.db);
+
+    const err = await startFailure(e);
+    expect(err.code).toBe('SNAPSHOT_VERSION_MISMATCH');
+    expect(err.message).toMatch(
+      /^cannot restore 1 actor\(s\): actor order\/o2: snapshot does not fit order machine v1: /,
+    );
+    expect(await dumpTables(e.db.db)).toEqual(before);
+    expect([effects.recovered, effects.calls]).toEqual([[], []]);
+  });
 });

@@ -1,7 +1,7 @@
 import { expect } from 'vitest';
 import { topState } from '../../../src/engine/projections.js';
 import type { OrderContext } from '../../../src/machines/order.machine.js';
-import { statePath } from '../../../src/runtime/hosted-actor.js';
+import { statePath } from '../../../src/runtime/snapshot-shape.js';
 import type { ModelTarget } from './model-run.js';
 import { orderModel } from './order-model.js';
 
