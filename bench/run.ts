@@ -4,6 +4,7 @@ import path from 'node:path';
 import { systemClock } from '../src/domain/clock.js';
 import { runDurable } from './durable.js';
 import type { ThroughputResult } from './durable.js';
+import { measureGcFloor } from './gc-floor.js';
 import { measureRecovery, seedLiveOrders } from './recovery.js';
 import { runBaseline } from './simple-engine.js';
 import { runVenueCalls } from './venue-calls.js';
@@ -44,12 +45,18 @@ try {
   log(
     `steadfast bench: node ${process.version}, ${os.cpus().length} cpus, ${seconds}s per run, work dir ${work}`,
   );
+  const gcFloor = measureGcFloor();
+  log(
+    `gc floor (a trivial allocating program, no engine code): ${gcFloor.scavenges} scavenges, p50 ${gcFloor.p50Ms.toFixed(2)} ms, p99 ${gcFloor.p99Ms.toFixed(2)} ms, max ${gcFloor.maxMs.toFixed(2)} ms`,
+  );
   const max1k = await durable('durable-1k-normal-closed32', 1000);
   const intent1k = await durable('durable-1k-intent-closed32', 1000, { durability: 'intent' });
   const wide1k = await durable('durable-1k-normal-closed128', 1000, { concurrency: 128 });
   const paced = await durable('durable-1k-normal-paced', 1000, {
     ratePerSec: Math.round((max1k.eventsPerSec / 2.2) * 0.5),
   });
+  // About 1,000 events/s (a work item is 2.3 events on average): a market maker's normal load.
+  const lowLoad = await durable('durable-1k-normal-paced-1k', 1000, { ratePerSec: 430 });
   const capacity = await durable('durable-1k-normal-open-overload', 1000, { ratePerSec: 15_000 });
   const max10k = await durable('durable-10k-normal-closed32', 10_000);
   const base1k = runBaseline({ dir: path.join(work, 'base-1k'), liveOrders: 1000, seconds });
@@ -77,6 +84,11 @@ try {
     p50Ms: Number(paced.p50Ms.toFixed(3)),
     p99Ms: Number(paced.p99Ms.toFixed(3)),
     latencyAtEventsPerSec: Math.round(paced.eventsPerSec),
+    lowLoadEventsPerSec: Math.round(lowLoad.eventsPerSec),
+    lowLoadP50Ms: Number(lowLoad.p50Ms.toFixed(3)),
+    lowLoadP99Ms: Number(lowLoad.p99Ms.toFixed(3)),
+    gcFloorScavengeP50Ms: Number(gcFloor.p50Ms.toFixed(3)),
+    gcFloorScavengeP99Ms: Number(gcFloor.p99Ms.toFixed(3)),
     capacityEventsPerSec: Math.round(capacity.eventsPerSec),
     closed128EventsPerSec: Math.round(wide1k.eventsPerSec),
     closed128P99Ms: Number(wide1k.p99Ms.toFixed(3)),

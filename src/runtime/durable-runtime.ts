@@ -117,13 +117,17 @@ export class DurableRuntime {
     return this.enqueue({ kind: 'send', id, event: stamped }) as Promise<boolean>;
   }
 
-  /** Queues any command; resolves with its result once its batch has committed. */
+  /**
+   * Queues any command; resolves with its result once its batch has committed. A batch starts at the end
+   * of the current microtask run, so commands queued by one synchronous burst share it; commands arriving
+   * while a batch is being written queue behind it and share the next one (group commit without waiting
+   * for a later event-loop turn).
+   */
   enqueue(command: Command): Promise<unknown> {
     if (this.halted !== null) return Promise.reject(this.haltError());
     return new Promise((resolve, reject) => {
       this.queue.push({ command, resolve, reject });
-      if (this.flushing === null)
-        this.flushing = new Promise((r) => setImmediate(r)).then(() => this.flush());
+      if (this.flushing === null) this.flushing = Promise.resolve().then(() => this.flush());
     });
   }
 
@@ -199,7 +203,7 @@ export class DurableRuntime {
     } finally {
       this.flushing = null;
       if (this.queue.length > 0 && this.halted === null) {
-        this.flushing = new Promise((r) => setImmediate(r)).then(() => this.flush());
+        this.flushing = Promise.resolve().then(() => this.flush());
       }
     }
   }
