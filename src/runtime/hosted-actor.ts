@@ -124,8 +124,8 @@ export class HostedActor {
 
   /**
    * Rebuilds an actor from its row. Refuses a row from an unknown machine, from a newer version, or from an
-   * older one without a migration chain, and a snapshot that does not fit the machine (checked now, once per distinct shape:
-   * see snapshotShape; the snapshot itself is restored on first use).
+   * older one without a migration chain, and a snapshot that does not fit the machine (checked now, once
+   * per distinct shape: see snapshotShape; the snapshot itself is restored on first use).
    */
   static fromRow(row: ActorsTable, registry: Record<string, MachineEntry>): HostedActor {
     const entry = registry[row.machine];

@@ -9,7 +9,7 @@ export interface SnapshotShape {
   terminal: boolean;
 }
 
-/** Distinct shapes remembered per machine (a machine has a handful; this only bounds a pathological table). */
+/** Distinct shapes kept per machine (a machine has a handful; this bounds only a pathological table). */
 const MAX_SHAPES = 4096;
 
 const cache = new WeakMap<MachineEntry, Map<string, SnapshotShape>>();
