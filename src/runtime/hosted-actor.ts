@@ -3,6 +3,7 @@ import type { AnyMachineSnapshot, Snapshot } from 'xstate';
 import { SteadfastError } from '../domain/errors.js';
 import type { MachineEntry, PersistedSnapshot } from '../machines/registry.js';
 import type { ActorsTable } from '../persistence/schema.js';
+import { persistedJson } from './persisted-json.js';
 import { snapshotShape, statePath } from './snapshot-shape.js';
 
 /** True when the snapshot can no longer change by itself (tag `terminal`). */
@@ -119,7 +120,7 @@ export class HostedActor {
   /** The snapshot as stored: plain JSON. */
   persist(): string {
     if (this.#snapshot === undefined && !this.migrated) return this.#json!;
-    return JSON.stringify(this.entry.machine.getPersistedSnapshot(this.snapshot));
+    return persistedJson(this.snapshot);
   }
 
   /**
