@@ -156,22 +156,12 @@ export class HostedActor {
       json = migration(json);
     }
     const migrated = row.version < entry.version;
-    if (migrated) {
-      const snapshot = restoreSnapshot(entry, json, row.id);
-      return new HostedActor(
-        row.id,
-        row.machine,
-        entry,
-        row.rev,
-        Number(row.created_at),
-        !isTerminal(snapshot),
-        statePath(snapshot.value),
-        snapshot,
-        JSON.stringify(json),
-        true,
-      );
-    }
-    const shape = snapshotShape(entry, json, () => restoreSnapshot(entry, json, row.id));
+    // A migrated snapshot is restored now (it is written back at start); others once per shape.
+    const snapshot = migrated ? restoreSnapshot(entry, json, row.id) : undefined;
+    const shape =
+      snapshot === undefined
+        ? snapshotShape(entry, json, () => restoreSnapshot(entry, json, row.id))
+        : { state: statePath(snapshot.value), terminal: isTerminal(snapshot) };
     return new HostedActor(
       row.id,
       row.machine,
@@ -180,8 +170,9 @@ export class HostedActor {
       Number(row.created_at),
       !shape.terminal,
       shape.state,
-      undefined,
-      row.snapshot,
+      snapshot,
+      migrated ? JSON.stringify(json) : row.snapshot,
+      migrated,
     );
   }
 }

@@ -69,41 +69,40 @@ async function startFailure(e: EngineHandle): Promise<SteadfastError> {
   return outcome as SteadfastError;
 }
 
+/** Starts on the database expecting a refusal; checks that nothing changed and nothing was sent. */
+async function refusedStart(
+  registry?: Record<string, MachineEntry>,
+): Promise<{ message: string; e: EngineHandle }> {
+  const effects = new ScriptedEffects(() => 'hang');
+  const e = await engine(effects, registry);
+  const before = await dumpTables(e.db.db);
+  const err = await startFailure(e);
+  expect(err.code).toBe('SNAPSHOT_VERSION_MISMATCH');
+  expect(await dumpTables(e.db.db)).toEqual(before);
+  expect([effects.recovered, effects.calls]).toEqual([[], []]);
+  return { message: err.message, e };
+}
+
 describe('snapshot versions', () => {
   it('refuses to start on a row written by a newer machine version, naming actor and versions, changing nothing', async () => {
     await seedV1();
     const raw = rawConnection(engineFile(tmp.dir));
     raw.prepare('UPDATE actors SET version = 2 WHERE id = ?').run(O1);
     raw.close();
-    const effects = new ScriptedEffects(() => 'hang');
-    const e = await engine(effects);
-    const before = await dumpTables(e.db.db);
-
-    const err = await startFailure(e);
-    expect(err.code).toBe('SNAPSHOT_VERSION_MISMATCH');
-    expect(err.message).toBe(
+    const { message, e } = await refusedStart();
+    expect(message).toBe(
       "cannot restore 1 actor(s): actor order/o1 was written by order machine v2, newer than this build's v1: run the newer build",
     );
-    expect(await dumpTables(e.db.db)).toEqual(before);
-    expect(effects.recovered).toEqual([]);
-    expect(effects.calls).toEqual([]);
     expect(e.runtime.actor(O1)).toBeUndefined();
   });
 
   it('refuses an older version when the registry has no migration for it', async () => {
     await seedV1();
-    const effects = new ScriptedEffects(() => 'hang');
-    const e = await engine(effects, orderV2({}));
-    const before = await dumpTables(e.db.db);
-
-    const err = await startFailure(e);
-    expect(err.code).toBe('SNAPSHOT_VERSION_MISMATCH');
-    expect(err.message).toBe(
+    const { message } = await refusedStart(orderV2({}));
+    expect(message).toBe(
       'cannot restore 1 actor(s): actor order/o1 was written by order machine v1; this build has v2 and ' +
         'no migration from v1: refusing to guess (add a migration or run the older build)',
     );
-    expect(await dumpTables(e.db.db)).toEqual(before);
-    expect([effects.recovered, effects.calls]).toEqual([[], []]);
   });
 
   it('migrates at start with a registered migration: writes v2 and an engine.migrated journal row', async () => {
@@ -181,16 +180,9 @@ describe('snapshot versions', () => {
       .prepare('UPDATE actors SET snapshot = ? WHERE id = ?')
       .run(JSON.stringify(broken), orderActorId('o2'));
     raw.close();
-    const effects = new ScriptedEffects(() => 'hang');
-    const e = await engine(effects);
-    const before = await dumpTables(e.db.db);
-
-    const err = await startFailure(e);
-    expect(err.code).toBe('SNAPSHOT_VERSION_MISMATCH');
-    expect(err.message).toMatch(
+    const { message } = await refusedStart();
+    expect(message).toMatch(
       /^cannot restore 1 actor\(s\): actor order\/o2: snapshot does not fit order machine v1: /,
     );
-    expect(await dumpTables(e.db.db)).toEqual(before);
-    expect([effects.recovered, effects.calls]).toEqual([[], []]);
   });
 });
