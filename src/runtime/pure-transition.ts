@@ -27,6 +27,20 @@ export function inertScope<A>(
   };
 }
 
+/**
+ * Gives a snapshot's new context fast properties. xstate's `assign` builds every new context with
+ * `Object.assign({}, context, update)`, and V8 turns an object that gets more than 16 properties that way
+ * into a dictionary (a hash table: ~1.4 KB for the order's 26 fields, slow to read and to stringify). A
+ * copy by spread has fast properties and a quarter of the size; the dictionary dies young instead of
+ * living as long as the actor's state. Values are unchanged: only the object holding them is new.
+ */
+function compactContext(next: AnyMachineSnapshot, previous: AnyMachineSnapshot | undefined): void {
+  const context = next.context as unknown;
+  if (context === previous?.context || context === null || typeof context !== 'object') return;
+  if (Array.isArray(context)) return;
+  (next as { context: unknown }).context = { ...(context as Record<string, unknown>) };
+}
+
 /** Runs `run` with the machine's cached inert scope collecting its actions. */
 function collecting(
   machine: AnyStateMachine,
@@ -57,13 +71,15 @@ export function pureTransition(
   snapshot: AnyMachineSnapshot,
   event: AnyEventObject,
 ): [AnyMachineSnapshot, Action[]] {
-  return collecting(machine, (scope) =>
+  const [next, actions] = collecting(machine, (scope) =>
     (machine.transition as (s: unknown, e: unknown, scope: unknown) => AnyMachineSnapshot)(
       snapshot,
       event,
       scope,
     ),
   );
+  if (next !== snapshot) compactContext(next, snapshot);
+  return [next, actions];
 }
 
 /**
@@ -75,7 +91,9 @@ export function pureInitialTransition(
   machine: AnyStateMachine,
   input: unknown,
 ): [AnyMachineSnapshot, Action[]] {
-  return collecting(machine, (scope) =>
+  const [next, actions] = collecting(machine, (scope) =>
     (machine.getInitialSnapshot as (scope: unknown, input: unknown) => AnyMachineSnapshot)(scope, input),
   );
+  compactContext(next, undefined);
+  return [next, actions];
 }
