@@ -1,8 +1,9 @@
 /**
  * Where the latency of one event goes when the engine is otherwise idle:
- * `npx tsx bench/latency-breakdown.ts [fills]`. Sends fills one at a time, 3 ms apart, through
- * OnOrderUpdate on 100 open orders, and times each stage by wrapping the store's methods: until the
- * duplicate check's read starts, that read, until the commit starts, the writer thread's round trip.
+ * `npx tsx bench/latency-breakdown.ts [fills] [gapMs]`. Sends fills one at a time, `gapMs` apart (default
+ * 3; 0: back to back), through OnOrderUpdate on 100 open orders, and times each stage by wrapping the
+ * store's methods: until the duplicate check's read starts, that read, until the commit starts, the writer
+ * thread's round trip.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -18,6 +19,7 @@ import { percentile } from './durable.js';
 import { benchOrder } from './workload.js';
 
 const fills = Number(process.argv[2] ?? 400);
+const gapMs = Number(process.argv[3] ?? 3);
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'latency-'));
 const db = await openSqlite(path.join(dir, 'engine.db'), 'normal');
 const store = new EngineStore(db.db, db);
@@ -55,7 +57,7 @@ for (const s of Object.values(stages)) s.length = 0;
 const total: number[] = [];
 for (let n = 0; n < fills; n += 1) {
   const cid = `b${n % 100}`;
-  await new Promise((r) => setTimeout(r, 3));
+  await new Promise((r) => (gapMs === 0 ? setImmediate(r) : setTimeout(r, gapMs)));
   enqueuedAt = performance.now();
   const fill = {
     tradeId: `t${n}`,
