@@ -12,7 +12,7 @@ import { buildBatch, prepareCommands } from './batch-builder.js';
 import type { Pending } from './batch-builder.js';
 import type { HostedActor } from './hosted-actor.js';
 import { RuntimeMemory } from './runtime-memory.js';
-import { migrationBatch, restoreState } from './restore.js';
+import { restoreState, writeBackMigrated } from './restore.js';
 import type { Command, CommittedTransition, EffectHandler, OutboxRow, Projector } from './types.js';
 
 /** Options of the durable runtime. */
@@ -79,16 +79,11 @@ export class DurableRuntime {
     this.batchNo = state.batchNo;
     for (const actor of state.actors) this.memory.actors.set(actor.id, actor);
     if (state.migrated.length > 0) {
-      const batch = migrationBatch(this.memory, this.batchNo + 1, this.options.clock.now(), state.migrated);
-      await this.options.store.commit(batch.finish());
+      const now = this.options.clock.now();
+      await writeBackMigrated(this.options.store, this.memory, this.batchNo + 1, now, state.migrated);
       this.batchNo += 1;
-      for (const actor of batch.actors.values()) this.memory.actors.set(actor.id, actor);
     }
-    for (const timer of state.timers) {
-      this.memory.timers.put(timer);
-      this.memory.timers.arm(timer);
-    }
-    for (const row of state.openCalls) this.memory.outbox.add(row);
+    this.memory.resume(state.timers, state.openCalls);
     for (const row of state.openCalls) {
       const decision = this.options.effects.recover(row, this.options.clock.now());
       if ('redispatch' in decision) this.dispatch(row);
@@ -117,17 +112,12 @@ export class DurableRuntime {
     return this.enqueue({ kind: 'send', id, event: stamped }) as Promise<boolean>;
   }
 
-  /**
-   * Queues any command; resolves with its result once its batch has committed. A batch starts at the end
-   * of the current microtask run, so commands queued by one synchronous burst share it; commands arriving
-   * while a batch is being written queue behind it and share the next one (group commit without waiting
-   * for a later event-loop turn).
-   */
+  /** Queues any command; resolves with its result once its batch has committed (see scheduleFlush). */
   enqueue(command: Command): Promise<unknown> {
     if (this.halted !== null) return Promise.reject(this.haltError());
     return new Promise((resolve, reject) => {
       this.queue.push({ command, resolve, reject });
-      if (this.flushing === null) this.flushing = Promise.resolve().then(() => this.flush());
+      if (this.flushing === null) this.scheduleFlush();
     });
   }
 
@@ -202,10 +192,16 @@ export class DurableRuntime {
       }
     } finally {
       this.flushing = null;
-      if (this.queue.length > 0 && this.halted === null) {
-        this.flushing = Promise.resolve().then(() => this.flush());
-      }
+      if (this.queue.length > 0 && this.halted === null) this.scheduleFlush();
     }
+  }
+
+  /**
+   * A batch starts at the end of the current microtask run: commands queued by one synchronous burst share
+   * it, and commands arriving while a batch is being written queue behind it and share the next one.
+   */
+  private scheduleFlush(): void {
+    this.flushing = Promise.resolve().then(() => this.flush());
   }
 
   private async process(items: Pending[]): Promise<void> {

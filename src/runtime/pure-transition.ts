@@ -27,18 +27,34 @@ export function inertScope<A>(
   };
 }
 
+/** Most properties `Object.assign({}, …)` gives an object before V8 turns it into a dictionary. */
+const FAST_ASSIGN_LIMIT = 16;
+
+/** Per machine: does its context have more properties than FAST_ASSIGN_LIMIT (decided on first sight)? */
+const wideContexts = new WeakMap<AnyStateMachine, boolean>();
+
 /**
  * Gives a snapshot's new context fast properties. xstate's `assign` builds every new context with
  * `Object.assign({}, context, update)`, and V8 turns an object that gets more than 16 properties that way
  * into a dictionary (a hash table: ~1.2 KB for the order's 26 fields, slow to read and to stringify). A
  * copy by spread has fast properties and a quarter of the size; the dictionary dies young instead of
  * living as long as the actor's state. Values are unchanged: only the object holding them is new.
+ * Machines with narrower contexts (the position book's 10 fields) are left alone.
  */
-function compactContext(next: AnyMachineSnapshot, previous: AnyMachineSnapshot | undefined): void {
+function compactContext(
+  machine: AnyStateMachine,
+  next: AnyMachineSnapshot,
+  previous: AnyMachineSnapshot | undefined,
+): void {
   const context = next.context as unknown;
   if (context === previous?.context || context === null || typeof context !== 'object') return;
   if (Array.isArray(context)) return;
-  (next as { context: unknown }).context = { ...(context as Record<string, unknown>) };
+  let wide = wideContexts.get(machine);
+  if (wide === undefined) {
+    wide = Object.keys(context).length > FAST_ASSIGN_LIMIT;
+    wideContexts.set(machine, wide);
+  }
+  if (wide) (next as { context: unknown }).context = { ...(context as Record<string, unknown>) };
 }
 
 /** Runs `run` with the machine's cached inert scope collecting its actions. */
@@ -78,7 +94,7 @@ export function pureTransition(
       scope,
     ),
   );
-  if (next !== snapshot) compactContext(next, snapshot);
+  if (next !== snapshot) compactContext(machine, next, snapshot);
   return [next, actions];
 }
 
@@ -94,6 +110,6 @@ export function pureInitialTransition(
   const [next, actions] = collecting(machine, (scope) =>
     (machine.getInitialSnapshot as (scope: unknown, input: unknown) => AnyMachineSnapshot)(scope, input),
   );
-  compactContext(next, undefined);
+  compactContext(machine, next, undefined);
   return [next, actions];
 }

@@ -5,6 +5,7 @@ import { Batch } from './batch.js';
 import type { BatchHost, TimerEntry } from './batch.js';
 import { rehydrate } from './hosted-actor.js';
 import type { HostedActor } from './hosted-actor.js';
+import type { RuntimeMemory } from './runtime-memory.js';
 import type { OutboxRow } from './types.js';
 
 /** The durable state memory is rebuilt from at start: no history is replayed. */
@@ -63,8 +64,24 @@ export async function restoreState(
   };
 }
 
+/**
+ * Writes migrated snapshots back in one committed batch numbered `batchNo` and puts the written actors
+ * into `memory`.
+ */
+export async function writeBackMigrated(
+  store: EngineStore,
+  memory: RuntimeMemory,
+  batchNo: number,
+  now: number,
+  migrated: readonly HostedActor[],
+): Promise<void> {
+  const batch = migrationBatch(memory, batchNo, now, migrated);
+  await store.commit(batch.finish());
+  for (const actor of batch.actors.values()) memory.actors.set(actor.id, actor);
+}
+
 /** A batch that writes migrated snapshots back (new revision, an `engine.migrated` journal row each). */
-export function migrationBatch(
+function migrationBatch(
   host: BatchHost,
   batchNo: number,
   now: number,

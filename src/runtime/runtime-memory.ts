@@ -45,6 +45,15 @@ export class RuntimeMemory implements BatchHost {
     return this.recent.has(key);
   }
 
+  /** Takes the durable timers (armed) and the open calls found at start. */
+  resume(timers: readonly TimerEntry[], openCalls: readonly OutboxRow[]): void {
+    for (const timer of timers) {
+      this.timers.put(timer);
+      this.timers.arm(timer);
+    }
+    for (const row of openCalls) this.outbox.add(row);
+  }
+
   /** Makes a built batch the state the next batch builds on (nothing of it is released yet). */
   absorb(batch: Batch): void {
     for (const actor of batch.actors.values()) this.actors.set(actor.id, actor);
