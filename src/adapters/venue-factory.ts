@@ -1,7 +1,7 @@
 import type { Clock } from '../domain/clock.js';
 import { ConfigError, describeError } from '../domain/errors.js';
 import type { Logger } from '../domain/logger.js';
-import { retryRead } from '../engine/retry.js';
+import { DEFAULT_STARTUP_RETRY_MS, retryRead, startupRetry } from '../engine/retry.js';
 import { VenueError } from './venue.js';
 import type { VenuePort } from './venue.js';
 
@@ -27,6 +27,8 @@ export interface ExchangeVenueOptions {
   keyFile?: string | undefined;
   recvWindowMs: number;
   timeoutMs: number;
+  /** How long the account check retries a venue failing transiently (default DEFAULT_STARTUP_RETRY_MS). */
+  startupRetryMs?: number | undefined;
   symbols: readonly string[];
   budget: { requestsPerSecond: number; burst: number };
   /** Seeds anything random on our side (reconnect jitter). */
@@ -71,7 +73,11 @@ export async function openExchangeVenue(options: ExchangeVenueOptions): Promise<
   });
   const where = options.url ?? `${options.exchangeId}${options.sandbox === true ? ' (sandbox)' : ''}`;
   try {
-    await retryRead(options.clock, () => venue.fetchBalance(), 4);
+    await retryRead(
+      options.clock,
+      () => venue.fetchBalance(),
+      startupRetry(options.startupRetryMs ?? DEFAULT_STARTUP_RETRY_MS, options.logger, 'account check'),
+    );
   } catch (err) {
     await venue.close();
     const problem = accountProblemOf(err instanceof VenueError ? err.cause : err);

@@ -33,6 +33,8 @@ export const configSchema = z
         sandbox: z.boolean().optional(),
         recvWindowMs: z.number().int().min(100).max(60_000).default(5000),
         timeoutMs: z.number().int().min(100).max(120_000).default(5000),
+        // How long start-up retries venue reads that fail transiently (network, 5xx, rate limits).
+        startupRetryMs: z.number().int().min(0).max(600_000).default(30_000),
       })
       .strict()
       .prefault({}),

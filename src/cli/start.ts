@@ -136,6 +136,7 @@ export async function runStart(flags: StartFlags): Promise<number> {
       },
       maxAttempts: config.orders.maxAttempts,
       gapFillIntervalMs: config.reconcile.gapFillIntervalMs,
+      startupRetryMs: config.venue.startupRetryMs,
       unknownOrders: config.reconcile.unknownOrders,
       requestsPerSecond: config.venueBudget.requestsPerSecond,
       requestBurst: config.venueBudget.burst,

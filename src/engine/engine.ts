@@ -22,7 +22,8 @@ import { projectors } from './projections.js';
 import { gapFill, reconcileOpenOrders } from './reconcile.js';
 import type { ReconcileDeps, UnknownOrderPolicy } from './reconcile.js';
 import { RequestBudget } from './request-budget.js';
-import { retryRead } from './retry.js';
+import { DEFAULT_STARTUP_RETRY_MS, retryRead, startupRetry } from './retry.js';
+import type { ReadRetry } from './retry.js';
 import { StrategyRunner } from './strategy-runner.js';
 import { parseVenueEvent } from './venue-event-schema.js';
 import { VenueEffects } from './venue-effects.js';
@@ -42,6 +43,8 @@ export interface EngineOptions {
   timeouts: OrderTimeouts;
   maxAttempts: number;
   gapFillIntervalMs: number;
+  /** How long opening retries venue reads failing transiently (default DEFAULT_STARTUP_RETRY_MS). */
+  startupRetryMs?: number;
   unknownOrders: UnknownOrderPolicy;
   requestsPerSecond: number;
   requestBurst: number;
@@ -94,7 +97,13 @@ export class Engine {
   /** Opens the database, recovers, reconciles with the venue. Resolves when ready to trade. */
   static async open(options: EngineOptions): Promise<Engine> {
     const { venue, clock, logger } = options;
-    const markets = new Map((await retryRead(clock, () => venue.loadMarkets())).map((m) => [m.symbol, m]));
+    const patience = options.startupRetryMs ?? DEFAULT_STARTUP_RETRY_MS;
+    const listed = await retryRead(
+      clock,
+      () => venue.loadMarkets(),
+      startupRetry(patience, logger, 'markets'),
+    );
+    const markets = new Map(listed.map((m) => [m.symbol, m]));
     options.symbols.forEach((s, i) => {
       if (!markets.has(s)) throw new ConfigError(`symbols[${i}]`, `${s} is not traded at ${venue.id}`);
     });
@@ -147,7 +156,7 @@ export class Engine {
       await engine.ensureActors();
       engine.subscribe();
       await runtime.drain();
-      await engine.reconcile();
+      await engine.reconcile(startupRetry(patience, logger, 'open orders'));
       logger.info({ ...recovery, bootEpoch: identity.bootEpoch }, 'recovered and reconciled');
       return engine;
     } catch (err) {
@@ -177,11 +186,11 @@ export class Engine {
     );
   }
 
-  /** Gap-fill and open-order reconciliation for every symbol. */
-  async reconcile(): Promise<void> {
+  /** Gap-fill and open-order reconciliation for every symbol; `retry` governs the open-orders read. */
+  async reconcile(retry?: ReadRetry): Promise<void> {
     await this.gapFillAll();
     for (const symbol of this.options.symbols) {
-      const report = await reconcileOpenOrders(this.reconcileDeps, symbol);
+      const report = await reconcileOpenOrders(this.reconcileDeps, symbol, retry);
       if (report.lookedUp.length + report.adopted.length + report.reported.length > 0) {
         this.options.logger.warn({ symbol, ...report }, 'reconciled open orders with the venue');
       }

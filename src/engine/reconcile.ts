@@ -10,6 +10,7 @@ import { onOrderUpdate } from './on-order-update.js';
 import type { UpdateOutcome } from './on-order-update.js';
 import { topState } from './projections.js';
 import { retryRead } from './retry.js';
+import type { ReadRetry } from './retry.js';
 import { parseVenueEvent } from './venue-event-schema.js';
 
 /** What to do with an open venue order this database does not know. */
@@ -75,9 +76,13 @@ export interface OpenOrdersReport {
  * RECONCILE_ORDER (a lookup decides their fate); venue orders we do not know are adopted and cancelled or
  * reported, per policy. Every decision is journaled.
  */
-export async function reconcileOpenOrders(deps: ReconcileDeps, symbol: string): Promise<OpenOrdersReport> {
+export async function reconcileOpenOrders(
+  deps: ReconcileDeps,
+  symbol: string,
+  retry?: ReadRetry,
+): Promise<OpenOrdersReport> {
   const { venue, runtime, store } = deps;
-  const atVenue = await retryRead(deps.clock, () => venue.fetchOpenOrders(symbol));
+  const atVenue = await retryRead(deps.clock, () => venue.fetchOpenOrders(symbol), retry);
   const report: OpenOrdersReport = { lookedUp: [], adopted: [], reported: [] };
   const listed = new Set(atVenue.map((o) => orderActorId(o.clientOrderId)));
   for (const actor of [...runtime.liveActors('order')]) {

@@ -127,6 +127,52 @@ describe('npm start --venue binance (ccxt) against the simulator', () => {
     );
   }, 60_000);
 
+  it('a venue failing every request at start is retried until it answers, or for venue.startupRetryMs', async () => {
+    await admin.post('faults', { http5xx: 1 }); // every request: 503
+    const args = (name: string) => [
+      'start',
+      '--venue',
+      'binance',
+      '--venue-url',
+      sim.url,
+      '--db',
+      path.join(tmp.dir, name),
+    ];
+    const run = runCli([...args('outage.db'), '--duration', '2'], KEYS);
+    await waitFor(
+      'three retry warnings',
+      () => (run.output().stderr.match(/venue read failed at start; retrying/g) ?? []).length >= 3,
+      20_000,
+    );
+    expect(run.child.exitCode, 'still starting while the venue fails').toBeNull();
+    await admin.post('faults', {});
+    await run.ready;
+    const { code } = await run.exited;
+    expect(code, run.output().stderr.slice(-2000)).toBe(0);
+    const warning = jsonLines(
+      run
+        .output()
+        .stderr.split('\n')
+        .filter((l) => l.startsWith('{'))
+        .join('\n'),
+    ).find((l) => l.msg === 'venue read failed at start; retrying');
+    expect(warning).toMatchObject({ what: 'account check', attempt: 1 });
+    expect(String(warning?.err)).toContain('503');
+
+    const config = path.join(tmp.dir, 'impatient.json');
+    fs.writeFileSync(
+      config,
+      JSON.stringify({ venue: { kind: 'binance', url: sim.url, startupRetryMs: 500 } }),
+    );
+    await admin.post('faults', { http5xx: 1 });
+    const impatient = await runCliToEnd(
+      [...args('impatient.db'), '--config', config, '--duration', '1'],
+      KEYS,
+    );
+    expect(impatient.code).toBe(1);
+    expect(impatient.stderr).toMatch(/steadfast: cannot use the account at .*503/);
+  }, 60_000);
+
   it('refuses a symbol the venue does not list, naming it (exit 2)', async () => {
     const db = path.join(tmp.dir, 'symbol.db');
     const out = await runCliToEnd(

@@ -39,7 +39,10 @@ type ExchangeClass = new (config: AnyRecord) => Exchange;
  * A ccxt.pro exchange class with two guards:
  * - every HTTP error carries its status and Retry-After (see error-map.ts), which ccxt drops;
  * - Binance's WS API subscription future is observed, so a refused subscription (-1022, -2015, -1021)
- *   does not leak an unhandled rejection that kills Node (ccxt 4.5.84, see binance-subset.md §5).
+ *   does not leak an unhandled rejection that kills Node (ccxt 4.5.84, see binance-subset.md §5);
+ * - a failed market load is forgotten: ccxt keeps the rejected `marketsLoading` promise and hands it to
+ *   every later call that needs markets (`fetchBalance`, `createOrder`, ...), which then all fail with
+ *   the old error without sending anything, so one 503 on `exchangeInfo` would disable the client.
  */
 function guardedClass(Base: ExchangeClass): ExchangeClass {
   const baseProto = Base.prototype as unknown as AnyRecord;
@@ -61,6 +64,16 @@ function guardedClass(Base: ExchangeClass): ExchangeClass {
         attachHttpFacts(err, status, responseHeaders);
         throw err;
       }
+    }
+
+    override loadMarkets(...args: Parameters<Exchange['loadMarkets']>): ReturnType<Exchange['loadMarkets']> {
+      const result = super.loadMarkets(...args);
+      const loading = this.marketsLoading as Promise<unknown> | undefined;
+      loading?.catch(() => {
+        if (this.marketsLoading === loading)
+          (this as { marketsLoading?: unknown }).marketsLoading = undefined;
+      });
+      return result;
     }
 
     override handleHttpStatusCode(status: number, ...rest: unknown[]): void {

@@ -131,6 +131,18 @@ describe('CcxtVenue against the Binance-compatible simulator (real ccxt over HTT
     await h.admin.post('reset-faults');
   });
 
+  it('a market load that failed is tried again by the next call (ccxt would keep the failure for good)', async () => {
+    h = await startVenueOnSim();
+    await h.admin.post('faults', { http5xx: 1 });
+    // Markets not loaded yet: each of these makes ccxt load them first, and the load meets the 503.
+    expect((await failure(h.venue.fetchBalance())).message).toMatch(/exchangeInfo 503/);
+    expect((await failure(h.venue.fetchOpenOrders('BTC/USDT'))).kind).toBe('unknown');
+    await h.admin.post('reset-faults');
+    expect((await h.venue.fetchBalance()).USDT).toEqual({ free: '1000000', locked: '0' });
+    expect(await h.venue.fetchOpenOrders('BTC/USDT')).toEqual([]);
+    expect((await h.venue.placeOrder(limit('after-outage', 'buy', '49000'))).status).toBe('open');
+  });
+
   it('a bad signature and a stale timestamp are definite refusals that say what to check', async () => {
     h = await startVenueOnSim();
     const bad = await h.openVenue({ credentials: { apiKey: 'sim-api-key', secret: 'wrong-secret-123' } });
