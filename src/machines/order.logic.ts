@@ -106,33 +106,58 @@ function fillOf(event: OrderEvent) {
   return event.type === 'ORDER_FILLED' ? event : null;
 }
 
+/** What a fill event means for an order: not a fill, already seen, or how it changes the order. */
+export type FillVerdict = 'notAFill' | 'seen' | 'overfills' | 'completes' | 'partial';
+
+// The last verdict given and what it was given for (one fill's guards ask up to four times).
+let memoContext: OrderContext | null = null;
+let memoEvent: OrderEvent | null = null;
+let memoVerdict: FillVerdict = 'notAFill';
+
+/**
+ * Classifies a fill against the order: a trade id applied or quarantined before is `seen`; a new fill
+ * `overfills`, `completes` or is `partial` by exact comparison of filled + fill quantity with the order
+ * quantity. Pure; the one-entry memo only spares the order machine's guards from recomputing it for the
+ * same (immutable) context and event.
+ */
+export function fillVerdict(context: OrderContext, event: OrderEvent): FillVerdict {
+  if (context !== memoContext || event !== memoEvent) {
+    memoVerdict = classifyFill(context, event);
+    memoContext = context;
+    memoEvent = event;
+  }
+  return memoVerdict;
+}
+
+function classifyFill(context: OrderContext, event: OrderEvent): FillVerdict {
+  const fill = fillOf(event);
+  if (fill === null) return 'notAFill';
+  if (context.tradeIds.includes(fill.tradeId) || context.quarantinedTradeIds.includes(fill.tradeId)) {
+    return 'seen';
+  }
+  const order = new Dec(context.filledQuantity).plus(fill.quantity).cmp(context.quantity);
+  return order > 0 ? 'overfills' : order === 0 ? 'completes' : 'partial';
+}
+
 /** True for a fill whose trade id this order has not applied yet. */
 export function isNewTrade(context: OrderContext, event: OrderEvent): boolean {
-  const fill = fillOf(event);
-  return (
-    fill !== null &&
-    !context.tradeIds.includes(fill.tradeId) &&
-    !context.quarantinedTradeIds.includes(fill.tradeId)
-  );
+  const verdict = fillVerdict(context, event);
+  return verdict !== 'notAFill' && verdict !== 'seen';
 }
 
 /** True for a new fill that would take the filled quantity above the order quantity. */
 export function wouldOverfill(context: OrderContext, event: OrderEvent): boolean {
-  const fill = fillOf(event);
-  if (fill === null || !isNewTrade(context, event)) return false;
-  return new Dec(context.filledQuantity).plus(fill.quantity).gt(context.quantity);
+  return fillVerdict(context, event) === 'overfills';
 }
 
 /** True for a new, valid fill that fills the order completely. */
 export function completesOrder(context: OrderContext, event: OrderEvent): boolean {
-  const fill = fillOf(event);
-  if (fill === null || !isNewTrade(context, event) || wouldOverfill(context, event)) return false;
-  return new Dec(context.filledQuantity).plus(fill.quantity).eq(context.quantity);
+  return fillVerdict(context, event) === 'completes';
 }
 
 /** True for a new, valid fill that leaves part of the order open. */
 export function isPartialFill(context: OrderContext, event: OrderEvent): boolean {
-  return isNewTrade(context, event) && !wouldOverfill(context, event) && !completesOrder(context, event);
+  return fillVerdict(context, event) === 'partial';
 }
 
 /** The context after applying a (validated, new) fill. */

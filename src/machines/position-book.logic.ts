@@ -27,6 +27,25 @@ export interface PositionState {
   realizedPnl: string;
 }
 
+// The last sign computed and what for (the position book's guards ask twice per fill).
+let memoPosition: PositionState | null = null;
+let memoFill: Pick<BookFill, 'side' | 'quantity'> | null = null;
+let memoSign = 0;
+
+/**
+ * The sign of the quantity after a fill: 1 long, -1 short, 0 flat. Pure; a one-entry memo spares the
+ * guards a second computation for the same (immutable) position and fill.
+ */
+export function signAfter(position: PositionState, fill: Pick<BookFill, 'side' | 'quantity'>): number {
+  if (position !== memoPosition || fill !== memoFill) {
+    const q = new Dec(position.quantity);
+    memoSign = (fill.side === 'buy' ? q.plus(fill.quantity) : q.minus(fill.quantity)).cmp('0');
+    memoPosition = position;
+    memoFill = fill;
+  }
+  return memoSign;
+}
+
 /** The signed quantity after a fill. */
 export function quantityAfter(position: PositionState, fill: Pick<BookFill, 'side' | 'quantity'>): string {
   const q = new Dec(position.quantity);
@@ -70,8 +89,15 @@ export function applyFifo(position: PositionState, fill: BookFill): PositionStat
   return { quantity: quantityAfter(position, fill), lots, realizedPnl: fmt(realized) };
 }
 
-/** Average entry price of the open lots (display value, rounded to 18 places), or '0' when flat. */
+/**
+ * Average entry price of the open lots (display value, rounded to 18 places), or '0' when flat. Lots at
+ * one price (the usual case: equal prices merge) average to that price without a division.
+ */
 export function averagePrice(lots: readonly Lot[]): string {
+  const first = lots[0];
+  if (first !== undefined && lots.every((lot) => lot.price === first.price)) {
+    return fmt(new Dec(first.price).round(Dec.DP)); // rounds like div: Dec.RM
+  }
   let qty = new Dec('0');
   let cost = new Dec('0');
   for (const lot of lots) {

@@ -1,6 +1,6 @@
 import { assign, setup } from 'xstate';
 import { Dec, fmt } from '../domain/decimal.js';
-import { applyFifo, averagePrice, quantityAfter } from './position-book.logic.js';
+import { applyFifo, averagePrice, signAfter } from './position-book.logic.js';
 import type { BookFill, Lot } from './position-book.logic.js';
 
 export type { BookFill, Lot } from './position-book.logic.js';
@@ -48,8 +48,8 @@ export const positionBookMachine = setup({
     input: {} as PositionBookInput,
   },
   guards: {
-    endsLong: ({ context, event }) => new Dec(quantityAfter(context, event)).gt('0'),
-    endsShort: ({ context, event }) => new Dec(quantityAfter(context, event)).lt('0'),
+    endsLong: ({ context, event }) => signAfter(context, event) > 0,
+    endsShort: ({ context, event }) => signAfter(context, event) < 0,
   },
   actions: {
     applyFill: assign(({ context, event }) => {

@@ -253,6 +253,15 @@ describe('position book machine', () => {
     s = apply(s, 'sell', '3', '1.00000000000000000001');
     expect(s.context.realizedPnl).toBe('-1.99999999999999999997');
     expect(s.value).toBe('flat');
+    // Lots at one price average to it without a division, rounded the same way (half-even, 18 places).
+    let even = create();
+    even = apply(even, 'buy', '1', '1.0000000000000000005');
+    expect(even.context.averagePrice).toBe('1');
+    even = apply(even, 'sell', '1', '2');
+    even = apply(even, 'sell', '3', '1.0000000000000000015');
+    even = apply(even, 'sell', '2', '1.0000000000000000015');
+    expect(even.context.lots).toEqual([{ quantity: '5', price: '1.0000000000000000015' }]);
+    expect(even.context.averagePrice).toBe('1.000000000000000002');
   });
 
   it('0.1 + 0.2 is 0.3: a tiny position opens and closes exactly flat', () => {
