@@ -242,4 +242,55 @@ describe('npm start --venue binance (ccxt) against the simulator', () => {
     expect(code, engine.output().stderr.slice(-2000)).toBe(0);
     expect(await checkCcxtInvariants(db, await admin.state(), true)).toEqual([]);
   }, 90_000);
+
+  it('a venue outage while trading: no order beyond the limit, quoting resumes after it, nothing lost', async () => {
+    const db = path.join(tmp.dir, 'outage.db');
+    const config = path.join(tmp.dir, 'outage.json');
+    fs.writeFileSync(
+      config,
+      JSON.stringify({
+        venue: { kind: 'binance', url: sim.url, recvWindowMs: 1000, timeoutMs: 800 },
+        strategy: { intervalMs: 100, levels: 2, requoteBps: '1' },
+        orders: { ackTimeoutMs: 1000, cancelTimeoutMs: 1000, lookupRetryMs: 150, maxAttempts: 3 },
+        risk: { maxOpenOrders: 4 },
+        reconcile: { gapFillIntervalMs: 400 },
+        statusIntervalMs: 0,
+      }),
+    );
+    const stop = ticking(40);
+    const engine = runCli(['start', '--config', config, '--db', db, '--seed', '6'], KEYS);
+    let mostOpen = 0;
+    const openNow = async () => {
+      const state = await admin.state();
+      const open = state.orders.filter((o) => o.status === 'NEW' || o.status === 'PARTIALLY_FILLED');
+      mostOpen = Math.max(mostOpen, open.length);
+      return state;
+    };
+    const seconds = async (n: number) => {
+      for (let i = 0; i < n * 4; i += 1) {
+        await new Promise((r) => setTimeout(r, 250));
+        await openNow();
+      }
+    };
+    try {
+      await engine.ready;
+      await seconds(2);
+      await admin.post('faults', { http5xx: 1 }); // every REST request: 503, for 5 s
+      await admin.post('ws/disconnect');
+      const placedBefore = (await openNow()).orders.length;
+      await seconds(5);
+      expect((await openNow()).orders.length, 'nothing placed while the venue is down').toBe(placedBefore);
+      await admin.post('reset-faults');
+      await waitFor('quoting to resume', async () => (await openNow()).orders.length > placedBefore, 15_000);
+      await seconds(2);
+    } finally {
+      await stop();
+    }
+    engine.child.kill('SIGTERM');
+    const { code } = await engine.exited;
+    expect(code, engine.output().stderr.slice(-2000)).toBe(0);
+    expect(mostOpen, 'open orders at the venue, at most risk.maxOpenOrders').toBeLessThanOrEqual(4);
+    expect(mostOpen).toBeGreaterThan(0);
+    expect(await checkCcxtInvariants(db, await admin.state(), true)).toEqual([]);
+  }, 90_000);
 });
