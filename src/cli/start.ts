@@ -6,6 +6,7 @@ import { openExchangeVenue } from '../adapters/venue-factory.js';
 import type { RunnableVenue } from '../adapters/venue-factory.js';
 import { systemClock } from '../domain/clock.js';
 import { ConfigError, describeError } from '../domain/errors.js';
+import type { Logger } from '../domain/logger.js';
 import { Engine } from '../engine/engine.js';
 import { parseInspectUrls, startInspection } from '../inspect/inspect-option.js';
 import { DEFAULT_PAPER_MARKETS, parseConfig, readConfigFile } from './config.js';
@@ -26,6 +27,8 @@ export interface StartFlags {
   logLevel?: string;
   statusInterval?: string;
   cancelOnExit?: boolean;
+  /** Trade nothing: cancel every open order, wait for the venue's answers, exit. */
+  cancelAll?: boolean;
   exitWhenReady?: boolean;
   /** `--inspect [url]`: true when given without a URL. */
   inspect?: string | boolean;
@@ -74,6 +77,8 @@ export function resolveStartConfig(flags: StartFlags): { config: Config; duratio
     durationMs = Math.round(seconds * 1000);
   }
   const config = parseConfig(merged, flags.config ?? 'flags');
+  if (flags.cancelAll === true && flags.exitWhenReady === true)
+    throw new ConfigError('--cancel-all', 'cannot be combined with --exit-when-ready');
   return { config, durationMs };
 }
 
@@ -157,6 +162,7 @@ export async function runStart(flags: StartFlags): Promise<number> {
     await venue.close();
     return 0;
   }
+  if (flags.cancelAll === true) return cancelAllAndExit(engine, venue, config.stopTimeoutMs, logger);
   const inspection = inspectUrls && startInspection(engine.runtime, inspectUrls, systemClock, logger);
   engine.startTrading();
   const status = new StatusLine(engine, config.statusIntervalMs);
@@ -192,4 +198,28 @@ export async function runStart(flags: StartFlags): Promise<number> {
     process.on('SIGINT', () => shutdown('SIGINT', 0));
     process.on('SIGTERM', () => shutdown('SIGTERM', 0));
   });
+}
+
+/**
+ * `--cancel-all`: after recovery and reconciliation, starts no strategy, cancels every open order through
+ * the durable AdjustOrders workflow (an empty desired set per symbol), waits up to `stopTimeoutMs` for the
+ * venue's answers, prints one JSON line and exits: 0 when no order is left live, 3 when some are (their
+ * cancels stay durable: the next start resumes them).
+ */
+async function cancelAllAndExit(
+  engine: Engine,
+  venue: RunnableVenue,
+  timeoutMs: number,
+  logger: Logger,
+): Promise<number> {
+  logger.info({}, 'cancelling every open order (--cancel-all)');
+  venue.stop();
+  const report = await engine.stop({ cancelOrders: true, timeoutMs }).finally(() => venue.close());
+  process.stdout.write(`${JSON.stringify({ cancelAll: true, ...report })}\n`);
+  if (report.liveOrders === 0) return 0;
+  process.stderr.write(
+    `steadfast: ${report.liveOrders} orders are still live (cancels not answered within stopTimeoutMs); ` +
+      'run --cancel-all again\n',
+  );
+  return 3;
 }

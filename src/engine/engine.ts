@@ -54,6 +54,14 @@ export interface EngineOptions {
   onFatal?: (err: unknown) => void;
 }
 
+/** What a graceful stop left behind. */
+export interface StopReport {
+  /** Every call answered and every order's outcome at the venue known before the stop timeout. */
+  quiet: boolean;
+  /** Orders still live (resting, or with an outcome not known yet) when the engine closed. */
+  liveOrders: number;
+}
+
 /**
  * One trading engine on one database and one venue account. `open` recovers (snapshots, in-flight calls,
  * timers), reconciles with the venue (missed fills, unknown and vanished orders) and only then reports
@@ -66,6 +74,7 @@ export class Engine {
   private timers: unknown[] = [];
   private unsubscribe: () => void = () => {};
   private stopped = false;
+  private stopping: Promise<StopReport> | null = null;
 
   private constructor(
     readonly options: EngineOptions,
@@ -199,10 +208,15 @@ export class Engine {
 
   /**
    * Graceful stop: strategy off, (optionally) cancel everything, wait for in-flight calls and unresolved
-   * orders to settle, one last gap-fill, then close. Nothing is lost if it is interrupted.
+   * orders to settle, one last gap-fill, then close. Nothing is lost if it is interrupted. Reports whether
+   * everything settled and how many orders were still live at the end.
    */
-  async stop(options: { cancelOrders?: boolean; timeoutMs?: number } = {}): Promise<void> {
-    if (this.stopped) return;
+  stop(options: { cancelOrders?: boolean; timeoutMs?: number } = {}): Promise<StopReport> {
+    this.stopping ??= this.windDown(options);
+    return this.stopping;
+  }
+
+  private async windDown(options: { cancelOrders?: boolean; timeoutMs?: number }): Promise<StopReport> {
     this.stopped = true;
     for (const t of this.timers) this.options.clock.clearTimeout(t);
     this.unsubscribe();
@@ -220,9 +234,12 @@ export class Engine {
     if (!quiet)
       this.options.logger.warn({}, 'stopping with orders still unresolved; the next start resumes them');
     await this.gapFillAll();
+    await this.runtime.drain();
+    const liveOrders = [...this.runtime.liveActors('order')].length;
     await this.runtime.stop();
     await releaseLease(this.database.db, this.lease).catch(() => {});
     await this.database.close();
+    return { quiet, liveOrders };
   }
 
   private async gapFillAll(): Promise<void> {
