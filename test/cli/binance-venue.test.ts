@@ -41,6 +41,13 @@ afterAll(() => {
   tmp.cleanup();
 });
 
+/** A database path and a config file holding `config`, both named after the test. */
+function configured(name: string, config: object): { db: string; config: string } {
+  const file = path.join(tmp.dir, `${name}.json`);
+  fs.writeFileSync(file, JSON.stringify(config));
+  return { db: path.join(tmp.dir, `${name}.db`), config: file };
+}
+
 /** Moves the simulator's price a random-walk step every `ms` until stopped. */
 function ticking(ms: number): () => Promise<void> {
   let on = true;
@@ -196,18 +203,13 @@ describe('npm start --venue binance (ccxt) against the simulator', () => {
   }, 60_000);
 
   it('a socket dropped during fills: the fills are found by the reconnect gap-fill and counted once', async () => {
-    const db = path.join(tmp.dir, 'drop.db');
-    const config = path.join(tmp.dir, 'drop.json');
-    fs.writeFileSync(
-      config,
-      JSON.stringify({
-        venue: { kind: 'binance', url: sim.url, recvWindowMs: 1000, timeoutMs: 1000 },
-        // The engine's own periodic gap-fill is off for this run: only the adapter's can find lost fills.
-        reconcile: { gapFillIntervalMs: 600_000 },
-        strategy: { intervalMs: 100, levels: 2 },
-        statusIntervalMs: 0,
-      }),
-    );
+    const { db, config } = configured('drop', {
+      venue: { kind: 'binance', url: sim.url, recvWindowMs: 1000, timeoutMs: 1000 },
+      // The engine's own periodic gap-fill is off for this run: only the adapter's can find lost fills.
+      reconcile: { gapFillIntervalMs: 600_000 },
+      strategy: { intervalMs: 100, levels: 2 },
+      statusIntervalMs: 0,
+    });
     const engine = runCli(['start', '--config', config, '--db', db, '--seed', '4'], KEYS);
     await engine.ready;
     const tradesBefore = (await admin.state()).trades.length;
@@ -244,19 +246,14 @@ describe('npm start --venue binance (ccxt) against the simulator', () => {
   }, 90_000);
 
   it('a venue outage while trading: no order beyond the limit, quoting resumes after it, nothing lost', async () => {
-    const db = path.join(tmp.dir, 'outage.db');
-    const config = path.join(tmp.dir, 'outage.json');
-    fs.writeFileSync(
-      config,
-      JSON.stringify({
-        venue: { kind: 'binance', url: sim.url, recvWindowMs: 1000, timeoutMs: 800 },
-        strategy: { intervalMs: 100, levels: 2, requoteBps: '1' },
-        orders: { ackTimeoutMs: 1000, cancelTimeoutMs: 1000, lookupRetryMs: 150, maxAttempts: 3 },
-        risk: { maxOpenOrders: 4 },
-        reconcile: { gapFillIntervalMs: 400 },
-        statusIntervalMs: 0,
-      }),
-    );
+    const { db, config } = configured('outage', {
+      venue: { kind: 'binance', url: sim.url, recvWindowMs: 1000, timeoutMs: 800 },
+      strategy: { intervalMs: 100, levels: 2, requoteBps: '1' },
+      orders: { ackTimeoutMs: 1000, cancelTimeoutMs: 1000, lookupRetryMs: 150, maxAttempts: 3 },
+      risk: { maxOpenOrders: 4 },
+      reconcile: { gapFillIntervalMs: 400 },
+      statusIntervalMs: 0,
+    });
     const stop = ticking(40);
     const engine = runCli(['start', '--config', config, '--db', db, '--seed', '6'], KEYS);
     let mostOpen = 0;

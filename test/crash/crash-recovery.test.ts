@@ -10,23 +10,38 @@ import { tempDir } from '../support/tmp.js';
 const SEED = Number(process.env.STEADFAST_TEST_SEED ?? 20261125);
 const KILLS = Number(process.env.STEADFAST_CRASH_KILLS ?? 22);
 
+/** `STEADFAST_CRASH_FAULTS=heavy`: 4–5× the fault rates and twice the quoting rate (for soaks). */
+const HEAVY = process.env.STEADFAST_CRASH_FAULTS === 'heavy';
+
 /** A fast, faulty market: fills, timeouts after acceptance, lost and duplicated updates, rejections. */
 const crashConfig = {
   paper: {
     tickMs: 20,
     latencyMs: { min: 5, max: 60 },
     requestWindowMs: 400,
-    faults: {
-      timeoutAfterAccept: 0.05,
-      failBeforeVenue: 0.05,
-      reject: 0.02,
-      duplicateUpdate: 0.1,
-      lateUpdate: 0.1,
-      dropUpdate: 0.05,
-      maxLateMs: 300,
-    },
+    faults: HEAVY
+      ? {
+          timeoutAfterAccept: 0.25,
+          failBeforeVenue: 0.2,
+          reject: 0.1,
+          duplicateUpdate: 0.3,
+          lateUpdate: 0.3,
+          dropUpdate: 0.2,
+          maxLateMs: 800,
+        }
+      : {
+          timeoutAfterAccept: 0.05,
+          failBeforeVenue: 0.05,
+          reject: 0.02,
+          duplicateUpdate: 0.1,
+          lateUpdate: 0.1,
+          dropUpdate: 0.05,
+          maxLateMs: 300,
+        },
   },
-  strategy: { intervalMs: 100, levels: 2, requoteBps: '1' },
+  strategy: HEAVY
+    ? { intervalMs: 50, levels: 4, requoteBps: '0' }
+    : { intervalMs: 100, levels: 2, requoteBps: '1' },
   orders: { ackTimeoutMs: 250, cancelTimeoutMs: 250, lookupRetryMs: 100, maxAttempts: 3 },
   reconcile: { gapFillIntervalMs: 300 },
   statusIntervalMs: 0,
