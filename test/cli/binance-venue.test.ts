@@ -165,6 +165,9 @@ describe('npm start --venue binance (ccxt) against the simulator', () => {
     ).find((l) => l.msg === 'venue read failed at start; retrying');
     expect(warning).toMatchObject({ what: 'account check', attempt: 1 });
     expect(String(warning?.err)).toContain('503');
+    // The warnings carry the venue's error text, never the key pair.
+    expect(run.output().stderr).not.toContain(KEYS.STEADFAST_API_KEY);
+    expect(run.output().stderr).not.toContain(KEYS.STEADFAST_API_SECRET);
 
     const config = path.join(tmp.dir, 'impatient.json');
     fs.writeFileSync(
