@@ -1,7 +1,6 @@
 import type { VenuePort } from '../adapters/venue.js';
 import type { Clock } from '../domain/clock.js';
 import { fmt } from '../domain/decimal.js';
-import { describeError } from '../domain/errors.js';
 import type { Logger } from '../domain/logger.js';
 import type { Market } from '../domain/types.js';
 import { adjusterActorId, bookActorId } from '../machines/messages.js';
@@ -9,6 +8,7 @@ import type { PositionBookContext } from '../machines/position-book.machine.js';
 import type { DurableRuntime } from '../runtime/durable-runtime.js';
 import { midOf, quote, shouldRequote } from '../strategy/market-maker.js';
 import type { MarketMakerParams, MarketView } from '../strategy/market-maker.js';
+import { FailureStreak } from './failure-streak.js';
 import type { RequestBudget } from './request-budget.js';
 import { validateDesired } from './validate-desired.js';
 
@@ -41,6 +41,8 @@ export class StrategyRunner {
   private timer: unknown = null;
   private running = false;
   private current: Promise<void> = Promise.resolve();
+  /** Failing ticks per symbol (a venue outage fails every tick: one warning per streak, not per tick). */
+  private readonly streaks = new Map<string, FailureStreak>();
 
   constructor(private readonly deps: StrategyDeps) {}
 
@@ -67,10 +69,16 @@ export class StrategyRunner {
 
   private async tick(): Promise<void> {
     for (const symbol of this.deps.symbols) {
+      let streak = this.streaks.get(symbol);
+      if (streak === undefined) {
+        streak = new FailureStreak(this.deps.logger, this.deps.clock, 'strategy tick');
+        this.streaks.set(symbol, streak);
+      }
       try {
         await this.quoteSymbol(symbol);
+        streak.succeeded({ symbol });
       } catch (err) {
-        this.deps.logger.warn({ symbol, err: describeError(err) }, 'strategy tick failed');
+        streak.failed({ symbol }, err);
       }
     }
   }

@@ -95,6 +95,14 @@ describe('npm start --venue binance (ccxt) against the simulator', () => {
     expect(logs.some((l) => l.msg === 'venue account ready')).toBe(true);
     expect(logs.some((l) => l.msg === 'user-data stream subscribed')).toBe(true);
     expect(run.stderr).not.toContain('sim-api-secret');
+    // Nor do the keys reach the database (snapshots, journal, outbox, ledger): its files, byte for byte
+    // (the scan does see what the engine wrote: its order snapshots name the symbol).
+    expect(fs.readFileSync(db).includes('"symbol":"BTC/USDT"')).toBe(true);
+    for (const file of [db, `${db}-wal`].filter((f) => fs.existsSync(f))) {
+      const bytes = fs.readFileSync(file);
+      expect(bytes.includes('sim-api-secret'), file).toBe(false);
+      expect(bytes.includes('sim-api-key'), file).toBe(false);
+    }
     const status = await runNpm(['run', 'status', '--', '--db', db, '--json']);
     expect(status.code).toBe(0);
     const report = JSON.parse(status.stdout.trim().split('\n').at(-1)!) as StatusReport;
@@ -290,6 +298,12 @@ describe('npm start --venue binance (ccxt) against the simulator', () => {
     const { code } = await engine.exited;
     expect(code, engine.output().stderr.slice(-2000)).toBe(0);
     expect(mostOpen, 'open orders at the venue, at most risk.maxOpenOrders').toBeLessThanOrEqual(4);
+    // Every strategy tick failed during the outage (~50 ticks): a few warnings, not one per tick.
+    const logs = jsonLines(engine.output().stderr);
+    const failedTicks = logs.filter((l) => l.msg === 'strategy tick failed');
+    expect(failedTicks.length).toBeGreaterThan(0);
+    expect(failedTicks.length).toBeLessThanOrEqual(3);
+    expect(logs.some((l) => l.msg === 'strategy tick recovered' && Number(l.failures) > 10)).toBe(true);
     expect(mostOpen).toBeGreaterThan(0);
     expect(await checkCcxtInvariants(db, await admin.state(), true)).toEqual([]);
   }, 90_000);
