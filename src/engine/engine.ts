@@ -21,6 +21,7 @@ import { onOrderUpdate } from './on-order-update.js';
 import { projectors } from './projections.js';
 import { gapFill, reconcileOpenOrders } from './reconcile.js';
 import type { ReconcileDeps, UnknownOrderPolicy } from './reconcile.js';
+import { FailureStreaks } from './failure-streak.js';
 import { RequestBudget } from './request-budget.js';
 import { DEFAULT_STARTUP_RETRY_MS, retryRead, startupRetry } from './retry.js';
 import type { ReadRetry } from './retry.js';
@@ -28,6 +29,7 @@ import { StrategyRunner } from './strategy-runner.js';
 import { parseVenueEvent } from './venue-event-schema.js';
 import { VenueEffects } from './venue-effects.js';
 import { waitUntilQuiet } from './quiesce.js';
+import type { StopReport } from './quiesce.js';
 
 /** Everything an engine run needs. */
 export interface EngineOptions {
@@ -54,14 +56,6 @@ export interface EngineOptions {
   onFatal?: (err: unknown) => void;
 }
 
-/** What a graceful stop left behind. */
-export interface StopReport {
-  /** Every call answered and every order's outcome at the venue known before the stop timeout. */
-  quiet: boolean;
-  /** Orders still live (resting, or with an outcome not known yet) when the engine closed. */
-  liveOrders: number;
-}
-
 /**
  * One trading engine on one database and one venue account. `open` recovers (snapshots, in-flight calls,
  * timers), reconciles with the venue (missed fills, unknown and vanished orders) and only then reports
@@ -75,6 +69,7 @@ export class Engine {
   private unsubscribe: () => void = () => {};
   private stopped = false;
   private stopping: Promise<StopReport> | null = null;
+  private readonly gapFillStreaks: FailureStreaks;
 
   private constructor(
     readonly options: EngineOptions,
@@ -89,6 +84,7 @@ export class Engine {
     markets: ReadonlyMap<string, Market>,
   ) {
     this.idPrefix = `${reconcileDeps.ownPrefix}${identity.bootEpoch.toString(36)}-`;
+    this.gapFillStreaks = new FailureStreaks(options.logger, options.clock, 'engine gap-fill');
     this.strategy = new StrategyRunner({
       venue: options.venue,
       runtime,
@@ -246,10 +242,11 @@ export class Engine {
     for (const symbol of this.options.symbols) {
       try {
         const n = await gapFill(this.reconcileDeps, symbol);
+        this.gapFillStreaks.of(symbol).succeeded({ symbol });
         if (n > 0)
           this.options.logger.info({ symbol, fills: n }, 'gap-fill found fills the stream had not delivered');
       } catch (err) {
-        this.options.logger.warn({ symbol, err: describeError(err) }, 'gap-fill failed');
+        this.gapFillStreaks.of(symbol).failed({ symbol }, err);
       }
     }
   }

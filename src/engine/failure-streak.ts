@@ -60,3 +60,24 @@ export class FailureStreak {
     this.#failures = 0;
   }
 }
+
+/** One FailureStreak per key (a symbol), created on first use. */
+export class FailureStreaks {
+  readonly #streaks = new Map<string, FailureStreak>();
+
+  constructor(
+    private readonly logger: Logger,
+    private readonly clock: Clock,
+    private readonly what: string,
+  ) {}
+
+  /** The streak of `key`. */
+  of(key: string): FailureStreak {
+    let streak = this.#streaks.get(key);
+    if (streak === undefined) {
+      streak = new FailureStreak(this.logger, this.clock, this.what);
+      this.#streaks.set(key, streak);
+    }
+    return streak;
+  }
+}

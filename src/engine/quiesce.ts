@@ -30,3 +30,11 @@ export async function waitUntilQuiet(runtime: DurableRuntime, timeoutMs: number)
     await new Promise((r) => setTimeout(r, 25));
   }
 }
+
+/** What a graceful stop left behind. */
+export interface StopReport {
+  /** Every call answered and every order's outcome at the venue known before the stop timeout. */
+  quiet: boolean;
+  /** Orders still live (resting, or with an outcome not known yet) when the engine closed. */
+  liveOrders: number;
+}

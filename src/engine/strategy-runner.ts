@@ -8,7 +8,7 @@ import type { PositionBookContext } from '../machines/position-book.machine.js';
 import type { DurableRuntime } from '../runtime/durable-runtime.js';
 import { midOf, quote, shouldRequote } from '../strategy/market-maker.js';
 import type { MarketMakerParams, MarketView } from '../strategy/market-maker.js';
-import { FailureStreak } from './failure-streak.js';
+import { FailureStreaks } from './failure-streak.js';
 import type { RequestBudget } from './request-budget.js';
 import { validateDesired } from './validate-desired.js';
 
@@ -42,9 +42,11 @@ export class StrategyRunner {
   private running = false;
   private current: Promise<void> = Promise.resolve();
   /** Failing ticks per symbol (a venue outage fails every tick: one warning per streak, not per tick). */
-  private readonly streaks = new Map<string, FailureStreak>();
+  private readonly streaks: FailureStreaks;
 
-  constructor(private readonly deps: StrategyDeps) {}
+  constructor(private readonly deps: StrategyDeps) {
+    this.streaks = new FailureStreaks(deps.logger, deps.clock, 'strategy tick');
+  }
 
   start(): void {
     this.running = true;
@@ -69,11 +71,7 @@ export class StrategyRunner {
 
   private async tick(): Promise<void> {
     for (const symbol of this.deps.symbols) {
-      let streak = this.streaks.get(symbol);
-      if (streak === undefined) {
-        streak = new FailureStreak(this.deps.logger, this.deps.clock, 'strategy tick');
-        this.streaks.set(symbol, streak);
-      }
+      const streak = this.streaks.of(symbol);
       try {
         await this.quoteSymbol(symbol);
         streak.succeeded({ symbol });

@@ -304,6 +304,8 @@ describe('npm start --venue binance (ccxt) against the simulator', () => {
     expect(failedTicks.length).toBeGreaterThan(0);
     expect(failedTicks.length).toBeLessThanOrEqual(3);
     expect(logs.some((l) => l.msg === 'strategy tick recovered' && Number(l.failures) > 10)).toBe(true);
+    expect(logs.filter((l) => l.msg === 'engine gap-fill failed').length).toBeLessThanOrEqual(3);
+    expect(logs.some((l) => l.msg === 'engine gap-fill recovered')).toBe(true);
     expect(mostOpen).toBeGreaterThan(0);
     expect(await checkCcxtInvariants(db, await admin.state(), true)).toEqual([]);
   }, 90_000);

@@ -1,6 +1,6 @@
 import { SimulatedClock } from 'xstate';
 import { describe, expect, it } from 'vitest';
-import { FailureStreak } from '../../src/engine/failure-streak.js';
+import { FailureStreak, FailureStreaks } from '../../src/engine/failure-streak.js';
 import type { Logger } from '../../src/domain/logger.js';
 
 type Line = { level: string; msg: string | undefined; obj: Record<string, unknown> };
@@ -41,5 +41,20 @@ describe('FailureStreak', () => {
 
     streak.failed({ symbol: 'BTC/USDT' }, new Error('again'));
     expect(logger.lines.at(-1)).toMatchObject({ level: 'warn', msg: 'strategy tick failed' });
+  });
+
+  it('FailureStreaks keeps one streak per key', () => {
+    const clock = new SimulatedClock();
+    const logger = recording();
+    const streaks = new FailureStreaks(logger, clock, 'gap-fill');
+    streaks.of('BTC/USDT').failed({ symbol: 'BTC/USDT' }, new Error('503'));
+    streaks.of('BTC/USDT').failed({ symbol: 'BTC/USDT' }, new Error('503'));
+    streaks.of('ETH/USDT').failed({ symbol: 'ETH/USDT' }, new Error('503'));
+    expect(streaks.of('BTC/USDT')).toBe(streaks.of('BTC/USDT'));
+    expect([streaks.of('BTC/USDT').failures, streaks.of('ETH/USDT').failures]).toEqual([2, 1]);
+    expect(logger.lines.filter((l) => l.level === 'warn').map((l) => l.obj.symbol)).toEqual([
+      'BTC/USDT',
+      'ETH/USDT',
+    ]);
   });
 });
