@@ -230,7 +230,6 @@ export class Engine {
     if (!quiet)
       this.options.logger.warn({}, 'stopping with orders still unresolved; the next start resumes them');
     await this.gapFillAll();
-    await this.runtime.drain();
     const liveOrders = [...this.runtime.liveActors('order')].length;
     await this.runtime.stop();
     await releaseLease(this.database.db, this.lease).catch(() => {});

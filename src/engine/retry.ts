@@ -21,13 +21,8 @@ export interface ReadRetry {
   onRetry?: (err: unknown, attempt: number, waitMs: number) => void;
 }
 
-/** True for a read failure worth retrying: an unknown outcome (network, 5xx) or rate limiting. */
-export function isTransientReadError(err: unknown): boolean {
-  return !(err instanceof VenueError) || err.kind === 'unknown' || err.kind === 'rateLimited';
-}
-
 /**
- * Retries a venue READ (never a write) that failed for a reason worth retrying (isTransientReadError),
+ * Retries a venue READ (never a write) that failed for a reason worth retrying (a retryable VenueError),
  * after the venue's Retry-After when it gave one, else backing off exponentially. Rethrows the last error
  * once the attempts or the time budget are spent, and at once for a definite refusal.
  */
@@ -38,7 +33,9 @@ export async function retryRead<T>(clock: Clock, read: () => Promise<T>, policy:
     try {
       return await read();
     } catch (err) {
-      if (!isTransientReadError(err) || attempt >= attempts) throw err;
+      // VenueError marks unknown outcomes (network, 5xx) and rate limits retryable; anything else unexpected is.
+      const retryable = !(err instanceof VenueError) || err.retryable;
+      if (!retryable || attempt >= attempts) throw err;
       const backoff = Math.min(maxDelayMs, baseMs * 2 ** (attempt - 1));
       const wait = err instanceof VenueError && err.retryAfterMs !== undefined ? err.retryAfterMs : backoff;
       if (clock.now() + wait - started > budgetMs) throw err;

@@ -1,4 +1,5 @@
 import { Dec, fmt } from '../domain/decimal.js';
+import { memoLast } from './memo.js';
 import type {
   CallFailure,
   OrderContext,
@@ -109,27 +110,12 @@ function fillOf(event: OrderEvent) {
 /** What a fill event means for an order: not a fill, already seen, or how it changes the order. */
 export type FillVerdict = 'notAFill' | 'seen' | 'overfills' | 'completes' | 'partial';
 
-// The last verdict given and what it was given for (one fill's guards ask up to four times).
-let memoContext: OrderContext | null = null;
-let memoEvent: OrderEvent | null = null;
-let memoVerdict: FillVerdict = 'notAFill';
-
 /**
  * Classifies a fill against the order: a trade id applied or quarantined before is `seen`; a new fill
  * `overfills`, `completes` or is `partial` by exact comparison of filled + fill quantity with the order
- * quantity. Pure; the one-entry memo only spares the order machine's guards from recomputing it for the
- * same (immutable) context and event.
+ * quantity. Pure; memoized for the last (context, event), as one fill's guards ask up to four times.
  */
-export function fillVerdict(context: OrderContext, event: OrderEvent): FillVerdict {
-  if (context !== memoContext || event !== memoEvent) {
-    memoVerdict = classifyFill(context, event);
-    memoContext = context;
-    memoEvent = event;
-  }
-  return memoVerdict;
-}
-
-function classifyFill(context: OrderContext, event: OrderEvent): FillVerdict {
+export const fillVerdict = memoLast((context: OrderContext, event: OrderEvent): FillVerdict => {
   const fill = fillOf(event);
   if (fill === null) return 'notAFill';
   if (context.tradeIds.includes(fill.tradeId) || context.quarantinedTradeIds.includes(fill.tradeId)) {
@@ -137,7 +123,7 @@ function classifyFill(context: OrderContext, event: OrderEvent): FillVerdict {
   }
   const order = new Dec(context.filledQuantity).plus(fill.quantity).cmp(context.quantity);
   return order > 0 ? 'overfills' : order === 0 ? 'completes' : 'partial';
-}
+});
 
 /** True for a fill whose trade id this order has not applied yet. */
 export function isNewTrade(context: OrderContext, event: OrderEvent): boolean {

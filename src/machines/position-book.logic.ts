@@ -1,4 +1,5 @@
 import { Dec, fmt } from '../domain/decimal.js';
+import { memoLast } from './memo.js';
 import type { Side } from '../domain/types.js';
 
 /** An open lot: quantity (always positive) bought or sold at one price. */
@@ -27,24 +28,16 @@ export interface PositionState {
   realizedPnl: string;
 }
 
-// The last sign computed and what for (the position book's guards ask twice per fill).
-let memoPosition: PositionState | null = null;
-let memoFill: Pick<BookFill, 'side' | 'quantity'> | null = null;
-let memoSign = 0;
-
 /**
- * The sign of the quantity after a fill: 1 long, -1 short, 0 flat. Pure; a one-entry memo spares the
- * guards a second computation for the same (immutable) position and fill.
+ * The sign of the quantity after a fill: 1 long, -1 short, 0 flat. Pure; memoized for the last
+ * (position, fill), as the position book's guards ask twice per fill.
  */
-export function signAfter(position: PositionState, fill: Pick<BookFill, 'side' | 'quantity'>): number {
-  if (position !== memoPosition || fill !== memoFill) {
+export const signAfter = memoLast(
+  (position: PositionState, fill: Pick<BookFill, 'side' | 'quantity'>): number => {
     const q = new Dec(position.quantity);
-    memoSign = (fill.side === 'buy' ? q.plus(fill.quantity) : q.minus(fill.quantity)).cmp('0');
-    memoPosition = position;
-    memoFill = fill;
-  }
-  return memoSign;
-}
+    return (fill.side === 'buy' ? q.plus(fill.quantity) : q.minus(fill.quantity)).cmp('0');
+  },
+);
 
 /** The signed quantity after a fill. */
 export function quantityAfter(position: PositionState, fill: Pick<BookFill, 'side' | 'quantity'>): string {

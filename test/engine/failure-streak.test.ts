@@ -1,16 +1,7 @@
 import { SimulatedClock } from 'xstate';
 import { describe, expect, it } from 'vitest';
 import { FailureStreak, FailureStreaks } from '../../src/engine/failure-streak.js';
-import type { Logger } from '../../src/domain/logger.js';
-
-type Line = { level: string; msg: string | undefined; obj: Record<string, unknown> };
-
-function recording(): Logger & { lines: Line[] } {
-  const lines: Line[] = [];
-  const at = (level: string) => (obj: object, msg?: string) =>
-    lines.push({ level, msg, obj: obj as Record<string, unknown> });
-  return { lines, debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
-}
+import { recordingLogger as recording } from '../support/ccxt-venue.js';
 
 describe('FailureStreak', () => {
   it('warns on the first failure, then once per interval with the count, and says when it recovered', () => {
