@@ -25,7 +25,7 @@ import { FailureStreaks } from './failure-streak.js';
 import { RequestBudget } from './request-budget.js';
 import { DEFAULT_STARTUP_RETRY_MS, retryRead, startupRetry } from './retry.js';
 import type { ReadRetry } from './retry.js';
-import { StrategyRunner } from './strategy-runner.js';
+import { StrategyRunner, symbolIdPrefix } from './strategy-runner.js';
 import { parseVenueEvent } from './venue-event-schema.js';
 import { VenueEffects } from './venue-effects.js';
 import { waitUntilQuiet } from './quiesce.js';
@@ -63,7 +63,7 @@ export interface EngineOptions {
  */
 export class Engine {
   readonly strategy: StrategyRunner;
-  /** Prefix of the clientOrderIds created in this run: `sf<install>-<boot epoch>-`. */
+  /** Prefix of the clientOrderIds created in this run: `sf<install>-<boot epoch>-` (then a symbol tag). */
   readonly idPrefix: string;
   private timers: unknown[] = [];
   private unsubscribe: () => void = () => {};
@@ -222,7 +222,7 @@ export class Engine {
         await this.runtime.send(adjusterActorId(this.options.venue.id, symbol), {
           type: 'ADJUST_ORDERS',
           desired: [],
-          idPrefix: this.idPrefix,
+          idPrefix: symbolIdPrefix(this.idPrefix, this.options.symbols, symbol),
         });
       }
     }

@@ -23,10 +23,22 @@ export interface StrategyDeps {
   symbols: readonly string[];
   params: MarketMakerParams;
   intervalMs: number;
-  /** Prefix of the clientOrderIds the AdjustOrders workflows create in this run. */
+  /** Prefix of the clientOrderIds created in this run (each symbol adds its tag: see symbolIdPrefix). */
   idPrefix: string;
   /** The strategy: desired orders for a market view (default: the sample market maker). Its output is validated. */
   strategy?: (params: MarketMakerParams, view: MarketView) => unknown;
+}
+
+/**
+ * The clientOrderId prefix of `symbol`'s AdjustOrders workflow in this run: the run's prefix, then the
+ * symbol's position in the configured list (base 36). Each symbol's workflow numbers its orders on its own,
+ * so without the tag two symbols would both create `<run prefix>0`. The run's prefix holds the boot epoch,
+ * so a list that changes between starts never reuses an id.
+ */
+export function symbolIdPrefix(runPrefix: string, symbols: readonly string[], symbol: string): string {
+  const index = symbols.indexOf(symbol);
+  if (index < 0) throw new Error(`symbolIdPrefix: ${symbol} is not one of the configured symbols`);
+  return `${runPrefix}${index.toString(36)}-`;
 }
 
 /**
@@ -104,7 +116,7 @@ export class StrategyRunner {
     await runtime.send(adjusterActorId(venue.id, symbol), {
       type: 'ADJUST_ORDERS',
       desired,
-      idPrefix: this.deps.idPrefix,
+      idPrefix: symbolIdPrefix(this.deps.idPrefix, this.deps.symbols, symbol),
     });
     this.quoted.set(symbol, { mid: fmt(mid), position });
   }

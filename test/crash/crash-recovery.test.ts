@@ -13,8 +13,12 @@ const KILLS = Number(process.env.STEADFAST_CRASH_KILLS ?? 22);
 /** `STEADFAST_CRASH_FAULTS=heavy`: 4–5× the fault rates and twice the quoting rate (for soaks). */
 const HEAVY = process.env.STEADFAST_CRASH_FAULTS === 'heavy';
 
-/** A fast, faulty market: fills, timeouts after acceptance, lost and duplicated updates, rejections. */
+/**
+ * A fast, faulty market on two symbols (each with its own AdjustOrders workflow and position book):
+ * fills, timeouts after acceptance, lost and duplicated updates, rejections.
+ */
 const crashConfig = {
+  symbols: ['BTC/USDT', 'ETH/USDT'],
   paper: {
     tickMs: 20,
     latencyMs: { min: 5, max: 60 },
@@ -106,6 +110,10 @@ describe(`crash recovery (seed ${SEED}; rerun with STEADFAST_TEST_SEED=${SEED})`
     const venue = openPaperVenueStore(venueDb);
     try {
       expect(venue.allTrades().length, 'venue fills').toBeGreaterThan(20);
+      for (const symbol of crashConfig.symbols) {
+        const n = venue.allTrades().filter((t) => t.symbol === symbol).length;
+        expect(n, `venue fills of ${symbol}`).toBeGreaterThan(5);
+      }
       expect(
         venue.requests().filter((r) => r.replyLost).length,
         'replies lost after acceptance',
