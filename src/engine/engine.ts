@@ -25,7 +25,9 @@ import { FailureStreaks } from './failure-streak.js';
 import { RequestBudget } from './request-budget.js';
 import { DEFAULT_STARTUP_RETRY_MS, retryRead, startupRetry } from './retry.js';
 import type { ReadRetry } from './retry.js';
-import { StrategyRunner, symbolIdPrefix } from './strategy-runner.js';
+import { StrategyRunner } from './strategy-runner.js';
+import { managedSymbols, symbolIdPrefix, withdrawQuotes } from './symbols.js';
+import type { ManagedSymbols } from './symbols.js';
 import { parseVenueEvent } from './venue-event-schema.js';
 import { VenueEffects } from './venue-effects.js';
 import { waitUntilQuiet } from './quiesce.js';
@@ -70,6 +72,8 @@ export class Engine {
   private stopped = false;
   private stopping: Promise<StopReport> | null = null;
   private readonly gapFillStreaks: FailureStreaks;
+  /** Configured symbols, then retired ones (no longer configured, orders still live): see symbols.ts. */
+  private symbols: ManagedSymbols;
 
   private constructor(
     readonly options: EngineOptions,
@@ -84,6 +88,7 @@ export class Engine {
     markets: ReadonlyMap<string, Market>,
   ) {
     this.idPrefix = `${reconcileDeps.ownPrefix}${identity.bootEpoch.toString(36)}-`;
+    this.symbols = { all: [...options.symbols], retired: [] };
     this.gapFillStreaks = new FailureStreaks(options.logger, options.clock, 'engine gap-fill');
     this.strategy = new StrategyRunner({
       venue: options.venue,
@@ -159,6 +164,7 @@ export class Engine {
         markets,
       );
       await engine.ensureActors();
+      engine.symbols = await managedSymbols(store, venue.id, options.symbols);
       engine.subscribe();
       await runtime.drain();
       await engine.reconcile(startupRetry(patience, logger, 'open orders'));
@@ -170,10 +176,22 @@ export class Engine {
     }
   }
 
-  /** Starts the strategy, periodic gap-fills and lease renewal. */
+  /**
+   * Starts the strategy, periodic gap-fills and lease renewal, and withdraws the quotes of retired symbols
+   * (no longer configured: nothing would requote or manage them).
+   */
   startTrading(): void {
     const { clock, gapFillIntervalMs } = this.options;
     this.strategy.start();
+    for (const symbol of this.symbols.retired) {
+      this.options.logger.warn(
+        { symbol },
+        'symbol no longer configured but has live orders: cancelling them (their fills are still counted)',
+      );
+      void this.withdraw(symbol).catch((err) =>
+        this.options.logger.error({ symbol, err: describeError(err) }, 'withdrawing quotes failed'),
+      );
+    }
     const every = (ms: number, fn: () => Promise<unknown>) => {
       const loop = () => {
         if (this.stopped) return;
@@ -194,7 +212,7 @@ export class Engine {
   /** Gap-fill and open-order reconciliation for every symbol; `retry` governs the open-orders read. */
   async reconcile(retry?: ReadRetry): Promise<void> {
     await this.gapFillAll();
-    for (const symbol of this.options.symbols) {
+    for (const symbol of this.symbols.all) {
       const report = await reconcileOpenOrders(this.reconcileDeps, symbol, retry);
       if (report.lookedUp.length + report.adopted.length + report.reported.length > 0) {
         this.options.logger.warn({ symbol, ...report }, 'reconciled open orders with the venue');
@@ -217,15 +235,7 @@ export class Engine {
     for (const t of this.timers) this.options.clock.clearTimeout(t);
     this.unsubscribe();
     await this.strategy.stop();
-    if (options.cancelOrders) {
-      for (const symbol of this.options.symbols) {
-        await this.runtime.send(adjusterActorId(this.options.venue.id, symbol), {
-          type: 'ADJUST_ORDERS',
-          desired: [],
-          idPrefix: symbolIdPrefix(this.idPrefix, this.options.symbols, symbol),
-        });
-      }
-    }
+    if (options.cancelOrders) for (const symbol of this.symbols.all) await this.withdraw(symbol);
     const quiet = await waitUntilQuiet(this.runtime, options.timeoutMs ?? 10_000);
     if (!quiet)
       this.options.logger.warn({}, 'stopping with orders still unresolved; the next start resumes them');
@@ -237,8 +247,14 @@ export class Engine {
     return { quiet, liveOrders };
   }
 
+  /** Cancels every order of `symbol`'s AdjustOrders workflow and places none. */
+  private async withdraw(symbol: string): Promise<void> {
+    const prefix = symbolIdPrefix(this.idPrefix, this.symbols.all, symbol);
+    await withdrawQuotes(this.runtime, this.options.venue.id, symbol, prefix);
+  }
+
   private async gapFillAll(): Promise<void> {
-    for (const symbol of this.options.symbols) {
+    for (const symbol of this.symbols.all) {
       try {
         const n = await gapFill(this.reconcileDeps, symbol);
         this.gapFillStreaks.of(symbol).succeeded({ symbol });

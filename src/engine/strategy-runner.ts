@@ -9,6 +9,7 @@ import type { DurableRuntime } from '../runtime/durable-runtime.js';
 import { midOf, quote, shouldRequote } from '../strategy/market-maker.js';
 import type { MarketMakerParams, MarketView } from '../strategy/market-maker.js';
 import { FailureStreaks } from './failure-streak.js';
+import { symbolIdPrefix } from './symbols.js';
 import type { RequestBudget } from './request-budget.js';
 import { validateDesired } from './validate-desired.js';
 
@@ -27,18 +28,6 @@ export interface StrategyDeps {
   idPrefix: string;
   /** The strategy: desired orders for a market view (default: the sample market maker). Its output is validated. */
   strategy?: (params: MarketMakerParams, view: MarketView) => unknown;
-}
-
-/**
- * The clientOrderId prefix of `symbol`'s AdjustOrders workflow in this run: the run's prefix, then the
- * symbol's position in the configured list (base 36). Each symbol's workflow numbers its orders on its own,
- * so without the tag two symbols would both create `<run prefix>0`. The run's prefix holds the boot epoch,
- * so a list that changes between starts never reuses an id.
- */
-export function symbolIdPrefix(runPrefix: string, symbols: readonly string[], symbol: string): string {
-  const index = symbols.indexOf(symbol);
-  if (index < 0) throw new Error(`symbolIdPrefix: ${symbol} is not one of the configured symbols`);
-  return `${runPrefix}${index.toString(36)}-`;
 }
 
 /**

@@ -106,6 +106,18 @@ export class EngineStore {
     return new Set(rows.map((r) => r.trade_id));
   }
 
+  /** Symbols with orders at `venue` in any state but `terminalStates` (from the orders projection). */
+  async symbolsWithOrders(venue: string, terminalStates: readonly string[]): Promise<string[]> {
+    const rows = await this.db
+      .selectFrom('orders')
+      .select('symbol')
+      .distinct()
+      .where('venue', '=', venue)
+      .where('state', 'not in', [...terminalStates])
+      .execute();
+    return rows.map((r) => r.symbol);
+  }
+
   /** Our clientOrderId of a venue order, if we know the order. */
   async clientOrderIdOf(venue: string, venueOrderId: string): Promise<string | undefined> {
     const row = await this.db

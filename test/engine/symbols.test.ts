@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { symbolIdPrefix } from '../../src/engine/strategy-runner.js';
+import { symbolIdPrefix } from '../../src/engine/symbols.js';
 
 describe('symbolIdPrefix (clientOrderIds of several symbols in one run)', () => {
   const symbols = ['BTC/USDT', 'ETH/USDT'];

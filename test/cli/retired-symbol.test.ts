@@ -1,0 +1,111 @@
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { defaultVenueDb } from '../../src/cli/start.js';
+import { openPaperVenueStore } from '../../src/persistence/paper-venue-store.js';
+import { jsonLines, withReadOnly } from '../support/cli-helpers.js';
+import { runCliToEnd } from '../support/engine-process.js';
+import { checkInvariants } from '../support/invariants.js';
+import { tempDir } from '../support/tmp.js';
+
+/**
+ * A symbol dropped from the configuration while its quotes rest at the venue ("retired") is not forgotten
+ * by the next start: its orders are cancelled through its AdjustOrders workflow, its fills are still
+ * gap-filled and counted, and `--cancel-all` takes its orders off the book too. The paper venue's own file
+ * is the judge.
+ */
+
+const tmp = tempDir('cli-retired-symbol');
+afterAll(() => tmp.cleanup());
+
+/** The paper venue's open orders, by symbol. */
+function venueOpen(venueDb: string): Record<string, number> {
+  const venue = openPaperVenueStore(venueDb);
+  try {
+    const out: Record<string, number> = {};
+    for (const o of venue.openOrders()) out[o.symbol] = (out[o.symbol] ?? 0) + 1;
+    return out;
+  } finally {
+    venue.close();
+  }
+}
+
+/** Orders of the engine database that are not in a terminal state, by symbol. */
+function liveInEngine(db: string): Promise<Record<string, number>> {
+  return withReadOnly(db, async (conn) => {
+    const rows = await conn
+      .selectFrom('orders')
+      .select(['symbol', (eb) => eb.fn.countAll<number>().as('n')])
+      .where('state', 'not in', ['filled', 'cancelled', 'rejected', 'expired'])
+      .groupBy('symbol')
+      .execute();
+    return Object.fromEntries(rows.map((r) => [r.symbol, Number(r.n)]));
+  });
+}
+
+/** Trades both symbols for a few seconds and stops, leaving their quotes at the venue. */
+async function tradeBoth(db: string): Promise<void> {
+  const run = await runCliToEnd([
+    'start',
+    '--duration',
+    '4',
+    '--seed',
+    '3',
+    '--symbol',
+    'BTC/USDT,ETH/USDT',
+    '--db',
+    db,
+  ]);
+  expect(run.code, run.stderr.slice(-2000)).toBe(0);
+  const open = venueOpen(defaultVenueDb(db));
+  expect(open['BTC/USDT'] ?? 0, 'BTC/USDT quotes left at the venue').toBeGreaterThan(0);
+  expect(open['ETH/USDT'] ?? 0, 'ETH/USDT quotes left at the venue').toBeGreaterThan(0);
+}
+
+describe('a symbol dropped from the configuration (retired)', () => {
+  it('has its quotes cancelled by the next start, while the configured symbol keeps trading', async () => {
+    const db = path.join(tmp.dir, 'a.db');
+    await tradeBoth(db);
+
+    const run = await runCliToEnd([
+      'start',
+      '--duration',
+      '4',
+      '--seed',
+      '5',
+      '--symbol',
+      'ETH/USDT',
+      '--db',
+      db,
+    ]);
+    expect(run.code, run.stderr.slice(-2000)).toBe(0);
+    const warned = jsonLines(run.stderr).filter((l) => l.msg.startsWith('symbol no longer configured'));
+    expect(warned.map((l) => l.symbol)).toEqual(['BTC/USDT']);
+    const open = venueOpen(defaultVenueDb(db));
+    expect(open['BTC/USDT'], 'BTC/USDT orders still open at the venue').toBeUndefined();
+    expect(open['ETH/USDT'] ?? 0, 'ETH/USDT still quoted').toBeGreaterThan(0);
+    expect((await liveInEngine(db))['BTC/USDT']).toBeUndefined();
+    // Every BTC/USDT fill at the venue, before and during its withdrawal, is in the engine's position.
+    expect(await checkInvariants(db, defaultVenueDb(db), true)).toEqual([]);
+  }, 90_000);
+
+  it('is included by --cancel-all', async () => {
+    const db = path.join(tmp.dir, 'b.db');
+    await tradeBoth(db);
+
+    const out = await runCliToEnd([
+      'start',
+      '--cancel-all',
+      '--seed',
+      '4',
+      '--symbol',
+      'ETH/USDT',
+      '--db',
+      db,
+    ]);
+    expect(out.code, out.stderr.slice(-2000)).toBe(0);
+    expect(JSON.parse(out.stdout.trim())).toEqual({ cancelAll: true, quiet: true, liveOrders: 0 });
+    expect(venueOpen(defaultVenueDb(db))).toEqual({});
+    expect(await liveInEngine(db)).toEqual({});
+    expect(await checkInvariants(db, defaultVenueDb(db), true)).toEqual([]);
+  }, 90_000);
+});
