@@ -12,6 +12,8 @@ import { venueSimAdmin } from '../support/venue-sim.js';
 
 const SEED = Number(process.env.STEADFAST_TEST_SEED ?? 20261126);
 const KILLS = Number(process.env.STEADFAST_CRASH_KILLS ?? 20);
+/** Two symbols: two AdjustOrders workflows, two position books, one user-data stream. */
+const SYMBOLS = ['BTC/USDT', 'ETH/USDT'];
 const KEYS = { STEADFAST_API_KEY: 'sim-api-key', STEADFAST_API_SECRET: 'sim-api-secret' };
 
 /** Every fault class of the simulator at once; acceptThenDrop alternates between a closed socket and a timeout. */
@@ -41,7 +43,7 @@ describe(`crash recovery through ccxt (seed ${SEED}; rerun with STEADFAST_TEST_S
       config,
       JSON.stringify({
         venue: { kind: 'binance', url: sim.url, recvWindowMs: 1000, timeoutMs: 800 },
-        symbols: ['BTC/USDT'],
+        symbols: SYMBOLS,
         strategy: { intervalMs: 100, levels: 2, requoteBps: '1' },
         orders: { ackTimeoutMs: 1000, cancelTimeoutMs: 1000, lookupRetryMs: 150, maxAttempts: 3 },
         reconcile: { gapFillIntervalMs: 400 },
@@ -126,6 +128,10 @@ describe(`crash recovery through ccxt (seed ${SEED}; rerun with STEADFAST_TEST_S
           `${missed} fills recovered by reconnect gap-fills (seed ${SEED})`,
       );
       expect(state.trades.length, 'venue fills').toBeGreaterThan(20);
+      for (const symbol of SYMBOLS) {
+        const n = state.trades.filter((t) => t.symbol === symbol.replace('/', '')).length; // Binance's BTCUSDT
+        expect(n, `venue fills of ${symbol}`).toBeGreaterThan(5);
+      }
       expect(resumed, 'calls in flight at a kill, resumed by recovery').toBeGreaterThan(0);
       expect(reconnects, 'stream reconnects after dropped sockets').toBeGreaterThan(0);
     } finally {
