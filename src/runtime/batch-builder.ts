@@ -34,6 +34,7 @@ export async function prepareCommands(
   for (const item of items) {
     const { command } = item;
     if (command.kind === 'send' || command.kind === 'spawn') wanted.add(command.id);
+    if (command.kind === 'timer') wanted.add(command.actorId);
     if (command.kind !== 'work' || command.actorIds === undefined) continue;
     const ids =
       typeof command.actorIds === 'function' ? command.actorIds(prepared.get(item)) : command.actorIds;

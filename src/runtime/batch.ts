@@ -47,8 +47,10 @@ export class Batch implements TxApi {
   readonly opened = new Map<string, OutboxRow>();
   private readonly openedByActor = new Map<string, OutboxRow[]>();
   readonly closed = new Set<string>();
+  /** Timers as this batch leaves them: set (armed after commit) or deleted. A key is in one at most. */
   readonly timersSet = new Map<string, TimerEntry>();
   readonly timersDeleted = new Set<string>();
+  private readonly deletedTimerIds = new Map<string, { actorId: string; timerId: string }>();
   readonly transitions: CommittedTransition[] = [];
   /** Keys remembered by this batch (see TxApi.remember). */
   readonly remembered = new Set<string>();
@@ -122,17 +124,26 @@ export class Batch implements TxApi {
     return this.send(row.actorId, event);
   }
 
-  /** Fires a durable timer if it is still set. */
+  /**
+   * Fires a durable timer if it is still set. A timer whose actor no longer exists is only deleted (a
+   * terminal actor, loaded for the firing, ignores it: its row goes too).
+   */
   fireTimer(actorId: string, timerId: string): boolean {
     const key = timerKey(actorId, timerId);
     const timer = this.timer(key);
     if (timer === undefined) return false;
     this.deleteTimer(key);
+    if (this.actor(actorId) === undefined) return false;
     return this.send(actorId, { ...timer.event, at: this.now });
   }
 
-  /** Writes the final snapshot and projection of every actor changed in this batch. */
+  /**
+   * Writes the final snapshot and projection of every actor changed in this batch, and each timer as the
+   * batch leaves it: a timer set and cancelled within the batch is written neither way.
+   */
   finish(): CommitSet {
+    this.set.timers = [...this.timersSet.values()].map((t) => ({ ...t, event: JSON.stringify(t.event) }));
+    this.set.timersDeleted = [...this.timersDeleted].map((key) => this.deletedTimerIds.get(key)!);
     // One close per outbox row: a late result for a row abandoned in this same batch merges into it.
     const closes = new Map<string, CommitSet['outboxClosed'][number]>();
     for (const c of this.set.outboxClosed) {
@@ -237,7 +248,6 @@ export class Batch implements TxApi {
       const key = timerKey(actor.id, timer.timerId);
       this.timersDeleted.delete(key);
       this.timersSet.set(key, timer);
-      this.set.timers.push({ ...timer, event: JSON.stringify(timer.event) });
     } else if (type === 'xstate.cancel') {
       const key = timerKey(actor.id, String(p.sendId));
       if (this.timer(key) !== undefined) this.deleteTimer(key);
@@ -270,8 +280,9 @@ export class Batch implements TxApi {
 
   private deleteTimer(key: string): void {
     const timer = this.timer(key);
+    if (timer === undefined) return;
     this.timersSet.delete(key);
     this.timersDeleted.add(key);
-    if (timer !== undefined) this.set.timersDeleted.push({ actorId: timer.actorId, timerId: timer.timerId });
+    this.deletedTimerIds.set(key, { actorId: timer.actorId, timerId: timer.timerId });
   }
 }

@@ -200,6 +200,71 @@ describe('durable timers', () => {
   });
 });
 
+describe('durable timers set and cancelled in one batch', () => {
+  const CANCEL_TIMEOUT = 'xstate.after.CANCEL_TIMEOUT.order.pendingCancel';
+
+  it('leave no timer row: a cancel request and the fill that completes the order, committed together', async () => {
+    const { runtime, db } = await engine(new ScriptedEffects(() => 'hang'));
+    await runtime.spawn(O1, 'order', orderInput('o1'));
+    await runtime.send(O1, { type: 'ORDER_ACCEPTED', venueOrderId: 'v1', filledQuantity: '0' });
+    const batches = runtime.stats.batches;
+    // One burst, one batch: pendingCancel arms CANCEL_TIMEOUT, the completing fill leaves it (and disarms it).
+    await Promise.all([
+      runtime.send(O1, { type: 'CANCEL_ORDER' }),
+      runtime.send(O1, {
+        type: 'ORDER_FILLED',
+        venueOrderId: 'v1',
+        tradeId: 't1',
+        price: '99',
+        quantity: '0.1',
+        fee: '0',
+        feeCurrency: 'USDT',
+      }),
+    ]);
+    expect(runtime.stats.batches).toBe(batches + 1);
+    const journal = await db.db
+      .selectFrom('journal')
+      .select(['event_type', 'state'])
+      .where('actor_id', '=', O1)
+      .orderBy('rev')
+      .execute();
+    expect(journal.slice(-2)).toEqual([
+      { event_type: 'CANCEL_ORDER', state: 'pendingCancel' },
+      { event_type: 'ORDER_FILLED', state: 'filled' },
+    ]);
+    expect(await db.db.selectFrom('timers').selectAll().execute()).toEqual([]);
+  });
+
+  it('a stale timer of a terminal actor (left by an earlier version) is dropped at its first firing, quietly', async () => {
+    const first = await engine(new ScriptedEffects(() => 'hang'));
+    await first.runtime.spawn(O1, 'order', orderInput('o1'));
+    await first.runtime.send(O1, { type: 'CANCEL_ORDER' }); // pendingNew -> cancelled: terminal
+    // What the earlier version left behind: the timer row of a state the actor has left.
+    await first.db.db
+      .insertInto('timers')
+      .values({
+        actor_id: O1,
+        timer_id: CANCEL_TIMEOUT,
+        event: JSON.stringify({ type: CANCEL_TIMEOUT }),
+        due_at: T0,
+      })
+      .execute();
+    await first.close();
+
+    const second = await engine(new ScriptedEffects(() => 'hang'));
+    clock.increment(1);
+    await idle(second.runtime);
+    expect(second.errors).toEqual([]);
+    expect(await second.db.db.selectFrom('timers').selectAll().execute()).toEqual([]);
+    const row = await second.db.db
+      .selectFrom('actors')
+      .selectAll()
+      .where('id', '=', O1)
+      .executeTakeFirstOrThrow();
+    expect([row.state, row.live, row.rev]).toEqual(['cancelled', 0, 2]);
+  });
+});
+
 describe('terminal actors', () => {
   async function paperEngine(): Promise<EngineHandle> {
     const venue = openPaper(venueFile(tmp.dir), clock);

@@ -4,6 +4,7 @@ import {
   journalReplayProblems,
   normalize,
   settledOrderProblems,
+  staleTimerProblems,
   signedSum,
 } from './invariants.js';
 import type { VenueSimState } from './venue-sim.js';
@@ -83,6 +84,7 @@ export async function checkCcxtInvariants(
       problems.push(...settledOrderProblems(venueOpen, orders));
       problems.push(...(await journalReplayProblems(db)));
     }
+    problems.push(...(await staleTimerProblems(db)));
   } finally {
     await db.destroy();
   }

@@ -27,6 +27,20 @@ export function signedSum(fills: readonly { side: string; quantity: string }[]):
 export const normalize = (s: string) =>
   signedSum([{ side: s.startsWith('-') ? 'sell' : 'buy', quantity: s.replace(/^-/, '') }]);
 
+/**
+ * Durable timers of actors that are terminal: a state that armed a timer and was left must have disarmed
+ * it in the same transaction (else it fires, for nothing, at every start).
+ */
+export async function staleTimerProblems(db: ReturnType<typeof openSqliteReadOnly>): Promise<string[]> {
+  const rows = await db
+    .selectFrom('timers')
+    .innerJoin('actors', 'actors.id', 'timers.actor_id')
+    .select(['timers.actor_id', 'timers.timer_id', 'actors.state'])
+    .where('actors.live', '=', 0)
+    .execute();
+  return rows.map((r) => `timer ${r.timer_id} of ${r.actor_id} is still set in terminal state ${r.state}`);
+}
+
 /** Every actor whose journal, replayed from the start, does not give its stored snapshot. */
 export async function journalReplayProblems(db: ReturnType<typeof openSqliteReadOnly>): Promise<string[]> {
   const problems: string[] = [];
@@ -146,6 +160,7 @@ export async function checkInvariants(engineDb: string, venueDb: string, final: 
         problems.push(`position ${p.symbol} ${p.quantity} != sum of its ledger fills ${signedSum(counted)}`);
       }
     }
+    problems.push(...(await staleTimerProblems(db)));
     if (final) {
       const recorded = new Set(fills.map((f) => f.trade_id));
       for (const t of venueTrades)
