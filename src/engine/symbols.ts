@@ -15,9 +15,9 @@ export function symbolIdPrefix(runPrefix: string, symbols: readonly string[], sy
   return `${runPrefix}${index.toString(36)}-`;
 }
 
-/** The order machine's terminal states (tagged `terminal`): an order in any other state may still trade. */
-const TERMINAL_ORDER_STATES = Object.entries(orderMachine.root.states)
-  .filter(([, node]) => node.tags.includes('terminal'))
+/** The order machine's top-level states that are not terminal (tagged `terminal`): such an order may trade. */
+const LIVE_ORDER_STATES = Object.entries(orderMachine.root.states)
+  .filter(([, node]) => !node.tags.includes('terminal'))
   .map(([name]) => name);
 
 /** The symbols an engine looks after: those it is configured to trade, and those it no longer trades. */
@@ -39,7 +39,7 @@ export async function managedSymbols(
   venueId: string,
   configured: readonly string[],
 ): Promise<ManagedSymbols> {
-  const withOrders = await store.symbolsWithOrders(venueId, TERMINAL_ORDER_STATES);
+  const withOrders = await store.symbolsWithOrdersIn(venueId, LIVE_ORDER_STATES);
   const retired = withOrders.filter((s) => !configured.includes(s)).sort();
   return { all: [...configured, ...retired], retired };
 }

@@ -106,16 +106,19 @@ export class EngineStore {
     return new Set(rows.map((r) => r.trade_id));
   }
 
-  /** Symbols with orders at `venue` in any state but `terminalStates` (from the orders projection). */
-  async symbolsWithOrders(venue: string, terminalStates: readonly string[]): Promise<string[]> {
+  /**
+   * Symbols with orders at `venue` in one of `states` (from the orders projection). Searched through the
+   * state index, never by venue: every order a venue ever had would be read.
+   */
+  async symbolsWithOrdersIn(venue: string, states: readonly string[]): Promise<string[]> {
+    if (states.length === 0) return [];
     const rows = await this.db
       .selectFrom('orders')
-      .select('symbol')
+      .select(['venue', 'symbol'])
       .distinct()
-      .where('venue', '=', venue)
-      .where('state', 'not in', [...terminalStates])
+      .where('state', 'in', [...states])
       .execute();
-    return rows.map((r) => r.symbol);
+    return rows.filter((r) => r.venue === venue).map((r) => r.symbol);
   }
 
   /** Our clientOrderId of a venue order, if we know the order. */
@@ -135,13 +138,19 @@ export class EngineStore {
     return row?.value;
   }
 
-  /** The highest batch number written so far (0 on a new database). */
+  /**
+   * The highest batch number written so far (0 on a new database): the newest journal row's, read through
+   * the primary key (batches commit in order). `max(batch)` scanned the whole journal: 1.2 s at start with
+   * a million rows, a quarter of an hour of busy trading.
+   */
   async lastBatch(): Promise<number> {
     const row = await this.db
       .selectFrom('journal')
-      .select((eb) => eb.fn.max('batch').as('b'))
+      .select('batch')
+      .orderBy('seq', 'desc')
+      .limit(1)
       .executeTakeFirst();
-    return Number(row?.b ?? 0);
+    return Number(row?.batch ?? 0);
   }
 
   /** An actor's journal, oldest first. */

@@ -386,7 +386,7 @@ describe('StrategyRunner validates before anything is sent (real runtime, temp S
       { side: 'buy', price: '49925', quantity: '0.01', level: 'bid-1' },
       { side: 'sell', price: '50075', quantity: '0.01', level: 'ask-1' },
     ]);
-    expect(event.idPrefix).toBe('sftest-1-');
+    expect(event.idPrefix).toBe('sftest-1-0-'); // the run prefix, then the symbol's tag
     expect(event.at).toBe(T0);
   });
 });

@@ -141,6 +141,18 @@ describe('group commit', () => {
       ids.map((id) => ({ key: `${orderActorId(id)}/placeOrder/2` })),
     );
   });
+
+  it('numbers batches on from the newest journal row after a restart', async () => {
+    const first = await engine(new ScriptedEffects(() => 'hang'));
+    await first.runtime.spawn(O1, 'order', orderInput('o1'));
+    await first.runtime.send(O1, { type: 'SUBMIT' });
+    await first.runtime.send(O1, { type: 'CANCEL_ORDER' });
+    await first.close();
+    const second = await engine(new ScriptedEffects(() => 'hang'));
+    await second.runtime.spawn(orderActorId('o2'), 'order', orderInput('o2'));
+    const rows = await second.db.db.selectFrom('journal').select(['batch']).orderBy('seq').execute();
+    expect(rows.map((r) => Number(r.batch))).toEqual([1, 2, 3, 4]);
+  });
 });
 
 describe('durable timers', () => {
