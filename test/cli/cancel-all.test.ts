@@ -2,7 +2,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultVenueDb } from '../../src/cli/start.js';
 import { openPaperVenueStore } from '../../src/persistence/paper-venue-store.js';
-import { withReadOnly } from '../support/cli-helpers.js';
+import { liveOrderCounts } from '../support/cli-helpers.js';
 import { runCliToEnd } from '../support/engine-process.js';
 import { checkInvariants } from '../support/invariants.js';
 import { tempDir } from '../support/tmp.js';
@@ -36,17 +36,7 @@ function venueOrders(): { open: string[]; all: number } {
 }
 
 /** Orders of the engine database that are not in a terminal state, by state. */
-async function liveInEngine(): Promise<Record<string, number>> {
-  return withReadOnly(db, async (conn) => {
-    const rows = await conn
-      .selectFrom('orders')
-      .select(['state', (eb) => eb.fn.countAll<number>().as('n')])
-      .where('state', 'not in', ['filled', 'cancelled', 'rejected', 'expired'])
-      .groupBy('state')
-      .execute();
-    return Object.fromEntries(rows.map((r) => [r.state, Number(r.n)]));
-  });
-}
+const liveInEngine = () => liveOrderCounts(db, 'state');
 
 describe('npm start -- --cancel-all', () => {
   it('cancels every order left open by an earlier run, places nothing, and exits 0', async () => {

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { defaultVenueDb } from '../../src/cli/start.js';
 import { openPaperVenueStore } from '../../src/persistence/paper-venue-store.js';
-import { jsonLines, withReadOnly } from '../support/cli-helpers.js';
+import { jsonLines, liveOrderCounts } from '../support/cli-helpers.js';
 import { runCliToEnd } from '../support/engine-process.js';
 import { checkInvariants } from '../support/invariants.js';
 import { tempDir } from '../support/tmp.js';
@@ -30,32 +30,18 @@ function venueOpen(venueDb: string): Record<string, number> {
 }
 
 /** Orders of the engine database that are not in a terminal state, by symbol. */
-function liveInEngine(db: string): Promise<Record<string, number>> {
-  return withReadOnly(db, async (conn) => {
-    const rows = await conn
-      .selectFrom('orders')
-      .select(['symbol', (eb) => eb.fn.countAll<number>().as('n')])
-      .where('state', 'not in', ['filled', 'cancelled', 'rejected', 'expired'])
-      .groupBy('symbol')
-      .execute();
-    return Object.fromEntries(rows.map((r) => [r.symbol, Number(r.n)]));
-  });
+const liveInEngine = (db: string) => liveOrderCounts(db, 'symbol');
+
+/** Runs `steadfast <words> --db <db>` to its end, expecting exit code 0. */
+async function runOk(db: string, words: string): Promise<{ stdout: string; stderr: string }> {
+  const run = await runCliToEnd([...words.split(' '), '--db', db]);
+  expect(run.code, run.stderr.slice(-2000)).toBe(0);
+  return run;
 }
 
 /** Trades both symbols for a few seconds and stops, leaving their quotes at the venue. */
 async function tradeBoth(db: string): Promise<void> {
-  const run = await runCliToEnd([
-    'start',
-    '--duration',
-    '4',
-    '--seed',
-    '3',
-    '--symbol',
-    'BTC/USDT,ETH/USDT',
-    '--db',
-    db,
-  ]);
-  expect(run.code, run.stderr.slice(-2000)).toBe(0);
+  await runOk(db, 'start --duration 4 --seed 3 --symbol BTC/USDT,ETH/USDT');
   const open = venueOpen(defaultVenueDb(db));
   expect(open['BTC/USDT'] ?? 0, 'BTC/USDT quotes left at the venue').toBeGreaterThan(0);
   expect(open['ETH/USDT'] ?? 0, 'ETH/USDT quotes left at the venue').toBeGreaterThan(0);
@@ -66,18 +52,7 @@ describe('a symbol dropped from the configuration (retired)', () => {
     const db = path.join(tmp.dir, 'a.db');
     await tradeBoth(db);
 
-    const run = await runCliToEnd([
-      'start',
-      '--duration',
-      '4',
-      '--seed',
-      '5',
-      '--symbol',
-      'ETH/USDT',
-      '--db',
-      db,
-    ]);
-    expect(run.code, run.stderr.slice(-2000)).toBe(0);
+    const run = await runOk(db, 'start --duration 4 --seed 5 --symbol ETH/USDT');
     const warned = jsonLines(run.stderr).filter((l) => l.msg.startsWith('symbol no longer configured'));
     expect(warned.map((l) => l.symbol)).toEqual(['BTC/USDT']);
     const open = venueOpen(defaultVenueDb(db));
@@ -92,17 +67,7 @@ describe('a symbol dropped from the configuration (retired)', () => {
     const db = path.join(tmp.dir, 'b.db');
     await tradeBoth(db);
 
-    const out = await runCliToEnd([
-      'start',
-      '--cancel-all',
-      '--seed',
-      '4',
-      '--symbol',
-      'ETH/USDT',
-      '--db',
-      db,
-    ]);
-    expect(out.code, out.stderr.slice(-2000)).toBe(0);
+    const out = await runOk(db, 'start --cancel-all --seed 4 --symbol ETH/USDT');
     expect(JSON.parse(out.stdout.trim())).toEqual({ cancelAll: true, quiet: true, liveOrders: 0 });
     expect(venueOpen(defaultVenueDb(db))).toEqual({});
     expect(await liveInEngine(db)).toEqual({});

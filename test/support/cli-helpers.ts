@@ -85,6 +85,19 @@ export function rowCount(file: string, table: keyof Database): Promise<number> {
   });
 }
 
+/** Orders of an engine database that are not in a terminal state, counted by `column`. */
+export function liveOrderCounts(file: string, column: 'state' | 'symbol'): Promise<Record<string, number>> {
+  return withReadOnly(file, async (db) => {
+    const rows = await db
+      .selectFrom('orders')
+      .select([column, (eb) => eb.fn.countAll<number>().as('n')])
+      .where('state', 'not in', ['filled', 'cancelled', 'rejected', 'expired'])
+      .groupBy(column)
+      .execute();
+    return Object.fromEntries(rows.map((r) => [r[column], Number(r.n)]));
+  });
+}
+
 /** The meta table as an object. */
 export function readMeta(file: string): Promise<Record<string, string>> {
   return withReadOnly(file, async (db) => {
