@@ -88,7 +88,7 @@ export class Engine {
     markets: ReadonlyMap<string, Market>,
   ) {
     this.idPrefix = `${reconcileDeps.ownPrefix}${identity.bootEpoch.toString(36)}-`;
-    this.symbols = { all: [...options.symbols], retired: [] };
+    this.symbols = { all: [...options.symbols], retired: [], unlisted: [] };
     this.gapFillStreaks = new FailureStreaks(options.logger, options.clock, 'engine gap-fill');
     this.strategy = new StrategyRunner({
       venue: options.venue,
@@ -164,7 +164,9 @@ export class Engine {
         markets,
       );
       await engine.ensureActors();
-      engine.symbols = await managedSymbols(store, venue.id, options.symbols);
+      engine.symbols = await managedSymbols(store, venue.id, options.symbols, (s) => markets.has(s));
+      for (const symbol of engine.symbols.unlisted)
+        logger.warn({ symbol }, 'orders of a symbol the venue does not list are left as they are');
       engine.subscribe();
       await runtime.drain();
       await engine.reconcile(startupRetry(patience, logger, 'open orders'));

@@ -26,6 +26,8 @@ export interface ManagedSymbols {
   all: string[];
   /** Not configured, but with orders of ours that may still be working at the venue. */
   retired: string[];
+  /** With such orders too, but the venue does not list the symbol (any more): nothing can be asked of it. */
+  unlisted: string[];
 }
 
 /**
@@ -38,10 +40,12 @@ export async function managedSymbols(
   store: EngineStore,
   venueId: string,
   configured: readonly string[],
+  listed: (symbol: string) => boolean,
 ): Promise<ManagedSymbols> {
   const withOrders = await store.symbolsWithOrdersIn(venueId, LIVE_ORDER_STATES);
-  const retired = withOrders.filter((s) => !configured.includes(s)).sort();
-  return { all: [...configured, ...retired], retired };
+  const dropped = withOrders.filter((s) => !configured.includes(s)).sort();
+  const retired = dropped.filter(listed);
+  return { all: [...configured, ...retired], retired, unlisted: dropped.filter((s) => !listed(s)) };
 }
 
 /**

@@ -1,4 +1,6 @@
+import fs from 'node:fs';
 import path from 'node:path';
+import { DEFAULT_PAPER_MARKETS } from '../../src/cli/config.js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { defaultVenueDb } from '../../src/cli/start.js';
 import { openPaperVenueStore } from '../../src/persistence/paper-venue-store.js';
@@ -61,6 +63,23 @@ describe('a symbol dropped from the configuration (retired)', () => {
     expect((await liveInEngine(db))['BTC/USDT']).toBeUndefined();
     // Every BTC/USDT fill at the venue, before and during its withdrawal, is in the engine's position.
     expect(await checkInvariants(db, defaultVenueDb(db), true)).toEqual([]);
+  }, 90_000);
+
+  it('whose market the venue no longer lists does not stop the start: its orders are reported and left', async () => {
+    const db = path.join(tmp.dir, 'c.db');
+    await tradeBoth(db);
+    const config = path.join(tmp.dir, 'eth-only.json');
+    const eth = DEFAULT_PAPER_MARKETS.filter((m) => m.symbol === 'ETH/USDT');
+    fs.writeFileSync(config, JSON.stringify({ paper: { markets: eth } }));
+    const before = venueOpen(defaultVenueDb(db));
+
+    const run = await runOk(db, `start --duration 3 --seed 6 --symbol ETH/USDT --config ${config}`);
+    const warned = jsonLines(run.stderr).filter((l) =>
+      l.msg.startsWith('orders of a symbol the venue does not list'),
+    );
+    expect(warned.map((l) => l.symbol)).toEqual(['BTC/USDT']);
+    expect(jsonLines(run.stderr).some((l) => l.msg.startsWith('symbol no longer configured'))).toBe(false);
+    expect(venueOpen(defaultVenueDb(db))['BTC/USDT']).toBe(before['BTC/USDT']);
   }, 90_000);
 
   it('is included by --cancel-all', async () => {
