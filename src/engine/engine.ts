@@ -3,10 +3,7 @@ import type { Clock } from '../domain/clock.js';
 import { ConfigError, describeError } from '../domain/errors.js';
 import type { Logger } from '../domain/logger.js';
 import type { Market } from '../domain/types.js';
-import type { AdjustOrdersInput } from '../machines/adjust-orders.machine.js';
-import { adjusterActorId, bookActorId } from '../machines/messages.js';
 import type { OrderTimeouts } from '../machines/order.machine.js';
-import type { PositionBookInput } from '../machines/position-book.machine.js';
 import { EngineStore } from '../persistence/engine-store.js';
 import { bootIdentity } from '../persistence/identity.js';
 import type { Identity } from '../persistence/identity.js';
@@ -26,7 +23,7 @@ import { RequestBudget } from './request-budget.js';
 import { DEFAULT_STARTUP_RETRY_MS, retryRead, startupRetry } from './retry.js';
 import type { ReadRetry } from './retry.js';
 import { StrategyRunner } from './strategy-runner.js';
-import { managedSymbols, symbolIdPrefix, withdrawQuotes } from './symbols.js';
+import { ensureSymbolActors, managedSymbols, symbolIdPrefix, withdrawQuotes } from './symbols.js';
 import type { ManagedSymbols } from './symbols.js';
 import { parseVenueEvent } from './venue-event-schema.js';
 import { VenueEffects } from './venue-effects.js';
@@ -163,7 +160,14 @@ export class Engine {
         budget,
         markets,
       );
-      await engine.ensureActors();
+      await ensureSymbolActors(runtime, store, clock, venue, options.symbols, {
+        maxOpenOrders: options.maxOpenOrders,
+        orderDefaults: {
+          requestWindowMs: venue.requestWindowMs,
+          timeouts: options.timeouts,
+          maxAttempts: options.maxAttempts,
+        },
+      });
       engine.symbols = await managedSymbols(store, venue.id, options.symbols, (s) => markets.has(s));
       for (const symbol of engine.symbols.unlisted)
         logger.warn({ symbol }, 'orders of a symbol the venue does not list are left as they are');
@@ -282,31 +286,5 @@ export class Engine {
         logger.error({ err: describeError(err) }, 'venue update failed');
       });
     });
-  }
-
-  private async ensureActors(): Promise<void> {
-    const { venue, clock } = this.options;
-    for (const symbol of this.options.symbols) {
-      const book = bookActorId(venue.id, symbol);
-      if (this.runtime.actor(book) === undefined && (await this.store.loadActors([book])).length === 0) {
-        const input: PositionBookInput = { venue: venue.id, symbol, at: clock.now() };
-        await this.runtime.spawn(book, 'positionBook', input);
-      }
-      const adjuster = adjusterActorId(venue.id, symbol);
-      if (this.runtime.actor(adjuster) === undefined) {
-        const input: AdjustOrdersInput = {
-          venue: venue.id,
-          symbol,
-          maxOpenOrders: this.options.maxOpenOrders,
-          orderDefaults: {
-            requestWindowMs: venue.requestWindowMs,
-            timeouts: this.options.timeouts,
-            maxAttempts: this.options.maxAttempts,
-          },
-          at: clock.now(),
-        };
-        await this.runtime.spawn(adjuster, 'adjustOrders', input);
-      }
-    }
   }
 }

@@ -1,5 +1,9 @@
-import { adjusterActorId } from '../machines/messages.js';
+import type { VenuePort } from '../adapters/venue.js';
+import type { Clock } from '../domain/clock.js';
+import type { AdjustOrdersInput } from '../machines/adjust-orders.machine.js';
+import { adjusterActorId, bookActorId } from '../machines/messages.js';
 import { orderMachine } from '../machines/order.machine.js';
+import type { PositionBookInput } from '../machines/position-book.machine.js';
 import type { EngineStore } from '../persistence/engine-store.js';
 import type { DurableRuntime } from '../runtime/durable-runtime.js';
 
@@ -50,16 +54,39 @@ export async function managedSymbols(
 
 /**
  * Hands `symbol`'s AdjustOrders workflow an empty desired set: it cancels every order it tracks and places
- * none. Returns false when the symbol has no workflow (nothing of ours is quoted through it).
+ * none. Nothing happens when the symbol has no workflow (nothing of ours is quoted through it).
  */
 export async function withdrawQuotes(
   runtime: DurableRuntime,
   venueId: string,
   symbol: string,
   idPrefix: string,
-): Promise<boolean> {
+): Promise<void> {
   const adjuster = adjusterActorId(venueId, symbol);
-  if (runtime.actor(adjuster) === undefined) return false;
+  if (runtime.actor(adjuster) === undefined) return;
   await runtime.send(adjuster, { type: 'ADJUST_ORDERS', desired: [], idPrefix });
-  return true;
+}
+
+/** Creates the position book and the AdjustOrders workflow of each configured symbol that lacks them. */
+export async function ensureSymbolActors(
+  runtime: DurableRuntime,
+  store: EngineStore,
+  clock: Clock,
+  venue: Pick<VenuePort, 'id'>,
+  symbols: readonly string[],
+  adjust: Pick<AdjustOrdersInput, 'maxOpenOrders' | 'orderDefaults'>,
+): Promise<void> {
+  for (const symbol of symbols) {
+    const at = clock.now();
+    const book = bookActorId(venue.id, symbol);
+    if (runtime.actor(book) === undefined && (await store.loadActors([book])).length === 0) {
+      const input: PositionBookInput = { venue: venue.id, symbol, at };
+      await runtime.spawn(book, 'positionBook', input);
+    }
+    const adjuster = adjusterActorId(venue.id, symbol);
+    if (runtime.actor(adjuster) === undefined) {
+      const input: AdjustOrdersInput = { venue: venue.id, symbol, ...adjust, at };
+      await runtime.spawn(adjuster, 'adjustOrders', input);
+    }
+  }
 }

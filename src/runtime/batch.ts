@@ -49,8 +49,7 @@ export class Batch implements TxApi {
   readonly closed = new Set<string>();
   /** Timers as this batch leaves them: set (armed after commit) or deleted. A key is in one at most. */
   readonly timersSet = new Map<string, TimerEntry>();
-  readonly timersDeleted = new Set<string>();
-  private readonly deletedTimerIds = new Map<string, { actorId: string; timerId: string }>();
+  readonly timersDeleted = new Map<string, { actorId: string; timerId: string }>();
   readonly transitions: CommittedTransition[] = [];
   /** Keys remembered by this batch (see TxApi.remember). */
   readonly remembered = new Set<string>();
@@ -143,7 +142,7 @@ export class Batch implements TxApi {
    */
   finish(): CommitSet {
     this.set.timers = [...this.timersSet.values()].map((t) => ({ ...t, event: JSON.stringify(t.event) }));
-    this.set.timersDeleted = [...this.timersDeleted].map((key) => this.deletedTimerIds.get(key)!);
+    this.set.timersDeleted = [...this.timersDeleted.values()];
     // One close per outbox row: a late result for a row abandoned in this same batch merges into it.
     const closes = new Map<string, CommitSet['outboxClosed'][number]>();
     for (const c of this.set.outboxClosed) {
@@ -282,7 +281,6 @@ export class Batch implements TxApi {
     const timer = this.timer(key);
     if (timer === undefined) return;
     this.timersSet.delete(key);
-    this.timersDeleted.add(key);
-    this.deletedTimerIds.set(key, { actorId: timer.actorId, timerId: timer.timerId });
+    this.timersDeleted.set(key, { actorId: timer.actorId, timerId: timer.timerId });
   }
 }

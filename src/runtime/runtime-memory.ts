@@ -59,7 +59,7 @@ export class RuntimeMemory implements BatchHost {
     for (const actor of batch.actors.values()) this.actors.set(actor.id, actor);
     for (const row of batch.opened.values()) if (!batch.closed.has(row.key)) this.outbox.add(row);
     for (const key of batch.closed) this.outbox.remove(key);
-    for (const key of batch.timersDeleted) this.timers.remove(key);
+    for (const key of batch.timersDeleted.keys()) this.timers.remove(key);
     for (const timer of batch.timersSet.values()) this.timers.put(timer);
     for (const key of batch.remembered) {
       this.recent.add(key);
