@@ -8,6 +8,7 @@ import { measureGcFloor } from './gc-floor.js';
 import { measureRecovery, seedLiveOrders } from './recovery.js';
 import { runBaseline } from './simple-engine.js';
 import { runVenueCalls } from './venue-calls.js';
+import { runXstateFloor } from './xstate-floor.js';
 
 /**
  * `npm run bench [-- --json] [-- --seconds N]`: durable events/s and event-to-commit latency at 1k and 10k
@@ -58,6 +59,17 @@ try {
   // About 1,000 events/s (a work item is 2.3 events on average): a market maker's normal load.
   const lowLoad = await durable('durable-1k-normal-paced-1k', 1000, { ratePerSec: 430 });
   const capacity = await durable('durable-1k-normal-open-overload', 1000, { ratePerSec: 15_000 });
+  // The same workload with nothing but the machines' pure transitions, at ~20,000 and ~1,000 events/s.
+  const floor = await runXstateFloor({ liveOrders: 1000, seconds, ratePerSec: 8_700 });
+  const floorLow = await runXstateFloor({ liveOrders: 1000, seconds, ratePerSec: 430 });
+  for (const [name, r] of [
+    ['xstate-floor-20k', floor],
+    ['xstate-floor-1k', floorLow],
+  ] as const) {
+    log(
+      `${name} (pure transitions only, no persistence): ${r.eventsPerSec.toFixed(0)} events/s (p50 ${r.p50Ms.toFixed(2)} ms, p99 ${r.p99Ms.toFixed(2)} ms; ${r.scavenges} scavenges, p99 pause ${r.scavengeP99Ms.toFixed(2)} ms)`,
+    );
+  }
   const max10k = await durable('durable-10k-normal-closed32', 10_000);
   const base1k = runBaseline({ dir: path.join(work, 'base-1k'), liveOrders: 1000, seconds });
   log(`baseline-1k (SimpleEngine, whole state per event): ${fmt(base1k)}`);
@@ -90,6 +102,9 @@ try {
     gcFloorScavengeP50Ms: Number(gcFloor.p50Ms.toFixed(3)),
     gcFloorScavengeP99Ms: Number(gcFloor.p99Ms.toFixed(3)),
     capacityEventsPerSec: Math.round(capacity.eventsPerSec),
+    xstateFloorEventsPerSec: Math.round(floor.eventsPerSec),
+    xstateFloorP99Ms: Number(floor.p99Ms.toFixed(3)),
+    xstateFloorLowLoadP99Ms: Number(floorLow.p99Ms.toFixed(3)),
     closed128EventsPerSec: Math.round(wide1k.eventsPerSec),
     closed128P99Ms: Number(wide1k.p99Ms.toFixed(3)),
     saturatedP50Ms: Number(max1k.p50Ms.toFixed(3)),

@@ -1,0 +1,124 @@
+import type { AnyEventObject, AnyMachineSnapshot } from 'xstate';
+import { orderMachine } from '../src/machines/order.machine.js';
+import { positionBookMachine } from '../src/machines/position-book.machine.js';
+import { pureInitialTransition, pureTransition } from '../src/runtime/pure-transition.js';
+import { percentile } from './durable.js';
+import type { ThroughputResult } from './durable.js';
+import { Workload, benchOrder } from './workload.js';
+
+/** What the floor run measured: the durable run's figures, for transitions alone. */
+export interface FloorResult extends ThroughputResult {
+  /** Minor-GC (scavenge) pauses during the run. */
+  scavenges: number;
+  scavengeP99Ms: number;
+}
+
+/** The instant venue's answer to a place or cancel call, as the durable benchmark's venue gives it. */
+function venueAnswer(child: 'placeOrder' | 'cancelOrder', cid: string, at: number): AnyEventObject {
+  const status = child === 'cancelOrder' ? 'cancelled' : 'open';
+  const output = { venueOrderId: `v-${cid}`, status, filledQuantity: '0', sentAt: at, at };
+  return { type: `xstate.done.actor.${child}`, output };
+}
+
+/**
+ * The xstate floor under the durable figures: the durable benchmark's open-loop workload (same seed, same
+ * mix, same arrival process), applying only the machines' pure transitions to snapshots held in a Map.
+ * Nothing is batched, journaled, serialized, written or posted to another thread, and a call's answer is
+ * applied at once. What is left is what every event costs in xstate and in our guards and assigners, and
+ * the garbage collection it causes. Its latency percentiles bound from below what any persistence around
+ * these machines can reach on this machine at this rate.
+ */
+export async function runXstateFloor(options: {
+  liveOrders: number;
+  seconds: number;
+  ratePerSec: number;
+}): Promise<FloorResult> {
+  const orders = new Map<string, AnyMachineSnapshot>();
+  let book = pureInitialTransition(positionBookMachine, { venue: 'bench', symbol: 'BTC/USDT', at: 0 })[0];
+  let events = 0;
+  const step = (cid: string, event: AnyEventObject) => {
+    const [next] = pureTransition(orderMachine, orders.get(cid)!, event);
+    orders.set(cid, next);
+    events += 1;
+    return next;
+  };
+  const place = (cid: string, i: number, at: number) => {
+    orders.set(cid, pureInitialTransition(orderMachine, benchOrder(cid, i, at))[0]);
+    events += 1;
+    step(cid, { type: 'SUBMIT', at });
+    const placed = step(cid, venueAnswer('placeOrder', cid, at));
+    if (placed.value !== 'open') throw new Error(`floor: ${cid} is ${JSON.stringify(placed.value)}`);
+  };
+  for (let i = 0; i < options.liveOrders; i += 1) place(`b${i}`, i, 0);
+  const work = new Workload({ liveOrders: options.liveOrders, seed: 7 });
+  let seq = options.liveOrders * 10;
+  const apply = (at: number) => {
+    const item = work.item();
+    if (item.kind === 'fill') {
+      const fill = { tradeId: item.tradeId, price: item.price, quantity: item.quantity, fee: '0' };
+      step(item.clientOrderId, {
+        type: 'ORDER_FILLED',
+        venueOrderId: `v-${item.clientOrderId}`,
+        ...fill,
+        feeCurrency: 'USDT',
+        at,
+      });
+      [book] = pureTransition(positionBookMachine, book, {
+        type: 'APPLY_FILL',
+        side: 'buy',
+        ...fill,
+        feeCurrency: 'USDT',
+        at,
+      });
+      events += 1;
+      return;
+    }
+    if (item.kind === 'replace') {
+      step(item.clientOrderId, { type: 'CANCEL_ORDER', at });
+      step(item.clientOrderId, venueAnswer('cancelOrder', item.clientOrderId, at));
+    }
+    orders.delete(item.clientOrderId);
+    place(item.replacement, seq++, at);
+  };
+  const pauses: number[] = [];
+  const { PerformanceObserver } = await import('node:perf_hooks');
+  const observer = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) {
+      if ((e as unknown as { detail?: { kind?: number } }).detail?.kind === 1) pauses.push(e.duration);
+    }
+  });
+  observer.observe({ entryTypes: ['gc'] });
+  const latencies: number[] = [];
+  const started = performance.now();
+  const until = started + options.seconds * 1000;
+  const interval = 1000 / options.ratePerSec;
+  const startEvents = events;
+  let issued = 0;
+  let meantToWake = started;
+  // The durable benchmark's open-loop driver: wake about once per millisecond, apply what fell due, and
+  // charge each item from when it was due or from when the driver meant to wake, whichever is later.
+  while (performance.now() < until) {
+    const due = Math.floor((performance.now() - started) / interval);
+    for (; issued < due; issued += 1) {
+      const t0 = Math.max(started + issued * interval, meantToWake);
+      apply(Date.now());
+      latencies.push(performance.now() - t0);
+    }
+    meantToWake = performance.now() + 1;
+    await new Promise((r) => setTimeout(r, 1));
+  }
+  const seconds = (performance.now() - started) / 1000;
+  observer.disconnect();
+  latencies.sort((a, b) => a - b);
+  pauses.sort((a, b) => a - b);
+  return {
+    events: events - startEvents,
+    seconds,
+    eventsPerSec: (events - startEvents) / seconds,
+    p50Ms: percentile(latencies, 50),
+    p99Ms: percentile(latencies, 99),
+    batches: issued,
+    scavenges: pauses.length,
+    scavengeP99Ms: percentile(pauses, 99),
+  };
+}
