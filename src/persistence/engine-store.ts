@@ -1,4 +1,4 @@
-import { CompiledQuery } from 'kysely';
+import { CompiledQuery, sql } from 'kysely';
 import type { Kysely, Selectable } from 'kysely';
 import { SteadfastError } from '../domain/errors.js';
 import { COMMIT_STATEMENTS, planCommit } from './commit-plan.js';
@@ -10,7 +10,35 @@ import type { ActorsTable, Database, JournalTable, OutboxTable, TimersTable } fr
 export interface StoreOptions {
   setFullSync(full: boolean): void;
   writer?: { commit(plan: CommitPlan): Promise<void> } | null;
+  /** A synchronous read of one actor's stored snapshot and revision (lets recovery load snapshots lazily). */
+  readSnapshot?: SnapshotReader;
 }
+
+/** Reads one actor's stored snapshot and revision, synchronously; undefined if there is no such actor. */
+export type SnapshotReader = (id: string) => { snapshot: string; rev: number } | undefined;
+
+/** A live actor's row without its snapshot, with the snapshot's shape key (null if it is not valid JSON). */
+export interface ActorHead {
+  id: string;
+  machine: string;
+  version: number;
+  rev: number;
+  created_at: number;
+  shape: string | null;
+}
+
+/**
+ * The shape key of a stored snapshot, computed by SQLite's JSON functions without handing the snapshot to
+ * JavaScript: the snapshot without its context and children (status, value, history, output, error), and
+ * each invoked child's id, logic, system id and status. Everything xstate resolves against the machine
+ * definition when it restores a snapshot is in it; context, which it never resolves, is not.
+ * `runtime/snapshot-shape.ts` keys on the same parts.
+ */
+const SHAPE_KEY = sql<string | null>`case when json_valid(snapshot) then json_array(
+  json_remove(snapshot, '$.context', '$.children'),
+  (select json_group_array(json_array(c.key, json_extract(c.value, '$.src'),
+    json_extract(c.value, '$.systemId'), json_extract(c.value, '$.snapshot.status')))
+   from json_each(snapshot, '$.children') c)) end`;
 
 /**
  * The engine's tables behind one small API. `commit` writes a whole CommitSet in ONE transaction (all or
@@ -46,6 +74,23 @@ export class EngineStore {
   /** Actors that are not terminal. */
   loadLiveActors(): Promise<ActorsTable[]> {
     return this.db.selectFrom('actors').selectAll().where('live', '=', 1).execute();
+  }
+
+  /**
+   * Live actors without their snapshots, each with its shape key: recovery restores one snapshot per
+   * distinct shape and leaves the rest in the database until first use (see `snapshotReader`).
+   */
+  loadLiveActorHeads(): Promise<ActorHead[]> {
+    return this.db
+      .selectFrom('actors')
+      .select(['id', 'machine', 'version', 'rev', 'created_at', SHAPE_KEY.as('shape')])
+      .where('live', '=', 1)
+      .execute();
+  }
+
+  /** The synchronous snapshot reader of this database, if it has one. */
+  get snapshotReader(): SnapshotReader | undefined {
+    return this.options.readSnapshot;
   }
 
   /** The named actors that exist. */

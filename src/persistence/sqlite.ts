@@ -5,6 +5,7 @@ import { Kysely, Migrator, SqliteDialect } from 'kysely';
 import type { SqliteDatabase as KyselySqliteDatabase } from 'kysely';
 import { SteadfastError } from '../domain/errors.js';
 import { Checkpointer } from './checkpointer.js';
+import type { SnapshotReader } from './engine-store.js';
 import { SqliteWriter } from './sqlite-writer.js';
 import { migrationProvider } from './migrations/index.js';
 import type { Database } from './schema.js';
@@ -27,6 +28,8 @@ export interface EngineDatabase {
   setFullSync(full: boolean): void;
   /** The writer thread that commits the runtime's batches (null for `:memory:`). */
   readonly writer: SqliteWriter | null;
+  /** Reads one actor's committed snapshot on this (reading) connection, synchronously. */
+  readonly readSnapshot: SnapshotReader;
   close(): Promise<void>;
 }
 
@@ -37,6 +40,7 @@ export async function openSqlite(file: string, durability: Durability = 'intent'
   raw.pragma('journal_mode = WAL');
   raw.pragma('busy_timeout = 5000');
   raw.pragma('cache_size = -8192'); // 8 MiB: this connection only reads (the writer thread has its own)
+  if (file !== ':memory:') raw.pragma('mmap_size = 1073741824');
   // Checkpoints run on their own thread (see Checkpointer), never inside a commit.
   const checkpointer = file === ':memory:' ? null : new Checkpointer(file);
   raw.pragma(`wal_autocheckpoint = ${checkpointer === null ? 1000 : 0}`);
@@ -45,8 +49,12 @@ export async function openSqlite(file: string, durability: Durability = 'intent'
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cachingStatements(raw) }) });
   await migrate(db);
   const writer = file === ':memory:' ? null : new SqliteWriter(file, durability);
+  const snapshotOf = raw.prepare<[string], { snapshot: string; rev: number }>(
+    'SELECT snapshot, rev FROM actors WHERE id = ?',
+  );
   return {
     writer,
+    readSnapshot: (id) => snapshotOf.get(id),
     db,
     path: file,
     durability,

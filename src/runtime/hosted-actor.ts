@@ -1,6 +1,6 @@
 import { createActor } from 'xstate';
 import type { AnyMachineSnapshot, Snapshot } from 'xstate';
-import { SteadfastError } from '../domain/errors.js';
+import { SteadfastError, describeError } from '../domain/errors.js';
 import type { MachineEntry, PersistedSnapshot } from '../machines/registry.js';
 import type { ActorsTable } from '../persistence/schema.js';
 import { persistedJson } from './persisted-json.js';
@@ -25,14 +25,17 @@ function restoreSnapshot(entry: MachineEntry, json: unknown, id: string): AnyMac
   return snapshot;
 }
 
+/** Where an actor's stored JSON comes from: the text itself, or a read of its row on first use. */
+type StoredJson = string | (() => string);
+
 /**
  * An actor the runtime holds in memory: machine, revision, state path and snapshot. An actor restored from
- * the database keeps only its stored JSON until something reads its snapshot (most live orders rest
- * untouched for long), so an idle actor costs about its JSON size in memory.
+ * the database keeps only its stored JSON, or not even that (`lazy`: its row is read when first needed),
+ * until something reads its snapshot: most live orders rest untouched for long.
  */
 export class HostedActor {
   #snapshot: AnyMachineSnapshot | undefined;
-  readonly #json: string | undefined;
+  #json: StoredJson | undefined;
 
   private constructor(
     readonly id: string,
@@ -45,7 +48,7 @@ export class HostedActor {
     /** Dotted state path (`unconfirmed.waiting`), readable without restoring the snapshot. */
     readonly state: string,
     snapshot: AnyMachineSnapshot | undefined,
-    json: string | undefined,
+    json: StoredJson | undefined,
     /** True when the snapshot was migrated from an older machine version and must be written back. */
     readonly migrated = false,
   ) {
@@ -76,14 +79,20 @@ export class HostedActor {
 
   /** The xstate snapshot, restored from JSON on first use. */
   get snapshot(): AnyMachineSnapshot {
-    this.#snapshot ??= restoreSnapshot(this.entry, JSON.parse(this.#json!), this.id);
+    this.#snapshot ??= restoreSnapshot(this.entry, JSON.parse(this.#text()), this.id);
     return this.#snapshot;
+  }
+
+  /** The stored JSON, read from the database on first use by a lazy actor. */
+  #text(): string {
+    if (typeof this.#json === 'function') this.#json = this.#json();
+    return this.#json!;
   }
 
   /** The context, without restoring the snapshot when it is not restored yet. */
   get context(): Record<string, unknown> {
     if (this.#snapshot !== undefined) return this.#snapshot.context as Record<string, unknown>;
-    return (JSON.parse(this.#json!) as PersistedSnapshot).context;
+    return (JSON.parse(this.#text()) as PersistedSnapshot).context;
   }
 
   /** This actor after a transition to `snapshot`. */
@@ -119,8 +128,23 @@ export class HostedActor {
 
   /** The snapshot as stored: plain JSON. */
   persist(): string {
-    if (this.#snapshot === undefined && !this.migrated) return this.#json!;
+    if (this.#snapshot === undefined && !this.migrated) return this.#text();
     return persistedJson(this.snapshot);
+  }
+
+  /**
+   * A live actor of the current machine version whose shape (state path, terminal) is already known and
+   * whose snapshot stays in the database until first use: `read` returns its stored JSON.
+   */
+  static lazy(
+    head: { id: string; machine: string; rev: number; created_at: number },
+    entry: MachineEntry,
+    shape: { state: string; terminal: boolean },
+    read: () => string,
+  ): HostedActor {
+    const { id, machine, rev } = head;
+    const at = Number(head.created_at);
+    return new HostedActor(id, machine, entry, rev, at, !shape.terminal, shape.state, undefined, read);
   }
 
   /**
@@ -143,7 +167,16 @@ export class HostedActor {
           `v${entry.version}: run the newer build`,
       );
     }
-    let json = JSON.parse(row.snapshot) as PersistedSnapshot;
+    let json: PersistedSnapshot;
+    try {
+      json = JSON.parse(row.snapshot) as PersistedSnapshot;
+    } catch (err) {
+      throw new SteadfastError(
+        'SNAPSHOT_VERSION_MISMATCH',
+        `actor ${row.id}: its stored snapshot is not valid JSON (${describeError(err)})`,
+        { cause: err },
+      );
+    }
     for (let v = row.version; v < entry.version; v += 1) {
       const migration = entry.migrations[v];
       if (migration === undefined) {

@@ -1,10 +1,9 @@
-import { SteadfastError, describeError } from '../domain/errors.js';
 import type { MachineEntry } from '../machines/registry.js';
 import type { EngineStore } from '../persistence/engine-store.js';
 import { Batch } from './batch.js';
 import type { BatchHost, TimerEntry } from './batch.js';
-import { rehydrate } from './hosted-actor.js';
 import type { HostedActor } from './hosted-actor.js';
+import { restoreLiveActors } from './restore-actors.js';
 import type { RuntimeMemory } from './runtime-memory.js';
 import type { OutboxRow } from './types.js';
 
@@ -19,28 +18,14 @@ export interface RestoredState {
 }
 
 /**
- * Loads live actors from their snapshots (refusing, all at once, any that do not fit this build), the
+ * Loads live actors (refusing, all at once, any that do not fit this build: see restoreLiveActors), the
  * durable timers and the calls whose result was never applied.
  */
 export async function restoreState(
   store: EngineStore,
   registry: Record<string, MachineEntry>,
 ): Promise<RestoredState> {
-  const errors: string[] = [];
-  const actors: HostedActor[] = [];
-  for (const row of await store.loadLiveActors()) {
-    try {
-      actors.push(rehydrate(row, registry));
-    } catch (err) {
-      errors.push(describeError(err));
-    }
-  }
-  if (errors.length > 0) {
-    throw new SteadfastError(
-      'SNAPSHOT_VERSION_MISMATCH',
-      `cannot restore ${errors.length} actor(s): ${errors.slice(0, 5).join('; ')}`,
-    );
-  }
+  const actors = await restoreLiveActors(store, registry);
   const timers = (await store.loadTimers()).map((row) => ({
     actorId: row.actor_id,
     timerId: row.timer_id,

@@ -82,9 +82,14 @@ export async function openEngine(options: {
   clock: SimulatedClock;
   effects: EffectHandler | EffectsFactory;
   registry?: Record<string, MachineEntry>;
+  /** False: the store gets no synchronous snapshot reader, so recovery loads every snapshot at start. */
+  snapshotReader?: boolean;
 }): Promise<EngineHandle> {
   const db = await openSqlite(options.file);
-  const store = new EngineStore(db.db, db);
+  const store =
+    options.snapshotReader === false
+      ? new EngineStore(db.db, { setFullSync: (full) => db.setFullSync(full), writer: db.writer })
+      : new EngineStore(db.db, db);
   const ref: { runtime?: DurableRuntime } = {};
   const effects =
     typeof options.effects === 'function'
