@@ -53,7 +53,8 @@ export function quantityAfter(position: PositionState, fill: Pick<BookFill, 'sid
 export function applyFifo(position: PositionState, fill: BookFill): PositionState {
   const signed = new Dec(position.quantity);
   const fillSign = fill.side === 'buy' ? 1 : -1;
-  const lots = position.lots.map((lot) => ({ ...lot }));
+  // Copy on write: lots are never mutated, so only the array and the lots that change are new.
+  const lots = position.lots.slice();
   let remaining = new Dec(fill.quantity);
   let realized = new Dec(position.realizedPnl);
   const positionSign = signed.gt('0') ? 1 : signed.lt('0') ? -1 : 0;
@@ -68,13 +69,13 @@ export function applyFifo(position: PositionState, fill: BookFill): PositionStat
       remaining = remaining.minus(take);
       const left = new Dec(lot.quantity).minus(take);
       if (left.eq('0')) lots.shift();
-      else lot.quantity = fmt(left);
+      else lots[0] = { quantity: fmt(left), price: lot.price };
     }
   }
   if (remaining.gt('0')) {
     const last = lots[lots.length - 1];
     if (last !== undefined && new Dec(last.price).eq(fill.price)) {
-      last.quantity = fmt(new Dec(last.quantity).plus(remaining));
+      lots[lots.length - 1] = { quantity: fmt(new Dec(last.quantity).plus(remaining)), price: last.price };
     } else {
       lots.push({ quantity: fmt(remaining), price: fmt(new Dec(fill.price)) });
     }

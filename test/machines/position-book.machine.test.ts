@@ -210,6 +210,25 @@ describe('position book machine', () => {
     });
   });
 
+  it('a fill never changes the book it was applied to; lots it does not touch are shared, not copied', () => {
+    let s = create();
+    s = apply(s, 'buy', '0.3', '10');
+    s = apply(s, 'buy', '0.3', '20');
+    s = apply(s, 'buy', '0.3', '30');
+    const before = structuredClone(s.context);
+    const partialClose = apply(s, 'sell', '0.1', '25');
+    const merge = apply(s, 'buy', '0.2', '30');
+    expect(s.context).toEqual(before);
+    expect(partialClose.context.lots).toEqual([
+      { quantity: '0.2', price: '10' },
+      { quantity: '0.3', price: '20' },
+      { quantity: '0.3', price: '30' },
+    ]);
+    expect(merge.context.lots[2]).toEqual({ quantity: '0.5', price: '30' });
+    expect(partialClose.context.lots[1]).toBe(s.context.lots[1]);
+    expect(merge.context.lots[0]).toBe(s.context.lots[0]);
+  });
+
   it('fees accumulate per currency, exactly', () => {
     let s = create();
     s = apply(s, 'buy', '1', '1', '0.1', 'USDT');
