@@ -8,6 +8,7 @@ import { openSqlite } from '../src/persistence/sqlite.js';
 import type { Durability } from '../src/persistence/sqlite.js';
 import { DurableRuntime } from '../src/runtime/durable-runtime.js';
 import type { EffectHandler, OutboxRow } from '../src/runtime/types.js';
+import { openLoop } from './open-loop.js';
 import { Workload, benchOrder } from './workload.js';
 import type { WorkItem } from './workload.js';
 
@@ -163,29 +164,15 @@ export async function runDurable(options: {
     };
     await Promise.all(Array.from({ length: options.concurrency }, worker));
   } else {
-    // Open loop: items arrive at a fixed rate whether or not earlier ones have committed. The driver wakes
-    // about once per millisecond (a timer: a setImmediate spin would itself allocate and burn CPU) and
-    // issues what fell due. An item's latency counts from when it was due or from when the driver meant to
-    // wake, whichever is later: the driver's own polling granularity is not charged to the engine, but a
-    // stall of the event loop (a GC pause, a long batch) that makes the driver late is, as it would delay
-    // a real arrival.
+    // Open loop (see openLoop): each item's latency runs to its commit.
     const inFlight: Promise<void>[] = [];
-    const interval = 1000 / options.ratePerSec;
-    let issued = 0;
-    let meantToWake = started;
-    while (performance.now() < until) {
-      const due = Math.floor((performance.now() - started) / interval);
-      for (; issued < due; issued += 1) {
-        const t0 = Math.max(started + issued * interval, meantToWake);
-        inFlight.push(
-          apply(runtime, store, work.item(), options.clock.now(), seq++).then(
-            () => void latencies.push(performance.now() - t0),
-          ),
-        );
-      }
-      meantToWake = performance.now() + 1;
-      await new Promise((r) => setTimeout(r, 1));
-    }
+    await openLoop(started, until, options.ratePerSec, (t0) => {
+      inFlight.push(
+        apply(runtime, store, work.item(), options.clock.now(), seq++).then(
+          () => void latencies.push(performance.now() - t0),
+        ),
+      );
+    });
     await Promise.all(inFlight);
   }
   await runtime.settle(30_000);

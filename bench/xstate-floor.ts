@@ -3,6 +3,7 @@ import { orderMachine } from '../src/machines/order.machine.js';
 import { positionBookMachine } from '../src/machines/position-book.machine.js';
 import { pureInitialTransition, pureTransition } from '../src/runtime/pure-transition.js';
 import { percentile } from './durable.js';
+import { openLoop } from './open-loop.js';
 import type { ThroughputResult } from './durable.js';
 import { Workload, benchOrder } from './workload.js';
 
@@ -91,22 +92,12 @@ export async function runXstateFloor(options: {
   const latencies: number[] = [];
   const started = performance.now();
   const until = started + options.seconds * 1000;
-  const interval = 1000 / options.ratePerSec;
   const startEvents = events;
-  let issued = 0;
-  let meantToWake = started;
-  // The durable benchmark's open-loop driver: wake about once per millisecond, apply what fell due, and
-  // charge each item from when it was due or from when the driver meant to wake, whichever is later.
-  while (performance.now() < until) {
-    const due = Math.floor((performance.now() - started) / interval);
-    for (; issued < due; issued += 1) {
-      const t0 = Math.max(started + issued * interval, meantToWake);
-      apply(Date.now());
-      latencies.push(performance.now() - t0);
-    }
-    meantToWake = performance.now() + 1;
-    await new Promise((r) => setTimeout(r, 1));
-  }
+  // The durable benchmark's open-loop driver; an item's latency ends when its transitions are applied.
+  const issued = await openLoop(started, until, options.ratePerSec, (t0) => {
+    apply(Date.now());
+    latencies.push(performance.now() - t0);
+  });
   const seconds = (performance.now() - started) / 1000;
   observer.disconnect();
   latencies.sort((a, b) => a - b);

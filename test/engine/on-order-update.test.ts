@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { SimulatedClock } from 'xstate';
 import type { PaperVenueOptions } from '../../src/adapters/paper/paper-venue.js';
 import { ValidationError } from '../../src/domain/errors.js';
@@ -26,20 +26,14 @@ import {
   venueFile,
 } from '../support/engine-harness.js';
 import type { EngineHandle } from '../support/engine-harness.js';
-import { tempDir } from '../support/tmp.js';
+import { tempDirPerTest } from '../support/test-dir.js';
 
-let tmp: { dir: string; cleanup: () => void };
+const tmp = tempDirPerTest('on-order-update');
+const { cleanups } = tmp;
 let clock: SimulatedClock;
-const cleanups: (() => Promise<void> | void)[] = [];
 
 beforeEach(() => {
-  tmp = tempDir('on-order-update');
   clock = newClock();
-});
-
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-  tmp.cleanup();
 });
 
 const O1 = orderActorId('o1');

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import os from 'node:os';
 import { sql } from 'kysely';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { SimulatedClock } from 'xstate';
 import type { PaperVenue } from '../../src/adapters/paper/paper-venue.js';
 import { SteadfastError } from '../../src/domain/errors.js';
@@ -32,20 +32,14 @@ import {
   venueFile,
 } from '../support/engine-harness.js';
 import type { EngineHandle } from '../support/engine-harness.js';
-import { tempDir } from '../support/tmp.js';
+import { tempDirPerTest } from '../support/test-dir.js';
 
-let tmp: { dir: string; cleanup: () => void };
+const tmp = tempDirPerTest('store');
+const { cleanups } = tmp;
 let clock: SimulatedClock;
-const cleanups: (() => Promise<void> | void)[] = [];
 
 beforeEach(() => {
-  tmp = tempDir('store');
   clock = newClock();
-});
-
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-  tmp.cleanup();
 });
 
 async function database(durability?: 'full'): Promise<EngineDatabase> {

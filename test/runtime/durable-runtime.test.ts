@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { AnyEventObject, SimulatedClock } from 'xstate';
 import { onOrderUpdate } from '../../src/engine/on-order-update.js';
 import { parseVenueEvent } from '../../src/engine/venue-event-schema.js';
@@ -28,20 +28,14 @@ import {
   venueView,
 } from '../support/engine-harness.js';
 import type { EffectsFactory, EngineHandle } from '../support/engine-harness.js';
-import { tempDir } from '../support/tmp.js';
+import { tempDirPerTest } from '../support/test-dir.js';
 
-let tmp: { dir: string; cleanup: () => void };
+const tmp = tempDirPerTest('runtime');
+const { cleanups } = tmp;
 let clock: SimulatedClock;
-const cleanups: (() => Promise<void> | void)[] = [];
 
 beforeEach(() => {
-  tmp = tempDir('runtime');
   clock = newClock();
-});
-
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-  tmp.cleanup();
 });
 
 async function engine(

@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { AnyEventObject, SimulatedClock } from 'xstate';
 import type { PaperVenue } from '../../src/adapters/paper/paper-venue.js';
 import { RequestBudget } from '../../src/engine/request-budget.js';
@@ -22,24 +22,15 @@ import {
   venueFile,
 } from '../support/engine-harness.js';
 import type { EffectsFactory, EngineHandle } from '../support/engine-harness.js';
-import { tempDir } from '../support/tmp.js';
+import { tempDirPerTest } from '../support/test-dir.js';
 
 /**
  * A place call in flight when the process died: after the restart the outcome is unknown, so the order
  * must look itself up at the venue before anything is sent again.
  */
 
-let tmp: { dir: string; cleanup: () => void };
-const cleanups: (() => Promise<void> | void)[] = [];
-
-beforeEach(() => {
-  tmp = tempDir('recovery');
-});
-
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-  tmp.cleanup();
-});
+const tmp = tempDirPerTest('recovery');
+const { cleanups } = tmp;
 
 const O1 = orderActorId('o1');
 const RESTART = T0 + 500;

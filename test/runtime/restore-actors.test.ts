@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SteadfastError } from '../../src/domain/errors.js';
 import { orderActorId } from '../../src/machines/messages.js';
 import type { OrderContext } from '../../src/machines/order.machine.js';
@@ -13,19 +13,10 @@ import {
   rawConnection,
 } from '../support/engine-harness.js';
 import type { EngineHandle } from '../support/engine-harness.js';
-import { tempDir } from '../support/tmp.js';
+import { tempDirPerTest } from '../support/test-dir.js';
 
-let tmp: { dir: string; cleanup: () => void };
-const cleanups: (() => Promise<void> | void)[] = [];
-
-beforeEach(() => {
-  tmp = tempDir('restore-actors');
-});
-
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-  tmp.cleanup();
-});
+const tmp = tempDirPerTest('restore-actors');
+const { cleanups } = tmp;
 
 const RESTING = ['o1', 'o2', 'o3', 'o4', 'o5'];
 const id = (cid: string) => orderActorId(cid);

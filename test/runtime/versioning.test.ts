@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SteadfastError } from '../../src/domain/errors.js';
 import { orderActorId } from '../../src/machines/messages.js';
 import type { OrderContext } from '../../src/machines/order.machine.js';
@@ -15,19 +15,10 @@ import {
   rawConnection,
 } from '../support/engine-harness.js';
 import type { EngineHandle } from '../support/engine-harness.js';
-import { tempDir } from '../support/tmp.js';
+import { tempDirPerTest } from '../support/test-dir.js';
 
-let tmp: { dir: string; cleanup: () => void };
-const cleanups: (() => Promise<void> | void)[] = [];
-
-beforeEach(() => {
-  tmp = tempDir('versioning');
-});
-
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-  tmp.cleanup();
-});
+const tmp = tempDirPerTest('versioning');
+const { cleanups } = tmp;
 
 const O1 = orderActorId('o1');
 
