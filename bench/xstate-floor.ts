@@ -1,8 +1,9 @@
+import { PerformanceObserver } from 'node:perf_hooks';
 import type { AnyEventObject, AnyMachineSnapshot } from 'xstate';
 import { orderMachine } from '../src/machines/order.machine.js';
 import { positionBookMachine } from '../src/machines/position-book.machine.js';
 import { pureInitialTransition, pureTransition } from '../src/runtime/pure-transition.js';
-import { percentile } from './durable.js';
+import { percentile, summarize } from './durable.js';
 import { openLoop } from './open-loop.js';
 import type { ThroughputResult } from './durable.js';
 import { Workload, benchOrder } from './workload.js';
@@ -82,7 +83,6 @@ export async function runXstateFloor(options: {
     place(item.replacement, seq++, at);
   };
   const pauses: number[] = [];
-  const { PerformanceObserver } = await import('node:perf_hooks');
   const observer = new PerformanceObserver((list) => {
     for (const e of list.getEntries()) {
       if ((e as unknown as { detail?: { kind?: number } }).detail?.kind === 1) pauses.push(e.duration);
@@ -100,15 +100,9 @@ export async function runXstateFloor(options: {
   });
   const seconds = (performance.now() - started) / 1000;
   observer.disconnect();
-  latencies.sort((a, b) => a - b);
   pauses.sort((a, b) => a - b);
   return {
-    events: events - startEvents,
-    seconds,
-    eventsPerSec: (events - startEvents) / seconds,
-    p50Ms: percentile(latencies, 50),
-    p99Ms: percentile(latencies, 99),
-    batches: issued,
+    ...summarize(events - startEvents, seconds, issued, latencies),
     scavenges: pauses.length,
     scavengeP99Ms: percentile(pauses, 99),
   };

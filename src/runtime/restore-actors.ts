@@ -7,9 +7,6 @@ import { HostedActor, rehydrate } from './hosted-actor.js';
 /** Most ids per `IN (…)` list when rows are loaded in full (far below SQLite's variable limit). */
 const CHUNK = 500;
 
-/** Shape verdicts by machine and shape key: the representative actor, or why it could not be restored. */
-type Verdict = { actor: HostedActor } | { error: true };
-
 /**
  * Loads the live actors and refuses, all at once, any that do not fit this build. With a snapshot reader
  * (SQLite), it reads only each actor's head and shape key, restores ONE snapshot per distinct shape (the
@@ -38,34 +35,20 @@ export async function restoreLiveActors(
     if (group === undefined) groups.set(key, [head]);
     else group.push(head);
   }
-  // One representative per shape, restored in full: its verdict is its shape's.
-  const verdicts = new Map<string, Verdict>();
-  const representatives = [...groups].map(([key, group]) => ({ key, id: group[0]!.id }));
-  const rows = new Map(
-    (
-      await loadRows(
-        store,
-        representatives.map((r) => r.id),
-      )
-    ).map((r) => [r.id, r]),
+  // One representative per shape, restored in full: its verdict is its shape's. A shape whose
+  // representative does not fit goes the full path, where each of its actors is checked and named.
+  const representatives = await loadRows(
+    store,
+    [...groups.values()].map((group) => group[0]!.id),
   );
-  for (const { key, id } of representatives) {
-    const row = rows.get(id);
-    try {
-      if (row === undefined) throw new Error(`actor ${id} vanished during recovery`);
-      verdicts.set(key, { actor: rehydrate(row, registry) });
-    } catch {
-      verdicts.set(key, { error: true });
-    }
-  }
+  const rows = new Map(representatives.map((row) => [row.id, row]));
   const actors: HostedActor[] = [];
-  for (const [key, group] of groups) {
-    const verdict = verdicts.get(key)!;
-    if ('error' in verdict) {
+  for (const group of groups.values()) {
+    const actor = restoreOrUndefined(rows.get(group[0]!.id), registry);
+    if (actor === undefined) {
       full.push(...group.map((h) => h.id));
       continue;
     }
-    const { actor } = verdict;
     actors.push(actor);
     const shape = { state: actor.state, terminal: !actor.live };
     for (const head of group.slice(1)) {
@@ -73,6 +56,19 @@ export async function restoreLiveActors(
     }
   }
   return [...actors, ...rehydrateAll(await loadRows(store, full), registry)];
+}
+
+/** The actor of `row`, or undefined if there is no row or it does not fit this build. */
+function restoreOrUndefined(
+  row: ActorsTable | undefined,
+  registry: Record<string, MachineEntry>,
+): HostedActor | undefined {
+  if (row === undefined) return undefined;
+  try {
+    return rehydrate(row, registry);
+  } catch {
+    return undefined;
+  }
 }
 
 /** The actor's stored JSON, provided its row is still the revision recovery saw. */
