@@ -25,6 +25,7 @@ import type { ReadRetry } from './retry.js';
 import { StrategyRunner } from './strategy-runner.js';
 import { ensureSymbolActors, managedSymbols, symbolIdPrefix, withdrawQuotes } from './symbols.js';
 import type { ManagedSymbols } from './symbols.js';
+import { PeriodicTasks } from './periodic-tasks.js';
 import { parseVenueEvent } from './venue-event-schema.js';
 import { VenueEffects } from './venue-effects.js';
 import { waitUntilQuiet } from './quiesce.js';
@@ -64,9 +65,8 @@ export class Engine {
   readonly strategy: StrategyRunner;
   /** Prefix of the clientOrderIds created in this run: `sf<install>-<boot epoch>-` (then a symbol tag). */
   readonly idPrefix: string;
-  private timers: unknown[] = [];
+  private readonly periodic: PeriodicTasks;
   private unsubscribe: () => void = () => {};
-  private stopped = false;
   private stopping: Promise<StopReport> | null = null;
   private readonly gapFillStreaks: FailureStreaks;
   /** Configured symbols, then retired ones (no longer configured, orders still live): see symbols.ts. */
@@ -87,6 +87,7 @@ export class Engine {
     this.idPrefix = `${reconcileDeps.ownPrefix}${identity.bootEpoch.toString(36)}-`;
     this.symbols = { all: [...options.symbols], retired: [], unlisted: [] };
     this.gapFillStreaks = new FailureStreaks(options.logger, options.clock, 'engine gap-fill');
+    this.periodic = new PeriodicTasks(options.clock);
     this.strategy = new StrategyRunner({
       venue: options.venue,
       runtime,
@@ -198,16 +199,9 @@ export class Engine {
         this.options.logger.error({ symbol, err: describeError(err) }, 'withdrawing quotes failed'),
       );
     }
-    const every = (ms: number, fn: () => Promise<unknown>) => {
-      const loop = () => {
-        if (this.stopped) return;
-        this.timers.push(clock.setTimeout(() => void fn().finally(loop), ms));
-      };
-      loop();
-    };
-    every(gapFillIntervalMs, () => this.gapFillAll());
+    this.periodic.every(gapFillIntervalMs, () => this.gapFillAll());
     const ttl = this.options.leaseTtlMs ?? 15_000;
-    every(ttl / 3, () =>
+    this.periodic.every(ttl / 3, () =>
       renewLease(this.database.db, this.lease, ttl, clock.now()).catch((err) => {
         this.options.logger.error({ err: describeError(err) }, 'lost the writer lease: stopping');
         this.options.onFatal?.(err);
@@ -237,8 +231,7 @@ export class Engine {
   }
 
   private async windDown(options: { cancelOrders?: boolean; timeoutMs?: number }): Promise<StopReport> {
-    this.stopped = true;
-    for (const t of this.timers) this.options.clock.clearTimeout(t);
+    await this.periodic.stop();
     this.unsubscribe();
     await this.strategy.stop();
     if (options.cancelOrders) for (const symbol of this.symbols.all) await this.withdraw(symbol);
