@@ -8,6 +8,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { tuneHeap } from '../src/cli/heap-tuning.js';
 import { systemClock } from '../src/domain/clock.js';
 import { onOrderUpdate } from '../src/engine/on-order-update.js';
 import { projectors } from '../src/engine/projections.js';
@@ -18,6 +19,8 @@ import { DurableRuntime } from '../src/runtime/durable-runtime.js';
 import { percentile } from './durable.js';
 import { benchOrder } from './workload.js';
 
+// The engine process's V8 flags, as in src/main.ts and bench/run.ts.
+tuneHeap();
 const fills = Number(process.argv[2] ?? 400);
 const gapMs = Number(process.argv[3] ?? 3);
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'latency-'));

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { tuneHeap } from '../src/cli/heap-tuning.js';
 import { systemClock } from '../src/domain/clock.js';
 import { runDurable } from './durable.js';
 import type { ThroughputResult } from './durable.js';
@@ -16,6 +17,8 @@ import { runXstateFloor } from './xstate-floor.js';
  * orders placed + acknowledged per second on the paper venue and through ccxt against the venue simulator.
  * With --json the last line is one JSON object. Figures are as measured on this machine, this run.
  */
+// As src/main.ts does: the engine process's V8 flags, so the benchmark measures what `npm start` runs.
+tuneHeap();
 const args = process.argv.slice(2);
 const json = args.includes('--json');
 const seconds = Number(args[args.indexOf('--seconds') + 1] ?? 5) || 5;

@@ -8,8 +8,12 @@ import os from 'node:os';
 import path from 'node:path';
 import fs from 'node:fs';
 import { PerformanceObserver, monitorEventLoopDelay } from 'node:perf_hooks';
+import { tuneHeap } from '../src/cli/heap-tuning.js';
 import { systemClock } from '../src/domain/clock.js';
 import { runDurable } from './durable.js';
+
+// The engine process's V8 flags, as in src/main.ts and bench/run.ts.
+tuneHeap();
 
 const rate = Number(process.argv[2] ?? 8000);
 const conc = process.argv[3];

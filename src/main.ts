@@ -4,6 +4,10 @@ import { ConfigError, SteadfastError, describeError } from './domain/errors.js';
 import { runStart } from './cli/start.js';
 import type { StartFlags } from './cli/start.js';
 import { runStatus } from './cli/status.js';
+import { tuneHeap } from './cli/heap-tuning.js';
+
+// Before the engine allocates anything: its V8 flags (see heap-tuning.ts).
+tuneHeap();
 
 /**
  * Steadfast's command line. `npm start -- [flags]` runs `start`; `npm run status -- [flags]` runs `status`.
