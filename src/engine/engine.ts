@@ -30,6 +30,7 @@ import { parseVenueEvent } from './venue-event-schema.js';
 import { VenueEffects } from './venue-effects.js';
 import { waitUntilQuiet } from './quiesce.js';
 import type { StopReport } from './quiesce.js';
+import { extend } from '../domain/extend.js';
 
 /** Everything an engine run needs. */
 export interface EngineOptions {
@@ -175,7 +176,7 @@ export class Engine {
       engine.subscribe();
       await runtime.drain();
       await engine.reconcile(startupRetry(patience, logger, 'open orders'));
-      logger.info({ ...recovery, bootEpoch: identity.bootEpoch }, 'recovered and reconciled');
+      logger.info(extend(recovery, { bootEpoch: identity.bootEpoch }), 'recovered and reconciled');
       return engine;
     } catch (err) {
       await database.close();

@@ -1,6 +1,7 @@
 import type { Clock } from '../domain/clock.js';
 import { describeError } from '../domain/errors.js';
 import type { Logger } from '../domain/logger.js';
+import { extend } from '../domain/extend.js';
 
 /**
  * Logs a failure that repeats every few hundred milliseconds (a strategy tick or a gap-fill during a
@@ -32,7 +33,7 @@ export class FailureStreak {
   failed(fields: object, err: unknown): void {
     const now = this.clock.now();
     this.#failures += 1;
-    const line = { ...fields, err: describeError(err) };
+    const line = extend(fields, { err: describeError(err) });
     if (this.#since === null) {
       this.#since = now;
       this.#lastWarn = now;
@@ -40,11 +41,11 @@ export class FailureStreak {
     } else if (now - this.#lastWarn >= this.everyMs) {
       this.#lastWarn = now;
       this.logger.warn(
-        { ...line, failures: this.#failures, failingForMs: now - this.#since },
+        extend(line, { failures: this.#failures, failingForMs: now - this.#since }),
         `${this.what} still failing`,
       );
     } else {
-      this.logger.debug({ ...line, failures: this.#failures }, `${this.what} failed`);
+      this.logger.debug(extend(line, { failures: this.#failures }), `${this.what} failed`);
     }
   }
 
@@ -53,7 +54,7 @@ export class FailureStreak {
     if (this.#since === null) return;
     const now = this.clock.now();
     this.logger.info(
-      { ...fields, failures: this.#failures, failedForMs: now - this.#since },
+      extend(fields, { failures: this.#failures, failedForMs: now - this.#since }),
       `${this.what} recovered`,
     );
     this.#since = null;

@@ -2,6 +2,7 @@ import { assign, enqueueActions, setup } from 'xstate';
 import type { DesiredOrder } from '../domain/types.js';
 import { isSettled, planAdjustment } from './adjust-orders.logic.js';
 import type { AdjustCommand, DesiredSlot, OrderDefaults, TrackedOrder } from './adjust-orders.logic.js';
+import { extend } from '../domain/extend.js';
 
 export type { AdjustCommand, DesiredSlot, OrderDefaults, TrackedOrder } from './adjust-orders.logic.js';
 
@@ -72,7 +73,7 @@ export const adjustOrdersMachine = setup({
     acceptDesired: assign(({ context, event }) => {
       if (event.type !== 'ADJUST_ORDERS') return {};
       return {
-        desired: event.desired.map((d) => ({ ...d, clientOrderId: null })),
+        desired: event.desired.map((d) => extend(d, { clientOrderId: null })),
         idPrefix: event.idPrefix,
         generation: context.generation + 1,
         updatedAt: event.at,
@@ -84,7 +85,7 @@ export const adjustOrdersMachine = setup({
       if (tracked === undefined) return {};
       const orders = { ...context.orders };
       if (event.terminal) delete orders[event.clientOrderId];
-      else orders[event.clientOrderId] = { ...tracked, cancelling: true };
+      else orders[event.clientOrderId] = extend(tracked, { cancelling: true });
       return { orders, updatedAt: event.at };
     }),
     planAdjustment: enqueueActions(({ context, event, enqueue }) => {

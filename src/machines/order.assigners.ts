@@ -101,8 +101,8 @@ export function applyFill({ context, event }: OrderArgs): Partial<OrderContext> 
 /** Applies a fill of a rejected order, recording the contradiction. */
 export function applyFillAnomaly({ context, event }: OrderArgs): Partial<OrderContext> {
   return {
-    ...withFill(context, event),
     anomalies: [...context.anomalies, `fill ${(event as { tradeId?: string }).tradeId} on a rejected order`],
+    ...withFill(context, event),
   };
 }
 

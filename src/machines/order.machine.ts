@@ -191,10 +191,10 @@ export const orderMachine = setup({
       tags: ['working', 'atVenue'],
       entry: { type: 'notifyOwner', params: { state: 'partiallyFilled', terminal: false } },
       on: {
-        ...restingAtVenue,
         // A fill that overtook the place reply may have left the venue's order id unknown (`open` always
         // knows it: every way in records it).
         ORDER_ACCEPTED: { guard: 'venueOrderIdUnknown', actions: 'recordVenueView' },
+        ...restingAtVenue,
       },
     },
     pendingCancel: {

@@ -56,8 +56,12 @@ export const positionBookMachine = setup({
       const next = applyFifo(context, event);
       const fees = { ...context.fees };
       fees[event.feeCurrency] = fmt(new Dec(fees[event.feeCurrency] ?? '0').plus(event.fee));
+      // Fields named one by one: a spread of `next` followed by more fields gave every fill's update a
+      // hidden class of its own on Node 20 (see src/domain/extend.ts).
       return {
-        ...next,
+        quantity: next.quantity,
+        lots: next.lots,
+        realizedPnl: next.realizedPnl,
         averagePrice: averagePrice(next.lots),
         fees,
         fillCount: context.fillCount + 1,

@@ -2,6 +2,7 @@ import type Database from 'better-sqlite3';
 import { openVenueFile } from './venue-file.js';
 import type { ClientOrderId, VenueOrderStatus } from '../domain/types.js';
 import type { VenueFill, VenueOrder } from '../adapters/venue.js';
+import { extend } from '../domain/extend.js';
 
 /**
  * The paper venue's own SQLite file: the "exchange side" of the simulation, separate from the engine's
@@ -272,7 +273,7 @@ export class PaperVenueStore {
   /** The request log, oldest first. */
   requests(): StoredRequest[] {
     const rows = this.#s.requests.all() as (Omit<StoredRequest, 'replyLost'> & { replyLost: number })[];
-    return rows.map((r) => ({ ...r, replyLost: r.replyLost === 1 }));
+    return rows.map(({ replyLost, ...r }) => extend(r, { replyLost: replyLost === 1 }));
   }
 
   /** Closes the file; idempotent. */

@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import { openVenueFile } from './venue-file.js';
 import type { ListQuery, SimBalance, SimMarketState, SimOrder, SimTrade } from './venue-sim-records.js';
+import { extend } from '../domain/extend.js';
 
 export type {
   ListQuery,
@@ -125,7 +126,7 @@ function statements(db: Database.Database) {
 }
 
 type TradeRow = Omit<SimTrade, 'isMaker'> & { isMaker: number };
-const toTrade = (row: TradeRow): SimTrade => ({ ...row, isMaker: row.isMaker === 1 });
+const toTrade = ({ isMaker, ...row }: TradeRow): SimTrade => extend(row, { isMaker: isMaker === 1 });
 
 /** Synchronous access to a venue simulator file. Open one with `openVenueSimStore`. */
 export class VenueSimStore {

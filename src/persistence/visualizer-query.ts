@@ -5,6 +5,7 @@ import type { Database } from './schema.js';
 import { toPositionSummary } from './status-query.js';
 import type { PositionSummary } from './status-query.js';
 import { openSqliteReadOnly } from './sqlite.js';
+import { extend } from '../domain/extend.js';
 
 /** Number of actors per machine and per state path; each ancestor path counts its descendants too. */
 export type StateCounts = Record<string, Record<string, number>>;
@@ -170,7 +171,7 @@ export class VisualizerQuery {
       .orderBy('rev')
       .limit(limit)
       .execute();
-    return rows.map((r) => ({ ...entry(r), event: JSON.parse(r.event) as unknown }));
+    return rows.map((r) => extend(entry(r), { event: JSON.parse(r.event) as unknown }));
   }
 
   /** The last `limit` journal rows of every actor, newest first (without event payloads). */
@@ -192,7 +193,7 @@ export class VisualizerQuery {
       .orderBy('venue')
       .orderBy('symbol')
       .execute();
-    return rows.map((p) => ({ ...toPositionSummary(p), updatedAt: Number(p.updated_at) }));
+    return rows.map((p) => extend(toPositionSummary(p), { updatedAt: Number(p.updated_at) }));
   }
 
   /** Closes the connection. */

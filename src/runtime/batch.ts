@@ -6,6 +6,7 @@ import type { CommitSet } from '../persistence/commit-set.js';
 import { HostedActor } from './hosted-actor.js';
 import { pureInitialTransition, pureTransition } from './pure-transition.js';
 import type { CommittedTransition, OutboxRow, Projector, TxApi } from './types.js';
+import { extend } from '../domain/extend.js';
 
 /** A durable timer as the runtime holds it. */
 export interface TimerEntry {
@@ -133,7 +134,7 @@ export class Batch implements TxApi {
     if (timer === undefined) return false;
     this.deleteTimer(key);
     if (this.actor(actorId) === undefined) return false;
-    return this.send(actorId, { ...timer.event, at: this.now });
+    return this.send(actorId, extend(timer.event, { at: this.now }));
   }
 
   /**
@@ -141,13 +142,18 @@ export class Batch implements TxApi {
    * batch leaves it: a timer set and cancelled within the batch is written neither way.
    */
   finish(): CommitSet {
-    this.set.timers = [...this.timersSet.values()].map((t) => ({ ...t, event: JSON.stringify(t.event) }));
+    this.set.timers = [...this.timersSet.values()].map((t) => ({
+      actorId: t.actorId,
+      timerId: t.timerId,
+      event: JSON.stringify(t.event),
+      dueAt: t.dueAt,
+    }));
     this.set.timersDeleted = [...this.timersDeleted.values()];
     // One close per outbox row: a late result for a row abandoned in this same batch merges into it.
     const closes = new Map<string, CommitSet['outboxClosed'][number]>();
     for (const c of this.set.outboxClosed) {
       const before = closes.get(c.key);
-      closes.set(c.key, before === undefined ? c : { ...before, result: c.result ?? before.result });
+      closes.set(c.key, before === undefined ? c : extend(before, { result: c.result ?? before.result }));
     }
     this.set.outboxClosed = [...closes.values()];
     for (const actor of this.actors.values()) {
@@ -236,7 +242,14 @@ export class Batch implements TxApi {
       const mine = this.openedByActor.get(actor.id);
       if (mine === undefined) this.openedByActor.set(actor.id, [row]);
       else mine.push(row);
-      this.set.outbox.push({ ...row, input: JSON.stringify(row.input) });
+      this.set.outbox.push({
+        key: row.key,
+        actorId: row.actorId,
+        childId: row.childId,
+        src: row.src,
+        input: JSON.stringify(row.input),
+        createdAt: row.createdAt,
+      });
     } else if (type === 'xstate.raise' && typeof p.delay === 'number') {
       const timer: TimerEntry = {
         actorId: actor.id,
@@ -257,7 +270,10 @@ export class Batch implements TxApi {
         this.create(spawn.id, spawn.machine, spawn.input, queue);
       } else if (typeof message.to === 'string') {
         const { to, ...event } = message;
-        queue.push({ id: to, event: { ...event, at: typeof event.at === 'number' ? event.at : this.now } });
+        queue.push({
+          id: to,
+          event: extend(event, { at: typeof event.at === 'number' ? event.at : this.now }),
+        });
       }
     }
   }

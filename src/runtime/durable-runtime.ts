@@ -14,6 +14,7 @@ import type { HostedActor } from './hosted-actor.js';
 import { RuntimeMemory } from './runtime-memory.js';
 import { restoreState, writeBackMigrated } from './restore.js';
 import type { Command, CommittedTransition, EffectHandler, OutboxRow, Projector } from './types.js';
+import { extend } from '../domain/extend.js';
 
 /** Options of the durable runtime. */
 export interface RuntimeOptions {
@@ -108,7 +109,7 @@ export class DurableRuntime {
 
   /** Sends an event to an actor (stamped with `at` if absent). Resolves once committed: true if it changed. */
   send(id: string, event: AnyEventObject): Promise<boolean> {
-    const stamped = typeof event.at === 'number' ? event : { ...event, at: this.options.clock.now() };
+    const stamped = typeof event.at === 'number' ? event : extend(event, { at: this.options.clock.now() });
     return this.enqueue({ kind: 'send', id, event: stamped }) as Promise<boolean>;
   }
 

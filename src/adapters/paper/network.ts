@@ -5,6 +5,7 @@ import { FaultPlan } from './fault-plan.js';
 import type { CallFaults, FaultPlanOptions } from './fault-plan.js';
 import { Rng, deriveSeed } from './rng.js';
 import { UpdateStream } from './update-stream.js';
+import { extend } from '../../domain/extend.js';
 
 function nonNegativeInt(field: string, value: unknown): void {
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
@@ -49,7 +50,7 @@ export class SimulatedNetwork {
     this.#rng = new Rng(deriveSeed(o.seed, 'latency:calls'));
     this.faults = new FaultPlan(o.seed, o.faults);
     const rng = new Rng(deriveSeed(o.seed, 'latency:updates'));
-    this.updates = new UpdateStream({ ...o, latency: this.#latency, faults: this.faults, rng });
+    this.updates = new UpdateStream(extend(o, { latency: this.#latency, faults: this.faults, rng }));
   }
 
   /**

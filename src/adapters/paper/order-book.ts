@@ -1,4 +1,5 @@
 import { Dec, fmt } from '../../domain/decimal.js';
+import { extend } from '../../domain/extend.js';
 import type { PaperVenueStore, StoredOrder } from '../../persistence/paper-venue-store.js';
 import type { OrderRef, PlaceOrderRequest, VenueEvent, VenueFill, VenueOrder } from '../venue.js';
 import { arrivalPrice, feeFor, matchResting } from './matching.js';
@@ -58,13 +59,13 @@ export class PaperOrderBook {
       request.type === 'limit' && request.price !== undefined ? fmt(new Dec(request.price)) : null;
     const base = { symbol: request.symbol, side: request.side, type: request.type, price };
     let order = this.#store.insertOrder({
-      ...base,
       clientOrderId: request.clientOrderId,
       quantity: fmt(new Dec(request.quantity)),
       filledQuantity: '0',
       status: 'open',
       createdAt: now,
       updatedAt: now,
+      ...base,
     });
     const events: VenueEvent[] = [{ kind: 'order', order: toVenueOrder(order) }];
     const takerPrice = arrivalPrice(base, quote);
@@ -88,7 +89,7 @@ export class PaperOrderBook {
     const events: VenueEvent[] = [];
     const open = this.#store.crossingCandidates(symbol, mid);
     const byId = new Map(open.map((o) => [o.venueOrderId, o]));
-    const resting = open.flatMap((o) => (o.price === null ? [] : [{ ...o, price: o.price }]));
+    const resting = open.flatMap((o) => (o.price === null ? [] : [extend(o, { price: o.price })]));
     for (const f of matchResting(mid, resting, m.market.stepSize, rng)) {
       const order = byId.get(f.venueOrderId);
       if (!order) continue;
