@@ -38,7 +38,7 @@ describe('engine V8 flags', () => {
 
   it('its flags, set at run time as tuneHeap does, turn allocation-site pretenuring off', () => {
     // Pretenured, the site's objects go to the old generation and the young one rarely fills: measured
-    // 10 minor GCs against 46 with pretenuring off (Node 20.20, ten runs each, no variation).
+    // 10 minor GCs against 46 with pretenuring off (Node 20.20, seven runs each, no variation).
     const control = probe([]);
     const tuned = probe(ENGINE_V8_FLAGS);
     expect(tuned, `minor GCs: tuned ${tuned}, control ${control}`).toBeGreaterThanOrEqual(2 * control);
