@@ -3,9 +3,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { tuneHeap } from '../src/cli/heap-tuning.js';
 import { systemClock } from '../src/domain/clock.js';
-import { runDurable } from './durable.js';
+import { runDurable, summarize } from './durable.js';
 import type { ThroughputResult } from './durable.js';
 import { measureGcFloor } from './gc-floor.js';
+import { openLoop } from './open-loop.js';
 import { measureRecovery, seedLiveOrders } from './recovery.js';
 import { runBaseline } from './simple-engine.js';
 import { runVenueCalls } from './venue-calls.js';
@@ -52,6 +53,15 @@ try {
   const gcFloor = measureGcFloor();
   log(
     `gc floor (a trivial allocating program, no engine code): ${gcFloor.scavenges} scavenges, p50 ${gcFloor.p50Ms.toFixed(2)} ms, p99 ${gcFloor.p99Ms.toFixed(2)} ms, max ${gcFloor.maxMs.toFixed(2)} ms`,
+  );
+  // The open-loop driver alone at the ~1,000 events/s rate, each item doing nothing: how late this
+  // machine runs a timer-driven loop, a floor under the open-loop latencies below.
+  const idle: number[] = [];
+  const idleFrom = performance.now();
+  await openLoop(idleFrom, idleFrom + seconds * 1000, 430, (t0) => idle.push(performance.now() - t0));
+  const driverFloor = summarize(0, seconds, 0, idle);
+  log(
+    `driver floor (the open-loop driver at 430 items/s, items doing nothing): p50 ${driverFloor.p50Ms.toFixed(2)} ms, p99 ${driverFloor.p99Ms.toFixed(2)} ms`,
   );
   const max1k = await durable('durable-1k-normal-closed32', 1000);
   const intent1k = await durable('durable-1k-intent-closed32', 1000, { durability: 'intent' });
@@ -104,6 +114,8 @@ try {
     lowLoadP99Ms: Number(lowLoad.p99Ms.toFixed(3)),
     gcFloorScavengeP50Ms: Number(gcFloor.p50Ms.toFixed(3)),
     gcFloorScavengeP99Ms: Number(gcFloor.p99Ms.toFixed(3)),
+    driverFloorP50Ms: Number(driverFloor.p50Ms.toFixed(3)),
+    driverFloorP99Ms: Number(driverFloor.p99Ms.toFixed(3)),
     capacityEventsPerSec: Math.round(capacity.eventsPerSec),
     xstateFloorEventsPerSec: Math.round(floor.eventsPerSec),
     xstateFloorP99Ms: Number(floor.p99Ms.toFixed(3)),
