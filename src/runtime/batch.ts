@@ -142,12 +142,8 @@ export class Batch implements TxApi {
    * batch leaves it: a timer set and cancelled within the batch is written neither way.
    */
   finish(): CommitSet {
-    this.set.timers = [...this.timersSet.values()].map((t) => ({
-      actorId: t.actorId,
-      timerId: t.timerId,
-      event: JSON.stringify(t.event),
-      dueAt: t.dueAt,
-    }));
+    const timers = [...this.timersSet.values()];
+    this.set.timers = timers.map(({ event, ...t }) => extend(t, { event: JSON.stringify(event) }));
     this.set.timersDeleted = [...this.timersDeleted.values()];
     // One close per outbox row: a late result for a row abandoned in this same batch merges into it.
     const closes = new Map<string, CommitSet['outboxClosed'][number]>();
@@ -242,14 +238,8 @@ export class Batch implements TxApi {
       const mine = this.openedByActor.get(actor.id);
       if (mine === undefined) this.openedByActor.set(actor.id, [row]);
       else mine.push(row);
-      this.set.outbox.push({
-        key: row.key,
-        actorId: row.actorId,
-        childId: row.childId,
-        src: row.src,
-        input: JSON.stringify(row.input),
-        createdAt: row.createdAt,
-      });
+      const { input, ...fields } = row;
+      this.set.outbox.push(extend(fields, { input: JSON.stringify(input) }));
     } else if (type === 'xstate.raise' && typeof p.delay === 'number') {
       const timer: TimerEntry = {
         actorId: actor.id,

@@ -293,9 +293,7 @@ export class DurableRuntime {
     return new SteadfastError(
       'INTERNAL',
       `runtime halted after a failed commit: ${describeError(this.halted)}`,
-      {
-        cause: this.halted,
-      },
+      { cause: this.halted },
     );
   }
 }
