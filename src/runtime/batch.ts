@@ -238,8 +238,7 @@ export class Batch implements TxApi {
       const mine = this.openedByActor.get(actor.id);
       if (mine === undefined) this.openedByActor.set(actor.id, [row]);
       else mine.push(row);
-      const { input, ...fields } = row;
-      this.set.outbox.push(extend(fields, { input: JSON.stringify(input) }));
+      this.set.outbox.push(extend(row, { input: JSON.stringify(row.input) }));
     } else if (type === 'xstate.raise' && typeof p.delay === 'number') {
       const timer: TimerEntry = {
         actorId: actor.id,
