@@ -133,6 +133,8 @@ export async function runDurable(options: {
   /** Open loop instead: work items offered per second. */
   ratePerSec?: number;
   clock: Clock;
+  /** Called when the measured part begins (after seeding) and when its last command has committed. */
+  measured?: { begin(): Promise<void>; end(): Promise<void> };
 }): Promise<ThroughputResult> {
   const db = await openSqlite(options.file, options.durability);
   const store = new EngineStore(db.db, db);
@@ -151,6 +153,7 @@ export async function runDurable(options: {
   const startBatches = runtime.stats.batches;
   const writerStats = db.writer?.stats;
   if (writerStats) writerStats.durations = [];
+  await options.measured?.begin();
   const started = performance.now();
   const until = started + options.seconds * 1000;
   let seq = options.liveOrders * 10;
@@ -177,6 +180,7 @@ export async function runDurable(options: {
   }
   await runtime.settle(30_000);
   const seconds = (performance.now() - started) / 1000;
+  await options.measured?.end();
   const events = runtime.stats.events - startEvents;
   const batches = runtime.stats.batches - startBatches;
   await runtime.stop();

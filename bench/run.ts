@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { tuneHeap } from '../src/cli/heap-tuning.js';
 import { systemClock } from '../src/domain/clock.js';
+import { measureAllocation } from './allocation.js';
 import { runDurable, summarize } from './durable.js';
 import type { ThroughputResult } from './durable.js';
 import { measureGcFloor } from './gc-floor.js';
@@ -83,6 +84,16 @@ try {
       `${name} (pure transitions only, no persistence): ${r.eventsPerSec.toFixed(0)} events/s (p50 ${r.p50Ms.toFixed(2)} ms, p99 ${r.p99Ms.toFixed(2)} ms; ${r.scavenges} scavenges, p99 pause ${r.scavengeP99Ms.toFixed(2)} ms)`,
     );
   }
+  // Bytes allocated per event on the main thread: what sets how often a minor GC pauses it.
+  const alloc = await measureAllocation(path.join(work, 'allocation.db'), seconds);
+  const sources = (r: { bySource: Record<string, number> }) =>
+    Object.entries(r.bySource)
+      .slice(0, 6)
+      .map(([source, bytes]) => `${source} ${bytes}`)
+      .join(', ');
+  log(
+    `allocation per event at ${alloc.ratePerSec} items/s: durable ${alloc.durable.bytesPerEvent} B (${sources(alloc.durable)}); xstate floor ${alloc.floor.bytesPerEvent} B (${sources(alloc.floor)})`,
+  );
   const max10k = await durable('durable-10k-normal-closed32', 10_000);
   const base1k = runBaseline({ dir: path.join(work, 'base-1k'), liveOrders: 1000, seconds });
   log(`baseline-1k (SimpleEngine, whole state per event): ${fmt(base1k)}`);
@@ -120,6 +131,10 @@ try {
     xstateFloorEventsPerSec: Math.round(floor.eventsPerSec),
     xstateFloorP99Ms: Number(floor.p99Ms.toFixed(3)),
     xstateFloorLowLoadP99Ms: Number(floorLow.p99Ms.toFixed(3)),
+    bytesPerEvent: alloc.durable.bytesPerEvent,
+    xstateBytesPerEvent: alloc.durable.bySource.xstate ?? 0,
+    xstateFloorBytesPerEvent: alloc.floor.bytesPerEvent,
+    allocationBySource: alloc.durable.bySource,
     closed128EventsPerSec: Math.round(wide1k.eventsPerSec),
     closed128P99Ms: Number(wide1k.p99Ms.toFixed(3)),
     saturatedP50Ms: Number(max1k.p50Ms.toFixed(3)),

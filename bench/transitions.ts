@@ -1,13 +1,15 @@
 /**
  * The two transitions of every fill, alone: `npx tsx bench/transitions.ts [n]` prints the time per order
  * fill (a partial fill of a resting order) and per position-book fill, through the runtime's
- * `pureTransition`, as the best and the median of five batches of `n` (default 10,000). No I/O, no batch
- * bookkeeping: what the machines' guards, assigners and xstate itself cost.
+ * `pureTransition`, as the best and the median of five batches of `n` (default 10,000), then the bytes each
+ * allocates (one more batch under the sampling heap profiler, by source). No I/O, no batch bookkeeping:
+ * what the machines' guards, assigners and xstate itself cost.
  */
 import { positionBookMachine } from '../src/machines/position-book.machine.js';
 import { orderMachine } from '../src/machines/order.machine.js';
 import { pureInitialTransition, pureTransition } from '../src/runtime/pure-transition.js';
 import type { AnyMachineSnapshot } from 'xstate';
+import { allocationSampler } from './allocation.js';
 import { benchOrder } from './workload.js';
 
 const n = Number(process.argv[2] ?? 10_000);
@@ -77,3 +79,16 @@ const show = (xs: number[]) => {
   return `best ${sorted[0]!.toFixed(1)} µs, median ${sorted[2]!.toFixed(1)} µs`;
 };
 console.log(`order fill: ${show(order)}; position-book fill: ${show(books)} (${n} per batch)`);
+
+for (const [name, run] of [
+  ['order fill', orderFills],
+  ['position-book fill', bookFills],
+] as const) {
+  const sampler = allocationSampler(1024);
+  await sampler.begin();
+  run();
+  await sampler.end();
+  const bytes = sampler.result(n);
+  const sources = Object.entries(bytes.bySource).map(([source, b]) => `${source} ${b}`);
+  console.log(`${name}: ${bytes.bytesPerEvent} bytes allocated (${sources.join(', ')})`);
+}

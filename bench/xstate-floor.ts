@@ -34,6 +34,8 @@ export async function runXstateFloor(options: {
   liveOrders: number;
   seconds: number;
   ratePerSec: number;
+  /** Called when the measured part begins (after seeding) and when it ends. */
+  measured?: { begin(): Promise<void>; end(): Promise<void> };
 }): Promise<FloorResult> {
   const orders = new Map<string, AnyMachineSnapshot>();
   let book = pureInitialTransition(positionBookMachine, { venue: 'bench', symbol: 'BTC/USDT', at: 0 })[0];
@@ -90,6 +92,7 @@ export async function runXstateFloor(options: {
   });
   observer.observe({ entryTypes: ['gc'] });
   const latencies: number[] = [];
+  await options.measured?.begin();
   const started = performance.now();
   const until = started + options.seconds * 1000;
   const startEvents = events;
@@ -99,6 +102,7 @@ export async function runXstateFloor(options: {
     latencies.push(performance.now() - t0);
   });
   const seconds = (performance.now() - started) / 1000;
+  await options.measured?.end();
   observer.disconnect();
   pauses.sort((a, b) => a - b);
   return {
