@@ -3,11 +3,14 @@
  * fill (a partial fill of a resting order) and per position-book fill, through the runtime's
  * `pureTransition`, as the best and the median of five batches of `n` (default 10,000), then the bytes each
  * allocates (one more batch under the sampling heap profiler, by source). No I/O, no batch bookkeeping:
- * what the machines' guards, assigners and xstate itself cost.
+ * what the machines' guards, assigners and xstate itself cost. Last, the same for a one-field counter
+ * machine (a targetless assign, and a move between two states): what xstate allocates per transition
+ * whatever the machine.
  */
 import { positionBookMachine } from '../src/machines/position-book.machine.js';
 import { orderMachine } from '../src/machines/order.machine.js';
 import { pureInitialTransition, pureTransition } from '../src/runtime/pure-transition.js';
+import { assign, setup } from 'xstate';
 import type { AnyMachineSnapshot } from 'xstate';
 import { allocationSampler } from './allocation.js';
 import { benchOrder } from './workload.js';
@@ -80,10 +83,28 @@ const show = (xs: number[]) => {
 };
 console.log(`order fill: ${show(order)}; position-book fill: ${show(books)} (${n} per batch)`);
 
+const counter = setup({
+  types: { context: {} as { n: number }, events: {} as { type: 'BUMP' | 'MOVE' } },
+  actions: { bump: assign({ n: ({ context }) => context.n + 1 }) },
+}).createMachine({
+  id: 'counter',
+  context: { n: 0 },
+  initial: 'a',
+  states: { a: { on: { BUMP: { actions: 'bump' }, MOVE: 'b' } }, b: { on: { MOVE: 'a' } } },
+});
+let count: AnyMachineSnapshot = pureInitialTransition(counter, undefined)[0];
+/** `n` transitions of the counter machine on `type`. */
+const counterSteps = (type: 'BUMP' | 'MOVE') => () => {
+  for (let i = 0; i < n; i += 1) [count] = pureTransition(counter, count, { type });
+};
+
 for (const [name, run] of [
   ['order fill', orderFills],
   ['position-book fill', bookFills],
+  ['counter machine, targetless assign', counterSteps('BUMP')],
+  ['counter machine, move to another state, no action', counterSteps('MOVE')],
 ] as const) {
+  run(); // warm-up
   const sampler = allocationSampler(1024);
   await sampler.begin();
   run();
