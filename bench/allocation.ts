@@ -1,6 +1,7 @@
 import { Session } from 'node:inspector/promises';
 import { systemClock } from '../src/domain/clock.js';
 import { runDurable } from './durable.js';
+import type { MeasuredSpan } from './durable.js';
 import { runXstateFloor } from './xstate-floor.js';
 
 /** Bytes allocated on the main thread per durable event, in all and by where the allocating code lives. */
@@ -32,7 +33,9 @@ function sourceOf(url: string, caller: string): string {
  * with a noisy machine: it is what sets how often the young generation is collected, and so how many
  * events wait behind a minor-GC pause. The SQLite writer thread is another isolate and is not counted.
  */
-export function allocationSampler(samplingIntervalBytes = 4096) {
+export function allocationSampler(samplingIntervalBytes = 4096): MeasuredSpan & {
+  result(events: number): AllocationResult;
+} {
   const session = new Session();
   let profile: { head: ProfileNode } | undefined;
   return {
@@ -71,6 +74,14 @@ export function allocationSampler(samplingIntervalBytes = 4096) {
       };
     },
   };
+}
+
+/** `source bytes, …` for the `top` largest sources of a result. */
+export function describeSources(result: AllocationResult, top = Infinity): string {
+  return Object.entries(result.bySource)
+    .slice(0, top)
+    .map(([source, bytes]) => `${source} ${bytes}`)
+    .join(', ');
 }
 
 /** Allocation per event of the durable engine and of the xstate floor, on the same open-loop workload. */

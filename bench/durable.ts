@@ -24,6 +24,12 @@ export interface ThroughputResult {
   writer?: { p50Ms: number; p99Ms: number; maxMs: number; busyShare: number };
 }
 
+/** Hooks around the measured part of a run (after seeding): e.g. an allocation sampler. */
+export interface MeasuredSpan {
+  begin(): Promise<void>;
+  end(): Promise<void>;
+}
+
 /** A venue that answers every call at once (the engine's own cost is what is measured). */
 function instantVenue(clock: Clock): EffectHandler {
   return {
@@ -134,7 +140,7 @@ export async function runDurable(options: {
   ratePerSec?: number;
   clock: Clock;
   /** Called when the measured part begins (after seeding) and when its last command has committed. */
-  measured?: { begin(): Promise<void>; end(): Promise<void> };
+  measured?: MeasuredSpan;
 }): Promise<ThroughputResult> {
   const db = await openSqlite(options.file, options.durability);
   const store = new EngineStore(db.db, db);

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { tuneHeap } from '../src/cli/heap-tuning.js';
 import { systemClock } from '../src/domain/clock.js';
-import { measureAllocation } from './allocation.js';
+import { describeSources, measureAllocation } from './allocation.js';
 import { runDurable, summarize } from './durable.js';
 import type { ThroughputResult } from './durable.js';
 import { measureGcFloor } from './gc-floor.js';
@@ -86,13 +86,8 @@ try {
   }
   // Bytes allocated per event on the main thread: what sets how often a minor GC pauses it.
   const alloc = await measureAllocation(path.join(work, 'allocation.db'), seconds);
-  const sources = (r: { bySource: Record<string, number> }) =>
-    Object.entries(r.bySource)
-      .slice(0, 6)
-      .map(([source, bytes]) => `${source} ${bytes}`)
-      .join(', ');
   log(
-    `allocation per event at ${alloc.ratePerSec} items/s: durable ${alloc.durable.bytesPerEvent} B (${sources(alloc.durable)}); xstate floor ${alloc.floor.bytesPerEvent} B (${sources(alloc.floor)})`,
+    `allocation per event at ${alloc.ratePerSec} items/s: durable ${alloc.durable.bytesPerEvent} B (${describeSources(alloc.durable, 6)}); xstate floor ${alloc.floor.bytesPerEvent} B (${describeSources(alloc.floor, 6)})`,
   );
   const max10k = await durable('durable-10k-normal-closed32', 10_000);
   const base1k = runBaseline({ dir: path.join(work, 'base-1k'), liveOrders: 1000, seconds });

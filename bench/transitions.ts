@@ -12,7 +12,7 @@ import { orderMachine } from '../src/machines/order.machine.js';
 import { pureInitialTransition, pureTransition } from '../src/runtime/pure-transition.js';
 import { assign, setup } from 'xstate';
 import type { AnyMachineSnapshot } from 'xstate';
-import { allocationSampler } from './allocation.js';
+import { allocationSampler, describeSources } from './allocation.js';
 import { benchOrder } from './workload.js';
 
 const n = Number(process.argv[2] ?? 10_000);
@@ -110,6 +110,5 @@ for (const [name, run] of [
   run();
   await sampler.end();
   const bytes = sampler.result(n);
-  const sources = Object.entries(bytes.bySource).map(([source, b]) => `${source} ${b}`);
-  console.log(`${name}: ${bytes.bytesPerEvent} bytes allocated (${sources.join(', ')})`);
+  console.log(`${name}: ${bytes.bytesPerEvent} bytes allocated (${describeSources(bytes)})`);
 }

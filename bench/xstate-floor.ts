@@ -5,7 +5,7 @@ import { positionBookMachine } from '../src/machines/position-book.machine.js';
 import { pureInitialTransition, pureTransition } from '../src/runtime/pure-transition.js';
 import { percentile, summarize } from './durable.js';
 import { openLoop } from './open-loop.js';
-import type { ThroughputResult } from './durable.js';
+import type { MeasuredSpan, ThroughputResult } from './durable.js';
 import { Workload, benchOrder } from './workload.js';
 
 /** What the floor run measured: the durable run's figures, for transitions alone. */
@@ -35,7 +35,7 @@ export async function runXstateFloor(options: {
   seconds: number;
   ratePerSec: number;
   /** Called when the measured part begins (after seeding) and when it ends. */
-  measured?: { begin(): Promise<void>; end(): Promise<void> };
+  measured?: MeasuredSpan;
 }): Promise<FloorResult> {
   const orders = new Map<string, AnyMachineSnapshot>();
   let book = pureInitialTransition(positionBookMachine, { venue: 'bench', symbol: 'BTC/USDT', at: 0 })[0];
