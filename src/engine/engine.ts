@@ -10,6 +10,8 @@ import type { Identity } from '../persistence/identity.js';
 import { claimLease, processOwner, releaseLease, renewLease } from '../persistence/lease.js';
 import type { Lease } from '../persistence/lease.js';
 import { openSqlite } from '../persistence/sqlite.js';
+import { acquireWriterLock } from '../persistence/writer-lock.js';
+import type { WriterLock } from '../persistence/writer-lock.js';
 import type { Durability, EngineDatabase } from '../persistence/sqlite.js';
 import { DurableRuntime } from '../runtime/durable-runtime.js';
 import type { RecoveryReport } from '../runtime/durable-runtime.js';
@@ -80,7 +82,7 @@ export class Engine {
     readonly runtime: DurableRuntime,
     readonly identity: Identity,
     readonly recovery: RecoveryReport,
-    private readonly lease: Lease,
+    private readonly held: { lease: Lease; lock: WriterLock | null },
     private readonly reconcileDeps: ReconcileDeps,
     budget: RequestBudget,
     markets: ReadonlyMap<string, Market>,
@@ -116,11 +118,26 @@ export class Engine {
     options.symbols.forEach((s, i) => {
       if (!markets.has(s)) throw new ConfigError(`symbols[${i}]`, `${s} is not traded at ${venue.id}`);
     });
-    const database = await openSqlite(options.dbPath, options.durability);
+    const lock = options.dbPath === ':memory:' ? null : acquireWriterLock(options.dbPath);
+    let database: EngineDatabase;
+    try {
+      database = await openSqlite(options.dbPath, options.durability);
+    } catch (err) {
+      lock?.release();
+      throw err;
+    }
     try {
       const store = new EngineStore(database.db, database);
       const ttl = options.leaseTtlMs ?? 15_000;
-      const lease = await claimLease(database.db, `engine/${venue.id}`, processOwner(), ttl, clock.now());
+      const owner = processOwner();
+      const lease = await claimLease(
+        database.db,
+        `engine/${venue.id}`,
+        owner,
+        ttl,
+        clock.now(),
+        lock !== null,
+      );
       database.setFullSync(true);
       const identity = await bootIdentity(database.db, options.newInstallId, clock.now());
       database.setFullSync(false);
@@ -157,7 +174,7 @@ export class Engine {
         runtime,
         identity,
         recovery,
-        lease,
+        { lease, lock },
         deps,
         budget,
         markets,
@@ -180,6 +197,7 @@ export class Engine {
       return engine;
     } catch (err) {
       await database.close();
+      lock?.release();
       throw err;
     }
   }
@@ -203,7 +221,7 @@ export class Engine {
     this.periodic.every(gapFillIntervalMs, () => this.gapFillAll());
     const ttl = this.options.leaseTtlMs ?? 15_000;
     this.periodic.every(ttl / 3, () =>
-      renewLease(this.database.db, this.lease, ttl, clock.now()).catch((err) => {
+      renewLease(this.database.db, this.held.lease, ttl, clock.now()).catch((err) => {
         this.options.logger.error({ err: describeError(err) }, 'lost the writer lease: stopping');
         this.options.onFatal?.(err);
       }),
@@ -242,8 +260,9 @@ export class Engine {
     await this.gapFillAll();
     const liveOrders = [...this.runtime.liveActors('order')].length;
     await this.runtime.stop();
-    await releaseLease(this.database.db, this.lease).catch(() => {});
+    await releaseLease(this.database.db, this.held.lease).catch(() => {});
     await this.database.close();
+    this.held.lock?.release();
     return { quiet, liveOrders };
   }
 

@@ -16,24 +16,13 @@ export function processOwner(): string {
   return `${os.hostname()}:${process.pid}`;
 }
 
-function ownerIsAlive(owner: string): boolean {
-  const [host, pidText] = owner.split(':');
-  if (host !== os.hostname()) return true; // another machine: trust the expiry only
-  const pid = Number(pidText);
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  if (pid === process.pid) return true;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /**
  * Claims the lease `name` for `owner` so that two engines never trade one account from one database.
- * A lease held by a live process that has not expired is refused with DATABASE_LOCKED; a lease of a dead
- * process on this host (an engine killed with SIGKILL) is taken over at once, with a new fencing token.
+ * `locked`: the caller holds the database's writer lock (writer-lock.ts), which the kernel releases when
+ * its holder exits: then no other engine on this database is alive and the lease is taken over at once,
+ * whatever the row says (an engine killed with SIGKILL, even one not yet reaped by its parent). Without
+ * the lock (an in-memory database) only the row's expiry decides: a lease that has not expired is refused
+ * with DATABASE_LOCKED. Every claim bumps the fencing token.
  */
 export async function claimLease(
   db: Kysely<Database>,
@@ -41,10 +30,11 @@ export async function claimLease(
   owner: string,
   ttlMs: number,
   now: number,
+  locked: boolean,
 ): Promise<Lease> {
   return db.transaction().execute(async (trx) => {
     const held = await trx.selectFrom('leases').selectAll().where('name', '=', name).executeTakeFirst();
-    if (held !== undefined && held.owner !== owner && held.expires_at > now && ownerIsAlive(held.owner)) {
+    if (!locked && held !== undefined && held.owner !== owner && held.expires_at > now) {
       throw new SteadfastError(
         'DATABASE_LOCKED',
         `another engine (${held.owner}) holds this database's '${name}' lease until ${new Date(held.expires_at).toISOString()}`,

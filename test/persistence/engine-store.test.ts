@@ -1,6 +1,5 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import os from 'node:os';
 import { sql } from 'kysely';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { SimulatedClock } from 'xstate';
@@ -12,6 +11,7 @@ import { bookActorId, orderActorId } from '../../src/machines/messages.js';
 import type { PositionBookInput } from '../../src/machines/position-book.machine.js';
 import { claimLease, processOwner, renewLease } from '../../src/persistence/lease.js';
 import { openSqlite } from '../../src/persistence/sqlite.js';
+import { acquireWriterLock } from '../../src/persistence/writer-lock.js';
 import type { EngineDatabase } from '../../src/persistence/sqlite.js';
 import {
   SYMBOL,
@@ -33,6 +33,7 @@ import {
 } from '../support/engine-harness.js';
 import type { EngineHandle } from '../support/engine-harness.js';
 import { tempDirPerTest } from '../support/test-dir.js';
+import { repoRoot } from '../support/tmp.js';
 
 const tmp = tempDirPerTest('store');
 const { cleanups } = tmp;
@@ -355,27 +356,47 @@ describe('revision check', () => {
 describe('single-writer lease', () => {
   const NAME = `engine/${VENUE}`;
 
-  it('refuses a second live owner, takes over from a dead pid with token + 1, and fences the old holder out', async () => {
-    const db = await database();
-    const child = spawn('sleep', ['60'], { stdio: 'ignore' });
+  /** A child process holding the writer lock of `file` until it is killed. */
+  async function lockHolder(file: string) {
+    const script = `const { acquireWriterLock } = await import(${JSON.stringify(`${repoRoot}/src/persistence/writer-lock.ts`)});
+      acquireWriterLock(process.argv[1]); console.log('held'); setInterval(() => {}, 60_000);`;
+    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script, file], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     cleanups.push(() => void child.kill('SIGKILL'));
-    await once(child, 'spawn');
-    const other = `${os.hostname()}:${child.pid}`;
-    const held = await claimLease(db.db, NAME, other, 15_000, T0);
-    expect(held).toEqual({ name: NAME, owner: other, token: 1 });
+    await once(child.stdout, 'data');
+    return child;
+  }
 
-    const refused = await rejection(claimLease(db.db, NAME, processOwner(), 15_000, T0 + 1000));
+  it('the writer lock is refused while another process holds it and free the moment that process is killed', async () => {
+    const db = await database();
+    await claimLease(db.db, NAME, 'elsewhere:4242', 15_000, T0, true);
+    const child = await lockHolder(db.path);
+    const refused = (() => {
+      try {
+        acquireWriterLock(db.path);
+      } catch (err) {
+        return err as SteadfastError;
+      }
+      throw new Error('the lock was granted twice');
+    })();
     expect(refused.code).toBe('DATABASE_LOCKED');
-    expect(refused.message).toContain(other);
-    await renewLease(db.db, held, 15_000, T0 + 2000); // still the holder
-    expect(await db.db.selectFrom('leases').selectAll().execute()).toEqual([
-      { name: NAME, owner: other, token: 1, expires_at: T0 + 17_000 },
-    ]);
-
+    expect(refused.message).toContain('another engine (elsewhere:4242) is running on this database');
     const exited = once(child, 'exit');
     child.kill('SIGKILL');
     await exited;
-    const mine = await claimLease(db.db, NAME, processOwner(), 15_000, T0 + 3000); // before expiry: pid is dead
+    const lock = acquireWriterLock(db.path);
+    cleanups.push(() => lock.release());
+    expect(lock.file).toBe(`${db.path}.lock`);
+  });
+
+  it('with the lock held, takes an unexpired lease over with token + 1 and fences the old holder out', async () => {
+    const db = await database();
+    const other = 'some-host:4242';
+    const held = await claimLease(db.db, NAME, other, 15_000, T0, true);
+    expect(held).toEqual({ name: NAME, owner: other, token: 1 });
+    await renewLease(db.db, held, 15_000, T0 + 2000); // still the holder
+    const mine = await claimLease(db.db, NAME, processOwner(), 15_000, T0 + 3000, true);
     expect(mine).toEqual({ name: NAME, owner: processOwner(), token: 2 });
     expect((await rejection(renewLease(db.db, held, 15_000, T0 + 4000))).code).toBe('DATABASE_LOCKED');
     await renewLease(db.db, mine, 15_000, T0 + 4000);
@@ -384,14 +405,14 @@ describe('single-writer lease', () => {
     ]);
   });
 
-  it('trusts only the expiry for an owner on another host', async () => {
+  it('without the lock (an in-memory database) trusts only the expiry', async () => {
     const db = await database();
     const remote = 'some-other-host.invalid:1';
-    await claimLease(db.db, NAME, remote, 15_000, T0);
-    expect((await rejection(claimLease(db.db, NAME, processOwner(), 15_000, T0 + 14_999))).code).toBe(
-      'DATABASE_LOCKED',
-    );
-    const mine = await claimLease(db.db, NAME, processOwner(), 15_000, T0 + 15_000);
+    await claimLease(db.db, NAME, remote, 15_000, T0, false);
+    const refused = await rejection(claimLease(db.db, NAME, processOwner(), 15_000, T0 + 14_999, false));
+    expect(refused.code).toBe('DATABASE_LOCKED');
+    expect(refused.message).toContain(remote);
+    const mine = await claimLease(db.db, NAME, processOwner(), 15_000, T0 + 15_000, false);
     expect(mine.token).toBe(2);
   });
 });
