@@ -48,7 +48,7 @@ export async function seedLiveOrders(dir: string, liveOrders: number): Promise<v
     },
     strategyIntervalMs: 1000,
     maxOpenOrders: 10,
-    timeouts: { ackMs: 5000, cancelMs: 5000, lookupRetryMs: 500 },
+    timeouts: { ackMs: 5000, cancelMs: 5000, lookupRetryMs: 500, absenceProofMs: 10_000 },
     maxAttempts: 3,
     gapFillIntervalMs: 60_000,
     unknownOrders: 'report',
@@ -79,7 +79,7 @@ export async function seedLiveOrders(dir: string, liveOrders: number): Promise<v
       level: null,
       owner: null,
       requestWindowMs: venue.requestWindowMs,
-      timeouts: { ackMs: 5000, cancelMs: 5000, lookupRetryMs: 500 },
+      timeouts: { ackMs: 5000, cancelMs: 5000, lookupRetryMs: 500, absenceProofMs: 10_000 },
       maxAttempts: 3,
       at: systemClock.now(),
     };

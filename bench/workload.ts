@@ -25,7 +25,7 @@ export function benchOrder(clientOrderId: string, i: number, at: number): OrderI
     level: `l${i % 20}`,
     owner: null,
     requestWindowMs: 5000,
-    timeouts: { ackMs: 60_000, cancelMs: 60_000, lookupRetryMs: 1000 },
+    timeouts: { ackMs: 60_000, cancelMs: 60_000, lookupRetryMs: 1000, absenceProofMs: 10_000 },
     maxAttempts: 3,
     at,
   };

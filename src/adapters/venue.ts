@@ -32,10 +32,19 @@ export interface VenuePort {
   fetchOrder(request: OrderRef): Promise<VenueOrder | null>;
   /** All open orders of a symbol (or of the account when omitted). */
   fetchOpenOrders(symbol?: string): Promise<VenueOrder[]>;
+  /**
+   * Searches the symbol's order history (open and closed orders) for the order: by its venue id when
+   * known, else by clientOrderId among the orders created at or after `sinceMs`. `null`: not there either.
+   */
+  findInHistory(ref: OrderRef, sinceMs: number): Promise<VenueOrder | null>;
   /** The account's fills of a symbol at or after `sinceMs`, oldest first. */
   fetchMyTrades(symbol: string, sinceMs: number): Promise<VenueFill[]>;
+  /** The account's fills of one order (named by its venue id), oldest first. */
+  fetchOrderTrades(ref: OrderRef & { venueOrderId: VenueOrderId }): Promise<VenueFill[]>;
   /** Best bid/ask and last price. */
   fetchTicker(symbol: string): Promise<Ticker>;
+  /** The account's balances by asset, where the venue reports them (absent: it does not). */
+  fetchBalance?(): Promise<Record<string, VenueBalance>>;
   /** Subscribes to order updates and fills. Delivery may be duplicated, late or out of order. */
   subscribe(listener: VenueListener): () => void;
   /** Releases connections and files. */
@@ -90,6 +99,12 @@ export interface VenueFill {
   liquidity: 'maker' | 'taker' | null;
   /** Venue time of the fill, ms since epoch. */
   at: number;
+}
+
+/** One asset's balance at the venue (decimal strings): free, and locked by open orders. */
+export interface VenueBalance {
+  free: string;
+  locked: string;
 }
 
 /** Best prices of a symbol. */

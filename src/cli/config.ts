@@ -86,6 +86,7 @@ export const configSchema = z
         ackTimeoutMs: z.number().int().min(1).default(3000),
         cancelTimeoutMs: z.number().int().min(1).default(3000),
         lookupRetryMs: z.number().int().min(1).default(500),
+        absenceProofMs: z.number().int().min(0).max(3_600_000).default(30_000),
         maxAttempts: z.number().int().min(1).max(10).default(3),
       })
       .strict()
@@ -93,6 +94,7 @@ export const configSchema = z
     reconcile: z
       .object({
         gapFillIntervalMs: z.number().int().min(100).default(5000),
+        balanceCheckIntervalMs: z.number().int().min(0).default(30_000),
         unknownOrders: z.enum(['cancel-own', 'cancel-all', 'report']).default('cancel-own'),
       })
       .strict()

@@ -18,9 +18,8 @@ import type { RecoveryReport } from '../runtime/durable-runtime.js';
 import type { MarketMakerParams } from '../strategy/market-maker.js';
 import { onOrderUpdate } from './on-order-update.js';
 import { projectors } from './projections.js';
-import { gapFill, reconcileOpenOrders } from './reconcile.js';
+import { reconcileOpenOrders } from './reconcile.js';
 import type { ReconcileDeps, UnknownOrderPolicy } from './reconcile.js';
-import { FailureStreaks } from './failure-streak.js';
 import { RequestBudget } from './request-budget.js';
 import { DEFAULT_STARTUP_RETRY_MS, retryRead, startupRetry } from './retry.js';
 import type { ReadRetry } from './retry.js';
@@ -31,6 +30,8 @@ import { PeriodicTasks } from './periodic-tasks.js';
 import { parseVenueEvent } from './venue-event-schema.js';
 import { VenueEffects } from './venue-effects.js';
 import { waitUntilQuiet } from './quiesce.js';
+import { OperatorNotices } from './operator-notices.js';
+import { VenueChecks } from './venue-checks.js';
 import type { StopReport } from './quiesce.js';
 import { extend } from '../domain/extend.js';
 
@@ -48,6 +49,8 @@ export interface EngineOptions {
   timeouts: OrderTimeouts;
   maxAttempts: number;
   gapFillIntervalMs: number;
+  /** Least time between two checks of the venue's balances against the positions (0: never; default 30 s). */
+  balanceCheckIntervalMs?: number;
   /** How long opening retries venue reads failing transiently (default DEFAULT_STARTUP_RETRY_MS). */
   startupRetryMs?: number;
   unknownOrders: UnknownOrderPolicy;
@@ -71,7 +74,7 @@ export class Engine {
   private readonly periodic: PeriodicTasks;
   private unsubscribe: () => void = () => {};
   private stopping: Promise<StopReport> | null = null;
-  private readonly gapFillStreaks: FailureStreaks;
+  private readonly checks: VenueChecks;
   /** Configured symbols, then retired ones (no longer configured, orders still live): see symbols.ts. */
   private symbols: ManagedSymbols;
 
@@ -86,10 +89,17 @@ export class Engine {
     private readonly reconcileDeps: ReconcileDeps,
     budget: RequestBudget,
     markets: ReadonlyMap<string, Market>,
+    notices: OperatorNotices,
   ) {
     this.idPrefix = `${reconcileDeps.ownPrefix}${identity.bootEpoch.toString(36)}-`;
     this.symbols = { all: [...options.symbols], retired: [], unlisted: [] };
-    this.gapFillStreaks = new FailureStreaks(options.logger, options.clock, 'engine gap-fill');
+    this.checks = new VenueChecks({
+      reconcile: reconcileDeps,
+      logger: options.logger,
+      notices,
+      markets: () => this.symbols.all.flatMap((s) => markets.get(s) ?? []),
+      balanceCheckIntervalMs: options.balanceCheckIntervalMs ?? 30_000,
+    });
     this.periodic = new PeriodicTasks(options.clock);
     this.strategy = new StrategyRunner({
       venue: options.venue,
@@ -156,6 +166,8 @@ export class Engine {
         },
       });
       awaited.isAwaited = (key) => runtime.isAwaited(key);
+      const notices = new OperatorNotices(logger, clock, { cancelUnconfirmedMs: options.timeouts.cancelMs });
+      runtime.onCommitted(notices.committed);
       const recovery = await runtime.start();
       const deps: ReconcileDeps = {
         venue,
@@ -178,6 +190,7 @@ export class Engine {
         deps,
         budget,
         markets,
+        notices,
       );
       await ensureSymbolActors(runtime, store, clock, venue, options.symbols, {
         maxOpenOrders: options.maxOpenOrders,
@@ -218,7 +231,10 @@ export class Engine {
         this.options.logger.error({ symbol, err: describeError(err) }, 'withdrawing quotes failed'),
       );
     }
-    this.periodic.every(gapFillIntervalMs, () => this.gapFillAll());
+    this.periodic.every(gapFillIntervalMs, async () => {
+      await this.checks.gapFillAll(this.symbols.all);
+      await this.checks.afterGapFill();
+    });
     const ttl = this.options.leaseTtlMs ?? 15_000;
     this.periodic.every(ttl / 3, () =>
       renewLease(this.database.db, this.held.lease, ttl, clock.now()).catch((err) => {
@@ -230,13 +246,14 @@ export class Engine {
 
   /** Gap-fill and open-order reconciliation for every symbol; `retry` governs the open-orders read. */
   async reconcile(retry?: ReadRetry): Promise<void> {
-    await this.gapFillAll();
+    await this.checks.gapFillAll(this.symbols.all);
     for (const symbol of this.symbols.all) {
       const report = await reconcileOpenOrders(this.reconcileDeps, symbol, retry);
       if (report.lookedUp.length + report.adopted.length + report.reported.length > 0) {
         this.options.logger.warn({ symbol, ...report }, 'reconciled open orders with the venue');
       }
     }
+    await this.checks.afterGapFill();
   }
 
   /**
@@ -257,7 +274,7 @@ export class Engine {
     const quiet = await waitUntilQuiet(this.runtime, options.timeoutMs ?? 10_000);
     if (!quiet)
       this.options.logger.warn({}, 'stopping with orders still unresolved; the next start resumes them');
-    await this.gapFillAll();
+    await this.checks.gapFillAll(this.symbols.all);
     const liveOrders = [...this.runtime.liveActors('order')].length;
     await this.runtime.stop();
     await releaseLease(this.database.db, this.held.lease).catch(() => {});
@@ -270,19 +287,6 @@ export class Engine {
   private async withdraw(symbol: string): Promise<void> {
     const prefix = symbolIdPrefix(this.idPrefix, this.symbols.all, symbol);
     await withdrawQuotes(this.runtime, this.options.venue.id, symbol, prefix);
-  }
-
-  private async gapFillAll(): Promise<void> {
-    for (const symbol of this.symbols.all) {
-      try {
-        const n = await gapFill(this.reconcileDeps, symbol);
-        this.gapFillStreaks.of(symbol).succeeded({ symbol });
-        if (n > 0)
-          this.options.logger.info({ symbol, fills: n }, 'gap-fill found fills the stream had not delivered');
-      } catch (err) {
-        this.gapFillStreaks.of(symbol).failed({ symbol }, err);
-      }
-    }
   }
 
   private subscribe(): void {

@@ -1,68 +1,72 @@
 import type { VenueEvent, VenueFill, VenueOrder } from '../adapters/venue.js';
+import { Dec } from '../domain/decimal.js';
 import type { OrderContext, OrderEvent } from '../machines/order.machine.js';
 import { bookActorId, orderActorId } from '../machines/messages.js';
 import type { PositionBookInput } from '../machines/position-book.machine.js';
-import type { EngineStore } from '../persistence/engine-store.js';
+import type { EngineStore, LedgerTrade } from '../persistence/engine-store.js';
 import { workCommand } from '../runtime/types.js';
 import type { TxApi, WorkCommand } from '../runtime/types.js';
+import { sameTrade, versionKey } from './trade-versions.js';
+import { topState } from './projections.js';
 
 /** What OnOrderUpdate did with a venue fact. */
-export type UpdateOutcome = 'applied' | 'duplicate' | 'ignored' | 'orphan' | 'quarantined';
+export type UpdateOutcome = 'applied' | 'duplicate' | 'ignored' | 'orphan' | 'contested';
+
+/** Order states after which a new fill contradicts what we knew (FILL_AFTER_CLOSE). */
+const CLOSED = new Set(['cancelled', 'expired', 'rejected']);
 
 /**
  * OnOrderUpdate: applies one venue fact to its order actor and, for a fill, to the position book and the
  * fill ledger, all in the transaction of the batch it runs in. Idempotent: a fill is keyed by venue +
  * tradeId, so duplicates change nothing; status facts that arrive late or out of order are ignored by the
- * order machine when they no longer apply. A fact about an order nobody knows is recorded as an anomaly
- * (and a fill of it still moves the position: the venue traded).
+ * order machine when they no longer apply. Every trade of the account moves the position (the venue
+ * traded): a fill of an order nobody knows, a fill after the order ended, a fill past the order's quantity
+ * are applied and recorded as anomalies. A trade id the ledger already has with other content is held as
+ * contested (see contested-fills.ts): the venue's filled quantity decides later.
  */
 export function onOrderUpdate(venue: string, store: EngineStore, event: VenueEvent): WorkCommand {
   return event.kind === 'fill' ? fillCommand(venue, store, event.fill) : orderCommand(venue, event.order);
 }
 
-type FillPrep = { known: boolean; clientOrderId: string | null };
+interface FillPrep {
+  /** The ledger's row under this trade id, and under this content's contested key. */
+  recorded: LedgerTrade | undefined;
+  recordedVersion: LedgerTrade | undefined;
+  clientOrderId: string | null;
+}
 
 function fillCommand(venue: string, store: EngineStore, fill: VenueFill): WorkCommand {
   return workCommand<FillPrep>({
     kind: 'work',
     name: 'OnOrderUpdate.fill',
     actorIds: (prep) => (prep.clientOrderId === null ? [] : [orderActorId(prep.clientOrderId)]),
-    prepare: async () => ({
-      known: await store.isTradeKnown(venue, fill.tradeId),
-      clientOrderId: fill.clientOrderId ?? (await store.clientOrderIdOf(venue, fill.venueOrderId)) ?? null,
-    }),
+    prepare: async () => {
+      const [recorded, recordedVersion, clientOrderId] = await Promise.all([
+        store.tradeOf(venue, fill.tradeId),
+        store.tradeOf(venue, versionKey(fill)),
+        fill.clientOrderId ?? store.clientOrderIdOf(venue, fill.venueOrderId),
+      ]);
+      return { recorded, recordedVersion, clientOrderId: clientOrderId ?? null };
+    },
     run: (tx, prep) => applyFill(tx, venue, fill, prep),
   });
 }
 
 function applyFill(tx: TxApi, venue: string, fill: VenueFill, prep: FillPrep): UpdateOutcome {
   const tradeKey = `trade:${venue}:${fill.tradeId}`;
-  if (prep.known || tx.seen(tradeKey)) return 'duplicate';
-  const orderId = prep.clientOrderId === null ? null : orderActorId(prep.clientOrderId);
-  let outcome: UpdateOutcome = 'orphan';
-  if (orderId !== null && tx.actor(orderId) !== undefined) {
-    const event: OrderEvent = {
-      type: 'ORDER_FILLED',
-      tradeId: fill.tradeId,
-      venueOrderId: fill.venueOrderId,
-      price: fill.price,
-      quantity: fill.quantity,
-      fee: fill.fee,
-      feeCurrency: fill.feeCurrency,
-      at: fill.at,
-    };
-    tx.send(orderId, event);
-    const context = tx.actor(orderId)?.snapshot.context as OrderContext;
-    outcome = context.tradeIds.includes(fill.tradeId) ? 'applied' : 'quarantined';
-    if (outcome === 'quarantined') {
-      tx.set.anomalies.push({
-        kind: 'fill-quarantined',
-        subject: `${venue}:${fill.tradeId}`,
-        detail: JSON.stringify({ fill, reason: context.anomalies.at(-1) ?? 'rejected by order' }),
-        at: tx.now,
-      });
-    }
-  } else {
+  const contentKey = `trade:${venue}:${versionKey(fill)}`;
+  // Recorded before (the ledger, or a batch not readable yet): the same trade again, or another with its id.
+  if (prep.recorded !== undefined || tx.seen(tradeKey)) {
+    const same = prep.recorded !== undefined ? sameTrade(prep.recorded, fill) : tx.seen(contentKey);
+    if (same || prep.recordedVersion !== undefined || tx.seen(contentKey)) return 'duplicate';
+    holdContested(tx, venue, fill, prep);
+    return 'contested';
+  }
+  tx.remember(tradeKey);
+  tx.remember(contentKey);
+  const known = prep.clientOrderId !== null && tx.actor(orderActorId(prep.clientOrderId)) !== undefined;
+  const outcome = known ? applyToOrder(tx, venue, fill, prep.clientOrderId!) : 'orphan';
+  if (!known) {
     tx.set.anomalies.push({
       kind: 'unknown-order-fill',
       subject: `${venue}:${fill.tradeId}`,
@@ -70,11 +74,101 @@ function applyFill(tx: TxApi, venue: string, fill: VenueFill, prep: FillPrep): U
       at: tx.now,
     });
   }
-  tx.remember(tradeKey);
-  tx.set.fills.push({
+  tx.set.fills.push(ledgerRow(tx, venue, fill, fill.tradeId, prep.clientOrderId, outcome));
+  applyToBook(tx, venue, fill, fill.tradeId);
+  return outcome;
+}
+
+/**
+ * Delivers a fill to its order. `applied` when the order took it; otherwise (it refuses fills in its
+ * state, e.g. never submitted) `orphan`, recorded. Records the contradictions the order's own accounting
+ * shows: a fill after it ended, a fill past its quantity.
+ */
+function applyToOrder(tx: TxApi, venue: string, fill: VenueFill, clientOrderId: string): UpdateOutcome {
+  const orderId = orderActorId(clientOrderId);
+  const stateBefore = topState(tx.actor(orderId)!.state);
+  tx.send(orderId, orderFilled(fill, fill.tradeId));
+  const after = tx.actor(orderId)!;
+  const context = after.snapshot.context as OrderContext;
+  if (!context.tradeIds.includes(fill.tradeId)) {
+    tx.set.anomalies.push({
+      kind: 'fill-refused-by-order',
+      subject: `${venue}:${fill.tradeId}`,
+      detail: JSON.stringify({ clientOrderId, state: stateBefore, fill }),
+      at: tx.now,
+    });
+    return 'orphan';
+  }
+  if (CLOSED.has(stateBefore)) {
+    tx.set.anomalies.push({
+      kind: 'fill-after-close',
+      subject: `${venue}:${fill.tradeId}`,
+      detail: JSON.stringify({ clientOrderId, state: stateBefore, fill }),
+      at: tx.now,
+    });
+  }
+  if (new Dec(context.filledQuantity).gt(context.quantity)) {
+    tx.set.anomalies.push({
+      kind: 'order-overfilled',
+      subject: `${venue}:${clientOrderId}`,
+      detail: JSON.stringify({
+        clientOrderId,
+        quantity: context.quantity,
+        filledQuantity: context.filledQuantity,
+        tradeId: fill.tradeId,
+      }),
+      at: tx.now,
+    });
+  }
+  return 'applied';
+}
+
+/** The order event of a venue fill, under the ledger key it is recorded with. */
+export function orderFilled(fill: VenueFill, tradeId: string): OrderEvent {
+  return {
+    type: 'ORDER_FILLED',
+    tradeId,
+    venueOrderId: fill.venueOrderId,
+    price: fill.price,
+    quantity: fill.quantity,
+    fee: fill.fee,
+    feeCurrency: fill.feeCurrency,
+    at: fill.at,
+  };
+}
+
+/** Applies a fill to its symbol's position book (created on first use), under the ledger key `tradeId`. */
+export function applyToBook(tx: TxApi, venue: string, fill: VenueFill, tradeId: string): void {
+  const bookId = bookActorId(venue, fill.symbol);
+  if (tx.actor(bookId) === undefined) {
+    const input: PositionBookInput = { venue, symbol: fill.symbol, at: tx.now };
+    tx.spawn(bookId, 'positionBook', input);
+  }
+  tx.send(bookId, {
+    type: 'APPLY_FILL',
+    tradeId,
+    side: fill.side,
+    price: fill.price,
+    quantity: fill.quantity,
+    fee: fill.fee,
+    feeCurrency: fill.feeCurrency,
+    at: fill.at,
+  });
+}
+
+/** The fill ledger's row of a fill. */
+function ledgerRow(
+  tx: TxApi,
+  venue: string,
+  fill: VenueFill,
+  tradeId: string,
+  clientOrderId: string | null,
+  status: string,
+) {
+  return {
     venue,
-    trade_id: fill.tradeId,
-    client_order_id: prep.clientOrderId,
+    trade_id: tradeId,
+    client_order_id: clientOrderId,
     venue_order_id: fill.venueOrderId,
     symbol: fill.symbol,
     side: fill.side,
@@ -84,27 +178,22 @@ function applyFill(tx: TxApi, venue: string, fill: VenueFill, prep: FillPrep): U
     fee_currency: fill.feeCurrency,
     liquidity: fill.liquidity,
     at: fill.at,
-    status: outcome,
+    status,
     recorded_at: tx.now,
+  };
+}
+
+/** Records a second version of a known trade id: held, not applied, with an anomaly naming both. */
+function holdContested(tx: TxApi, venue: string, fill: VenueFill, prep: FillPrep): void {
+  const key = versionKey(fill);
+  tx.remember(`trade:${venue}:${key}`);
+  tx.set.fills.push(ledgerRow(tx, venue, fill, key, prep.clientOrderId, 'contested'));
+  tx.set.anomalies.push({
+    kind: 'trade-id-reused',
+    subject: `${venue}:${fill.tradeId}`,
+    detail: JSON.stringify({ recorded: prep.recorded ?? null, reported: fill, heldAs: key }),
+    at: tx.now,
   });
-  if (outcome !== 'quarantined') {
-    const bookId = bookActorId(venue, fill.symbol);
-    if (tx.actor(bookId) === undefined) {
-      const input: PositionBookInput = { venue, symbol: fill.symbol, at: tx.now };
-      tx.spawn(bookId, 'positionBook', input);
-    }
-    tx.send(bookId, {
-      type: 'APPLY_FILL',
-      tradeId: fill.tradeId,
-      side: fill.side,
-      price: fill.price,
-      quantity: fill.quantity,
-      fee: fill.fee,
-      feeCurrency: fill.feeCurrency,
-      at: fill.at,
-    });
-  }
-  return outcome;
 }
 
 function orderCommand(venue: string, order: VenueOrder): WorkCommand {

@@ -1,3 +1,4 @@
+import { Dec, fmt } from '../domain/decimal.js';
 import type { OrderContext } from '../machines/order.machine.js';
 import type { PositionBookContext } from '../machines/position-book.machine.js';
 import type { Projector } from '../runtime/types.js';
@@ -8,9 +9,18 @@ export function topState(path: string): string {
   return dot === -1 ? path : path.slice(0, dot);
 }
 
-/** The order fields the `orders` table holds (its lifecycle, not its fill progress). */
+/** How much more the venue reports filled than the order's applied fills, or null when nothing. */
+export function fillGapOf(c: Pick<OrderContext, 'venueFilledQuantity' | 'filledQuantity'>): string | null {
+  const gap = new Dec(c.venueFilledQuantity).minus(c.filledQuantity);
+  return gap.gt('0') ? fmt(gap) : null;
+}
+
+/**
+ * The order fields the `orders` table holds: its lifecycle and its fill gap (rare: the venue reported
+ * fills whose trades have not arrived), not its fill progress.
+ */
 function lifecycle(c: OrderContext, state: string): string {
-  return `${state}|${c.venueOrderId ?? ''}|${c.reason ?? ''}|${c.anomalies.length}`;
+  return `${state}|${c.venueOrderId ?? ''}|${c.reason ?? ''}|${c.anomalies.length}|${fillGapOf(c) ?? ''}`;
 }
 
 const projectOrder: Projector = (actor, set, before) => {
@@ -36,6 +46,7 @@ const projectOrder: Projector = (actor, set, before) => {
     owner: c.owner,
     reason: c.reason,
     anomalies: c.anomalies.length,
+    fill_gap: fillGapOf(c),
     created_at: c.createdAt,
     updated_at: c.updatedAt,
   });

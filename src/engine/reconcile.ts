@@ -73,8 +73,10 @@ export interface OpenOrdersReport {
 
 /**
  * Compares the venue's open orders of `symbol` with ours. Our open orders the venue does not list are sent
- * RECONCILE_ORDER (a lookup decides their fate); venue orders we do not know are adopted and cancelled or
- * reported, per policy. Every decision is journaled.
+ * RECONCILE_ORDER (a lookup decides their fate: one missing answer is no proof, see the order machine);
+ * each one it lists is applied as a status report (its filled quantity may run ahead of the fills we
+ * have); venue orders we do not know are adopted and cancelled or reported, per policy. Every decision is
+ * journaled.
  */
 export async function reconcileOpenOrders(
   deps: ReconcileDeps,
@@ -97,7 +99,10 @@ export async function reconcileOpenOrders(
   }
   for (const order of atVenue) {
     const id = orderActorId(order.clientOrderId);
-    if (runtime.actor(id) !== undefined) continue;
+    if (runtime.actor(id) !== undefined) {
+      await runtime.enqueue(onOrderUpdate(venue.id, store, { kind: 'order', order }));
+      continue;
+    }
     const known = (await store.loadActors([id])).length > 0;
     const cancel =
       !known &&

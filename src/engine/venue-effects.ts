@@ -6,6 +6,7 @@ import { sleep } from '../domain/clock.js';
 import { describeError } from '../domain/errors.js';
 import type {
   CallFailure,
+  LookupInput,
   LookupResult,
   OrderRefInput,
   PlaceOrderInput,
@@ -17,6 +18,8 @@ import type { RequestBudget } from './request-budget.js';
 /** Side-effecting calls: after a crash their outcome is unknown and only a lookup can tell. */
 const WRITES = new Set(['placeOrder', 'cancelOrder']);
 const MAX_RATE_LIMIT_RETRIES = 5;
+/** An order's history is searched from this long before we created it (the venue's clock may be behind). */
+const HISTORY_SKEW_MS = 60_000;
 
 const done = (row: OutboxRow, output: unknown): AnyEventObject => ({
   type: `xstate.done.actor.${row.childId}`,
@@ -103,14 +106,33 @@ export class VenueEffects implements EffectHandler {
         return viewOf(order, sentAt, this.clock.now());
       }
       case 'lookupOrder': {
-        const order = await this.venue.fetchOrder(row.input as OrderRefInput);
+        const input = row.input as LookupInput;
+        const direct = await this.venue.fetchOrder(input);
+        // Lookups persisted before `search` was part of their input search, as all do now when it counts.
+        const searched = direct === null && input.search !== false;
+        const order = searched ? await this.search(input) : direct;
         const at = this.clock.now();
-        const result: LookupResult = { order: order === null ? null : viewOf(order, sentAt, at), sentAt, at };
+        const result: LookupResult =
+          order === null
+            ? { order: null, searched, sentAt, at }
+            : { order: viewOf(order, sentAt, at), sentAt, at };
         return result;
       }
       default:
         throw new Error(`no effect handler for '${row.src}'`);
     }
+  }
+
+  /**
+   * An order its own lookup did not find, searched for in the symbol's open orders and order history: a
+   * venue's views of one order lag behind its matching engine and need not agree with each other.
+   */
+  private async search(ref: LookupInput): Promise<VenueOrder | null> {
+    const same = (o: VenueOrder) =>
+      ref.venueOrderId !== null ? o.venueOrderId === ref.venueOrderId : o.clientOrderId === ref.clientOrderId;
+    const open = (await this.venue.fetchOpenOrders(ref.symbol)).find(same);
+    // Lookups persisted before `createdAt` was part of their input search the whole history.
+    return open ?? (await this.venue.findInHistory(ref, (ref.createdAt ?? 0) - HISTORY_SKEW_MS));
   }
 
   private classify(err: unknown, sentAt: number): CallFailure {

@@ -3,6 +3,7 @@ import type { DesiredOrder } from '../domain/types.js';
 import { isSettled, planAdjustment } from './adjust-orders.logic.js';
 import type { AdjustCommand, DesiredSlot, OrderDefaults, TrackedOrder } from './adjust-orders.logic.js';
 import { extend } from '../domain/extend.js';
+import { DEFAULT_ABSENCE_PROOF_MS } from './order.logic.js';
 
 export type { AdjustCommand, DesiredSlot, OrderDefaults, TrackedOrder } from './adjust-orders.logic.js';
 
@@ -103,7 +104,7 @@ export const adjustOrdersMachine = setup({
     maxOpenOrders: input?.maxOpenOrders ?? 0,
     orderDefaults: input?.orderDefaults ?? {
       requestWindowMs: 0,
-      timeouts: { ackMs: 0, cancelMs: 0, lookupRetryMs: 0 },
+      timeouts: { ackMs: 0, cancelMs: 0, lookupRetryMs: 0, absenceProofMs: DEFAULT_ABSENCE_PROOF_MS },
       maxAttempts: 1,
     },
     idPrefix: '',

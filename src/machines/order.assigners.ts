@@ -1,3 +1,4 @@
+import { extend } from '../domain/extend.js';
 import { eventTime, failureOf, maxDec, viewOf, withFill } from './order.logic.js';
 import type { OrderArgs } from './order.logic.js';
 import type { OrderContext } from './order.types.js';
@@ -34,6 +35,8 @@ export function recordVenueView({ context, event }: OrderArgs): Partial<OrderCon
       context.venueFilledQuantity,
       view?.filledQuantity ?? fact.filledQuantity ?? '0',
     ),
+    absentSince: null,
+    absentAnswers: 0,
     updatedAt: eventTime(event) ?? context.updatedAt,
   };
 }
@@ -84,12 +87,28 @@ export function recordNeverPlaced({ context, event }: OrderArgs): Partial<OrderC
   };
 }
 
-/** Records that an order the venue knew is gone there. */
-export function recordVanished({ context, event }: OrderArgs): Partial<OrderContext> {
+/** Records one more lookup that found a known order nowhere (absence not proven yet). */
+export function recordAbsence({ context, event }: OrderArgs): Partial<OrderContext> {
+  const sentAt = event.type === 'xstate.done.actor.lookupOrder' ? event.output.sentAt : context.updatedAt;
+  const absentSince = context.absentSince ?? sentAt;
+  const absentAnswers = context.absentAnswers + 1;
   return {
-    reason: 'the venue no longer knows this order',
-    anomalies: [...context.anomalies, `order ${context.venueOrderId} vanished at the venue`],
+    absentSince,
+    absentAnswers,
+    reason: `the venue's views do not list this order (${absentAnswers} lookup(s) since ${absentSince}); it stays live until its absence is proven`,
     updatedAt: eventTime(event) ?? context.updatedAt,
+  };
+}
+
+/** Records that an order the venue knew is proven gone there. */
+export function recordVanished({ context, event }: OrderArgs): Partial<OrderContext> {
+  const at = eventTime(event) ?? context.updatedAt;
+  const answers = context.absentAnswers + 1;
+  return {
+    reason: `the venue no longer knows this order: ${answers} lookups over ${at - (context.absentSince ?? at)} ms found it nowhere (order, open orders, order history)`,
+    anomalies: [...context.anomalies, `order ${context.venueOrderId} vanished at the venue`],
+    absentAnswers: answers,
+    updatedAt: at,
   };
 }
 
@@ -106,15 +125,17 @@ export function applyFillAnomaly({ context, event }: OrderArgs): Partial<OrderCo
   };
 }
 
-/** Quarantines a fill that would overfill the order, recording the anomaly. */
-export function flagOverfill({ context, event }: OrderArgs): Partial<OrderContext> {
+/**
+ * Applies a fill that takes the order past its quantity: the venue traded it, so it counts like any fill
+ * (the order's filled quantity then shows the excess), and the contradiction is recorded.
+ */
+export function applyOverfill({ context, event }: OrderArgs): Partial<OrderContext> {
   const fill = event as { tradeId?: string; quantity?: string };
-  return {
+  const applied = withFill(context, event);
+  return extend(applied, {
     anomalies: [
       ...context.anomalies,
-      `overfill: trade ${fill.tradeId} of ${fill.quantity} over ${context.filledQuantity}/${context.quantity}`,
+      `overfill: trade ${fill.tradeId} of ${fill.quantity} takes the order to ${applied.filledQuantity} of ${context.quantity}`,
     ],
-    quarantinedTradeIds: [...context.quarantinedTradeIds, String(fill.tradeId)],
-    updatedAt: eventTime(event) ?? context.updatedAt,
-  };
+  });
 }

@@ -1,4 +1,6 @@
+import { Dec } from '../domain/decimal.js';
 import {
+  ABSENCE_ANSWERS,
   completesOrder,
   failureOf,
   hasFills,
@@ -95,24 +97,55 @@ export function failureIsRejection({ event }: OrderArgs): boolean {
 }
 
 /**
- * A lookup did not find an order we never had a venue id for, but a place request may still land: the
- * lookup was sent before the landing deadline (or there is none).
+ * A lookup did not find an order we never had a venue id for, but that is no proof yet: a place request may
+ * still land (the lookup was sent before the landing deadline, or there is none), or only the order itself
+ * was asked for (a later lookup searches the open orders and the history too).
  */
 export function absenceNotYetProven({ context, event }: OrderArgs): boolean {
   return (
     event.type === 'xstate.done.actor.lookupOrder' &&
     event.output.order === null &&
     context.venueOrderId === null &&
-    (context.landingDeadline === null || event.output.sentAt <= context.landingDeadline)
+    (context.landingDeadline === null ||
+      event.output.sentAt <= context.landingDeadline ||
+      event.output.searched !== true)
   );
 }
 
-/** The venue once knew the order (we have its id) but the lookup no longer finds it. */
-export function knownOrderVanished({ context }: OrderArgs): boolean {
-  return context.venueOrderId !== null;
+/**
+ * The venue once knew the order (we have its id), and absence is now proven: this lookup searched the
+ * order, the open orders and the order history and found it nowhere, like every lookup in a row before it
+ * (at least ABSENCE_ANSWERS of them), over at least `absenceProofMs`. A venue's views lag behind its
+ * matching engine: one "does not exist" answer proves nothing about an order it acknowledged.
+ */
+export function knownOrderAbsenceProven({ context, event }: OrderArgs): boolean {
+  if (event.type !== 'xstate.done.actor.lookupOrder' || event.output.order !== null) return false;
+  const { absentSince, absentAnswers, venueOrderId, timeouts } = context;
+  return (
+    venueOrderId !== null &&
+    event.output.searched === true &&
+    absentSince !== null &&
+    absentAnswers + 1 >= ABSENCE_ANSWERS &&
+    event.output.sentAt - absentSince >= timeouts.absenceProofMs
+  );
+}
+
+/** The venue once knew the order (we have its id), and this lookup did not find it: not proof yet. */
+export function knownOrderNotFound({ context, event }: OrderArgs): boolean {
+  return (
+    event.type === 'xstate.done.actor.lookupOrder' &&
+    event.output.order === null &&
+    context.venueOrderId !== null
+  );
 }
 
 /** Place attempts remain. */
 export function attemptsLeft({ context }: OrderArgs): boolean {
   return context.attempt < context.maxAttempts;
+}
+
+/** A venue report whose cumulative filled quantity is above the last one the venue reported. */
+export function reportsMoreFilled({ context, event }: OrderArgs): boolean {
+  const reported = (event as { filledQuantity?: unknown }).filledQuantity;
+  return typeof reported === 'string' && new Dec(reported).gt(context.venueFilledQuantity);
 }

@@ -1,11 +1,14 @@
 import { Dec, fmt } from '../domain/decimal.js';
+import { extend } from '../domain/extend.js';
 import { memoLast } from './memo.js';
 import type {
   CallFailure,
+  LookupInput,
   OrderContext,
   OrderEvent,
   OrderInput,
   OrderRefInput,
+  OrderTimeouts,
   PlaceOrderInput,
   VenueOrderView,
 } from './order.types.js';
@@ -21,6 +24,19 @@ export interface OrderArgs {
   event: OrderEvent;
 }
 
+/** How long a known order must be found nowhere before it is called gone, when the input does not say. */
+export const DEFAULT_ABSENCE_PROOF_MS = 30_000;
+
+/** At least this many lookups in a row must find a known order nowhere before it is called gone. */
+export const ABSENCE_ANSWERS = 3;
+
+const NO_TIMEOUTS: OrderTimeouts = {
+  ackMs: 0,
+  cancelMs: 0,
+  lookupRetryMs: 0,
+  absenceProofMs: DEFAULT_ABSENCE_PROOF_MS,
+};
+
 /** The context a new order actor starts with; tolerates a missing input (every field then defaults). */
 export function initialOrderContext(input: OrderInput | undefined): OrderContext {
   return {
@@ -34,7 +50,8 @@ export function initialOrderContext(input: OrderInput | undefined): OrderContext
     level: input?.level ?? null,
     owner: input?.owner ?? null,
     requestWindowMs: input?.requestWindowMs ?? 0,
-    timeouts: input?.timeouts ?? { ackMs: 0, cancelMs: 0, lookupRetryMs: 0 },
+    // Settings persisted before absenceProofMs existed (an AdjustOrders workflow's defaults) lack it.
+    timeouts: extend(NO_TIMEOUTS, input?.timeouts ?? {}),
     maxAttempts: input?.maxAttempts ?? 1,
     venueOrderId: null,
     filledQuantity: '0',
@@ -46,6 +63,8 @@ export function initialOrderContext(input: OrderInput | undefined): OrderContext
     cancelRequested: false,
     attempt: 0,
     landingDeadline: null,
+    absentSince: null,
+    absentAnswers: 0,
     createdAt: input?.at ?? 0,
     updatedAt: input?.at ?? 0,
     reason: null,
@@ -73,6 +92,28 @@ export function orderRefInput(context: OrderContext): OrderRefInput {
     symbol: context.symbol,
     venueOrderId: context.venueOrderId,
   };
+}
+
+/**
+ * The input of the lookupOrder call: how to name the order, from when its history is searched, and whether
+ * to search at all (see LookupInput.search; `event` started the lookup, at about the time it is sent).
+ */
+export function lookupInput(context: OrderContext, event: OrderEvent | { type: string }): LookupInput {
+  const at = eventTime(event);
+  const deadline = context.landingDeadline;
+  const search = context.venueOrderId !== null || deadline === null || (at !== null && at > deadline);
+  return extend(orderRefInput(context), { createdAt: context.createdAt, search });
+}
+
+/**
+ * The wait before the next lookup: `lookupRetryMs`, doubling with every answer that found a known order
+ * nowhere, up to a quarter of the absence window (so that proving absence takes a handful of lookups).
+ */
+export function lookupRetryDelay(context: OrderContext): number {
+  const { lookupRetryMs, absenceProofMs } = context.timeouts;
+  if (context.absentAnswers === 0) return lookupRetryMs;
+  const cap = Math.max(lookupRetryMs, Math.floor(absenceProofMs / 4));
+  return Math.min(cap, lookupRetryMs * 2 ** Math.min(context.absentAnswers, 20));
 }
 
 /** The instant an event happened (our clock), whatever its shape. */
@@ -160,6 +201,8 @@ export function withFill(context: OrderContext, event: OrderEvent): Partial<Orde
     tradeIds: [...context.tradeIds, fill.tradeId],
     venueOrderId: context.venueOrderId ?? fill.venueOrderId ?? null,
     venueFilledQuantity: maxDec(context.venueFilledQuantity, fmt(filled)),
+    absentSince: null,
+    absentAnswers: 0,
     updatedAt: fill.at,
   };
 }

@@ -1,8 +1,15 @@
 import { assign, enqueueActions, fromPromise, setup } from 'xstate';
 import * as assigners from './order.assigners.js';
 import * as guards from './order.guards.js';
-import { initialOrderContext, orderRefInput, placeOrderInput } from './order.logic.js';
+import {
+  initialOrderContext,
+  lookupInput,
+  lookupRetryDelay,
+  orderRefInput,
+  placeOrderInput,
+} from './order.logic.js';
 import type {
+  LookupInput,
   LookupResult,
   OrderContext,
   OrderEvent,
@@ -16,7 +23,7 @@ import type {
 export type * from './order.types.js';
 
 /** Bumped whenever a change makes older snapshots unreadable; see src/machines/registry.ts. */
-export const ORDER_MACHINE_VERSION = 1;
+export const ORDER_MACHINE_VERSION = 2;
 
 /** Invoked calls are executed by the durable runtime from the outbox, never by this placeholder. */
 const runtimeCall = <O, I>() =>
@@ -40,7 +47,7 @@ const venueView = [
 
 /** Fill handling while the order may still be working at the venue. */
 const fillWhileWorking = [
-  { guard: 'fillWouldOverfill', actions: 'flagOverfill' },
+  { guard: 'fillWouldOverfill', target: '#order.filled', actions: 'applyOverfill' },
   { guard: 'fillCompletesOrder', target: '#order.filled', actions: 'applyFill' },
   { guard: 'partialFillWithCancelPending', target: '#order.pendingCancel', actions: 'applyFill' },
   { guard: 'partialFill', target: '#order.partiallyFilled', actions: 'applyFill' },
@@ -48,7 +55,7 @@ const fillWhileWorking = [
 
 /** Fill handling at rest (`open`, `partiallyFilled`): no cancel is pending there (that is `pendingCancel`). */
 const fillWhileResting = [
-  { guard: 'fillWouldOverfill', actions: 'flagOverfill' },
+  { guard: 'fillWouldOverfill', target: '#order.filled', actions: 'applyOverfill' },
   { guard: 'fillCompletesOrder', target: '#order.filled', actions: 'applyFill' },
   { guard: 'partialFill', target: '#order.partiallyFilled', actions: 'applyFill' },
 ] as const;
@@ -60,11 +67,14 @@ const closingFacts = {
   ORDER_EXPIRED: { target: '#order.expired', actions: 'recordVenueFacts' },
 } as const;
 
-/** A fill arriving after the order ended (the venue's report overtook it): applied, never twice, never over. */
+/** A fill arriving after the order ended (the venue's report overtook it): applied, never twice. */
 const lateFill = [
-  { guard: 'fillWouldOverfill', actions: 'flagOverfill' },
+  { guard: 'fillWouldOverfill', actions: 'applyOverfill' },
   { guard: 'newFill', actions: 'applyFill' },
 ] as const;
+
+/** A status report while the order rests: its cumulative filled quantity may run ahead of our fills. */
+const laterReport = { guard: 'reportsMoreFilled', actions: 'recordVenueView' } as const;
 
 /** What an order whose acceptance is not confirmed yet (`submitting`, `unconfirmed`) accepts. */
 const awaitingConfirmation = {
@@ -99,12 +109,12 @@ export const orderMachine = setup({
   actors: {
     placeOrder: runtimeCall<VenueOrderView, PlaceOrderInput>(),
     cancelOrder: runtimeCall<VenueOrderView, OrderRefInput>(),
-    lookupOrder: runtimeCall<LookupResult, OrderRefInput>(),
+    lookupOrder: runtimeCall<LookupResult, LookupInput>(),
   },
   delays: {
     ACK_TIMEOUT: ({ context }) => context.timeouts.ackMs,
     CANCEL_TIMEOUT: ({ context }) => context.timeouts.cancelMs,
-    LOOKUP_RETRY: ({ context }) => context.timeouts.lookupRetryMs,
+    LOOKUP_RETRY: ({ context }) => lookupRetryDelay(context),
   },
   guards: {
     cancelWasRequested: guards.cancelWasRequested,
@@ -124,7 +134,9 @@ export const orderMachine = setup({
     newFill: guards.newFill,
     failureIsRejection: guards.failureIsRejection,
     absenceNotYetProven: guards.absenceNotYetProven,
-    knownOrderVanished: guards.knownOrderVanished,
+    knownOrderAbsenceProven: guards.knownOrderAbsenceProven,
+    knownOrderNotFound: guards.knownOrderNotFound,
+    reportsMoreFilled: guards.reportsMoreFilled,
     attemptsLeft: guards.attemptsLeft,
   },
   actions: {
@@ -146,10 +158,11 @@ export const orderMachine = setup({
     recordFailure: assign(assigners.recordFailure),
     recordTimeout: assign(assigners.recordTimeout),
     recordNeverPlaced: assign(assigners.recordNeverPlaced),
+    recordAbsence: assign(assigners.recordAbsence),
     recordVanished: assign(assigners.recordVanished),
     applyFill: assign(assigners.applyFill),
     applyFillAnomaly: assign(assigners.applyFillAnomaly),
-    flagOverfill: assign(assigners.flagOverfill),
+    applyOverfill: assign(assigners.applyOverfill),
   },
 }).createMachine({
   id: 'order',
@@ -185,7 +198,7 @@ export const orderMachine = setup({
     open: {
       tags: ['working', 'atVenue'],
       entry: { type: 'notifyOwner', params: { state: 'open', terminal: false } },
-      on: restingAtVenue,
+      on: { ORDER_ACCEPTED: laterReport, ...restingAtVenue },
     },
     partiallyFilled: {
       tags: ['working', 'atVenue'],
@@ -193,7 +206,7 @@ export const orderMachine = setup({
       on: {
         // A fill that overtook the place reply may have left the venue's order id unknown (`open` always
         // knows it: every way in records it).
-        ORDER_ACCEPTED: { guard: 'venueOrderIdUnknown', actions: 'recordVenueView' },
+        ORDER_ACCEPTED: [{ guard: 'venueOrderIdUnknown', actions: 'recordVenueView' }, laterReport],
         ...restingAtVenue,
       },
     },
@@ -215,8 +228,9 @@ export const orderMachine = setup({
       after: { CANCEL_TIMEOUT: { target: 'unconfirmed', actions: 'recordTimeout' } },
       on: {
         RECONCILE_ORDER: { target: 'unconfirmed' },
+        ORDER_ACCEPTED: laterReport,
         ORDER_FILLED: [
-          { guard: 'fillWouldOverfill', actions: 'flagOverfill' },
+          { guard: 'fillWouldOverfill', target: 'filled', actions: 'applyOverfill' },
           { guard: 'fillCompletesOrder', target: 'filled', actions: 'applyFill' },
           { guard: 'partialFill', actions: 'applyFill' },
         ],
@@ -232,7 +246,7 @@ export const orderMachine = setup({
           invoke: {
             id: 'lookupOrder',
             src: 'lookupOrder',
-            input: ({ context }) => orderRefInput(context),
+            input: ({ context, event }) => lookupInput(context, event),
             onDone: [
               { guard: 'viewFilled', target: '#order.filled', actions: 'recordVenueView' },
               { guard: 'viewCancelled', target: '#order.cancelled', actions: 'recordVenueView' },
@@ -241,7 +255,8 @@ export const orderMachine = setup({
               { guard: 'foundWithCancelPending', target: '#order.pendingCancel', actions: 'recordVenueView' },
               { guard: 'foundWithFills', target: '#order.partiallyFilled', actions: 'recordVenueView' },
               { guard: 'viewFound', target: '#order.open', actions: 'recordVenueView' },
-              { guard: 'knownOrderVanished', target: '#order.expired', actions: 'recordVanished' },
+              { guard: 'knownOrderAbsenceProven', target: '#order.expired', actions: 'recordVanished' },
+              { guard: 'knownOrderNotFound', target: 'waiting', actions: 'recordAbsence' },
               { guard: 'absenceNotYetProven', target: 'waiting' },
               { guard: 'cancelWasRequested', target: '#order.cancelled' },
               { guard: 'attemptsLeft', target: '#order.submitting' },
@@ -268,7 +283,7 @@ export const orderMachine = setup({
       entry: { type: 'notifyOwner', params: { state: 'cancelled', terminal: true } },
       on: {
         ORDER_FILLED: [
-          { guard: 'fillWouldOverfill', actions: 'flagOverfill' },
+          { guard: 'fillWouldOverfill', target: 'filled', actions: 'applyOverfill' },
           { guard: 'fillCompletesOrder', target: 'filled', actions: 'applyFill' },
           { guard: 'newFill', actions: 'applyFill' },
         ],
@@ -279,7 +294,7 @@ export const orderMachine = setup({
       entry: { type: 'notifyOwner', params: { state: 'rejected', terminal: true } },
       on: {
         ORDER_FILLED: [
-          { guard: 'fillWouldOverfill', actions: 'flagOverfill' },
+          { guard: 'fillWouldOverfill', actions: 'applyOverfill' },
           { guard: 'newFill', actions: 'applyFillAnomaly' },
         ],
       },

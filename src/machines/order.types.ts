@@ -37,8 +37,14 @@ export interface OrderTimeouts {
   ackMs: number;
   /** No reply to a cancel within this: outcome unknown, look it up. */
   cancelMs: number;
-  /** Wait between lookups while the outcome is still unknown. */
+  /** Wait between lookups while the outcome is still unknown (it grows while a known order is not found). */
   lookupRetryMs: number;
+  /**
+   * A known order (its venue id recorded) that the venue's views no longer list is called gone only when
+   * lookups over at least this long, and at least ABSENCE_ANSWERS of them, searched the order, the open
+   * orders and the order history and found it nowhere. Until then it stays live (venues' views lag).
+   */
+  absenceProofMs: number;
 }
 
 /** The order actor's context: the intent plus everything the venue has told us. */
@@ -62,6 +68,10 @@ export interface OrderContext extends Omit<OrderInput, 'at'> {
   attempt: number;
   /** No place request sent so far can reach the venue after this instant (ms), or null. */
   landingDeadline: number | null;
+  /** When the first of the current run of lookups that found this known order nowhere was sent, or null. */
+  absentSince: number | null;
+  /** Lookups in a row that found this known order nowhere (reset by any sign of it). */
+  absentAnswers: number;
   createdAt: number;
   updatedAt: number;
   /** Why the order ended rejected or expired, or the last call failure. */
@@ -85,6 +95,11 @@ export interface VenueOrderView {
 export interface LookupResult {
   /** Null when the venue does not have the order. */
   order: VenueOrderView | null;
+  /**
+   * For `order: null`: true when the venue's open orders and order history were searched too, not only the
+   * order itself (only such an answer counts towards proving a known order gone).
+   */
+  searched?: boolean;
   /** Time (our clock) the lookup was sent: the venue's answer reflects at least this instant. */
   sentAt: number;
   at: number;
@@ -143,6 +158,17 @@ export interface OrderRefInput {
   clientOrderId: ClientOrderId;
   symbol: string;
   venueOrderId: VenueOrderId | null;
+}
+
+/** Input of the lookupOrder call. */
+export interface LookupInput extends OrderRefInput {
+  /** When the order was created: its history is searched from there. */
+  createdAt: number;
+  /**
+   * Search the open orders and the order history too if the order itself is not found: asked when a
+   * "not found" would count (the order is known, or no place request can land any more).
+   */
+  search: boolean;
 }
 
 /** Emitted to the owner on every state change. */

@@ -1,6 +1,7 @@
 import type { AnyStateMachine } from 'xstate';
 import { ADJUST_ORDERS_MACHINE_VERSION, adjustOrdersMachine } from './adjust-orders.machine.js';
 import { ORDER_MACHINE_VERSION, orderMachine } from './order.machine.js';
+import { orderMigrations } from './order.migrations.js';
 import { POSITION_BOOK_MACHINE_VERSION, positionBookMachine } from './position-book.machine.js';
 
 /** A persisted snapshot as JSON (what `machine.getPersistedSnapshot` returns). */
@@ -23,7 +24,7 @@ export interface MachineEntry {
 
 /** Every machine of the engine, by machine id. */
 export const machineRegistry: Record<string, MachineEntry> = {
-  [orderMachine.id]: { machine: orderMachine, version: ORDER_MACHINE_VERSION, migrations: {} },
+  [orderMachine.id]: { machine: orderMachine, version: ORDER_MACHINE_VERSION, migrations: orderMigrations },
   [positionBookMachine.id]: {
     machine: positionBookMachine,
     version: POSITION_BOOK_MACHINE_VERSION,

@@ -22,13 +22,13 @@ export const COMMIT_STATEMENTS = {
   upsertTimer: `insert into timers (actor_id, timer_id, event, due_at) values (?, ?, ?, ?)
     on conflict (actor_id, timer_id) do update set event = excluded.event, due_at = excluded.due_at`,
   upsertOrder: `insert into orders (client_order_id, venue, symbol, side, type, price, quantity, state,
-      venue_order_id, level, owner, reason, anomalies, created_at, updated_at)
-    values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      venue_order_id, level, owner, reason, anomalies, fill_gap, created_at, updated_at)
+    values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
     on conflict (client_order_id) do update set venue = excluded.venue, symbol = excluded.symbol,
       side = excluded.side, type = excluded.type, price = excluded.price, quantity = excluded.quantity,
       state = excluded.state, venue_order_id = excluded.venue_order_id, level = excluded.level,
       owner = excluded.owner, reason = excluded.reason, anomalies = excluded.anomalies,
-      created_at = excluded.created_at, updated_at = excluded.updated_at`,
+      fill_gap = excluded.fill_gap, created_at = excluded.created_at, updated_at = excluded.updated_at`,
   insertFill: `insert into fills (venue, trade_id, client_order_id, venue_order_id, symbol, side, price, quantity,
       fee, fee_currency, liquidity, at, status, recorded_at)
     values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -37,9 +37,11 @@ export const COMMIT_STATEMENTS = {
     on conflict (venue, symbol) do update set quantity = excluded.quantity, average_price = excluded.average_price,
       realized_pnl = excluded.realized_pnl, fees = excluded.fees, fill_count = excluded.fill_count,
       updated_at = excluded.updated_at`,
+  // A new occurrence of an acknowledged anomaly needs the operator again.
   upsertAnomaly: `insert into anomalies (kind, subject, detail, count, first_at, last_at) values (?, ?, ?, 1, ?, ?)
     on conflict (kind, subject) do update set detail = excluded.detail, count = anomalies.count + 1,
-      last_at = excluded.last_at`,
+      last_at = excluded.last_at, acknowledged_at = null, acknowledged_note = null`,
+  setFillStatus: `update fills set status = ? where venue = ? and trade_id = ?`,
   upsertMeta: `insert into meta (key, value) values (?, ?) on conflict (key) do update set value = excluded.value`,
 } as const;
 
@@ -115,6 +117,7 @@ export function planCommit(set: CommitSet): CommitPlan {
     o.owner,
     o.reason,
     o.anomalies,
+    o.fill_gap,
     o.created_at,
     o.updated_at,
   ]);
@@ -145,6 +148,7 @@ export function planCommit(set: CommitSet): CommitPlan {
     p.updated_at,
   ]);
   add('upsertAnomaly', set.anomalies, (a) => [a.kind, a.subject, a.detail, a.at, a.at]);
+  add('setFillStatus', set.fillStatuses, (f) => [f.status, f.venue, f.tradeId]);
   add('upsertMeta', set.meta, (m) => [m.key, m.value]);
   return { steps, fullSync: set.outbox.length > 0 };
 }

@@ -60,6 +60,13 @@ export interface AnomalyWrite {
   at: number;
 }
 
+/** A fill ledger row changing status (a contested version decided). */
+export interface FillStatusWrite {
+  venue: string;
+  tradeId: string;
+  status: string;
+}
+
 /** Everything one transaction writes. Built by the runtime, written by the store, all or nothing. */
 export interface CommitSet {
   batch: number;
@@ -71,6 +78,7 @@ export interface CommitSet {
   timersDeleted: { actorId: string; timerId: string }[];
   orders: OrdersTable[];
   fills: FillsTable[];
+  fillStatuses: FillStatusWrite[];
   positions: PositionsTable[];
   anomalies: AnomalyWrite[];
   meta: MetaTable[];
@@ -88,6 +96,7 @@ export function emptyCommitSet(batch: number): CommitSet {
     timersDeleted: [],
     orders: [],
     fills: [],
+    fillStatuses: [],
     positions: [],
     anomalies: [],
     meta: [],
@@ -105,6 +114,7 @@ export function isEmptyCommitSet(set: CommitSet): boolean {
       set.timersDeleted.length +
       set.orders.length +
       set.fills.length +
+      set.fillStatuses.length +
       set.positions.length +
       set.anomalies.length +
       set.meta.length ===

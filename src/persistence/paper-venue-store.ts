@@ -129,6 +129,7 @@ function prepareStatements(db: Database.Database) {
     insertTrade: p(`INSERT INTO trades (venue_order_id, client_order_id, symbol, side, price, quantity, fee,
       fee_currency, liquidity, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING ${TRADE_COLS}`),
     tradesSince: p(`${trades} WHERE symbol = ? AND at >= ? ORDER BY trade_id`),
+    tradesOfOrder: p(`${trades} WHERE venue_order_id = ? ORDER BY trade_id`),
     allTrades: p(`${trades} ORDER BY trade_id`),
     logRequest: p(`INSERT INTO requests (kind, client_order_id, outcome, detail, reply_lost, at)
       VALUES (?, ?, ?, ?, ?, ?)`),
@@ -258,6 +259,11 @@ export class PaperVenueStore {
   /** Trades of `symbol` at or after `sinceMs`, by ascending trade id. */
   tradesSince(symbol: string, sinceMs: number): VenueFill[] {
     return this.#s.tradesSince.all(symbol, sinceMs) as VenueFill[];
+  }
+
+  /** Trades of one order, by ascending trade id. */
+  tradesOfOrder(venueOrderId: string): VenueFill[] {
+    return this.#s.tradesOfOrder.all(Number(venueOrderId)) as VenueFill[];
   }
 
   /** Every trade, by ascending trade id. */

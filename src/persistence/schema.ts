@@ -102,6 +102,11 @@ export interface OrdersTable {
   owner: string | null;
   reason: string | null;
   anomalies: number;
+  /**
+   * How much more the venue reports filled than the ledger holds for this order (a decimal string), or
+   * null: trades still to fetch. Set and cleared by the projection.
+   */
+  fill_gap: string | null;
   created_at: number;
   updated_at: number;
 }
@@ -120,7 +125,12 @@ export interface FillsTable {
   fee_currency: string;
   liquidity: string | null;
   at: number;
-  /** `applied` (to order and position), `orphan` (order unknown; applied to position), `quarantined`. */
+  /**
+   * `applied` (to order and position), `orphan` (order unknown; applied to position), `contested` (a trade
+   * id the ledger already had, with other content: held until the venue's filled quantity decides; its
+   * `trade_id` is the venue's id plus `~` and a digest of its content), `dismissed` (a contested version
+   * the venue's filled quantity did not need), `quarantined` (an overfill, before overfills were applied).
+   */
   status: string;
   recorded_at: number;
 }
@@ -137,7 +147,11 @@ export interface PositionsTable {
   updated_at: number;
 }
 
-/** Venue facts that need a human: unknown orders, overfills, vanished orders. Upserted by subject. */
+/**
+ * Venue facts that need a human: unknown orders, overfills, vanished orders, reused trade ids. Upserted by
+ * kind and subject. The kinds that are alerts (see engine/operator-notices.ts) are repeated to the operator
+ * until acknowledged; a new occurrence clears the acknowledgement.
+ */
 export interface AnomaliesTable {
   kind: string;
   subject: string;
@@ -145,4 +159,8 @@ export interface AnomaliesTable {
   count: number;
   first_at: number;
   last_at: number;
+  /** When an operator acknowledged it (`npm run cli -- ack`), or null. */
+  acknowledged_at: number | null;
+  /** What the operator said when acknowledging, or null. */
+  acknowledged_note: string | null;
 }

@@ -41,6 +41,8 @@ export interface SimTrade {
   commissionAsset: string;
   isMaker: boolean;
   at: number;
+  /** Left out of myTrades and of the user-data stream (admin `fill` with `hidden`, until revealed). */
+  hidden: boolean;
 }
 
 /** One asset's balance. */

@@ -68,7 +68,9 @@ CREATE TABLE IF NOT EXISTS trades (
   commission TEXT NOT NULL,
   commission_asset TEXT NOT NULL,
   is_maker INTEGER NOT NULL,
-  at INTEGER NOT NULL
+  at INTEGER NOT NULL,
+  reported_id INTEGER,
+  hidden INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS trades_symbol ON trades (symbol, trade_id);
 INSERT INTO sqlite_sequence (name, seq) SELECT 'orders', 100000
@@ -81,8 +83,9 @@ const ORDER_COLS = `order_id AS orderId, client_order_id AS clientOrderId, symbo
   time_in_force AS timeInForce, price, orig_qty AS origQty, orig_quote_qty AS origQuoteOrderQty,
   executed_qty AS executedQty, cumm_quote_qty AS cummulativeQuoteQty, status, created_at AS createdAt,
   updated_at AS updatedAt`;
-const TRADE_COLS = `trade_id AS tradeId, order_id AS orderId, client_order_id AS clientOrderId, symbol, side,
-  price, qty, quote_qty AS quoteQty, commission, commission_asset AS commissionAsset, is_maker AS isMaker, at`;
+const TRADE_COLS = `COALESCE(reported_id, trade_id) AS tradeId, order_id AS orderId,
+  client_order_id AS clientOrderId, symbol, side, price, qty, quote_qty AS quoteQty, commission,
+  commission_asset AS commissionAsset, is_maker AS isMaker, at, hidden`;
 const MARKET_COLS = `symbol, price, rng_state AS rngState, tick, open_price AS openPrice,
   high_price AS highPrice, low_price AS lowPrice, updated_at AS updatedAt`;
 const OPEN = `status IN ('NEW', 'PARTIALLY_FILLED')`;
@@ -120,13 +123,29 @@ function statements(db: Database.Database) {
     everyOrder: p(`${orders} ORDER BY order_id`),
     insertTrade:
       p(`INSERT INTO trades (order_id, client_order_id, symbol, side, price, qty, quote_qty, commission,
-      commission_asset, is_maker, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING ${TRADE_COLS}`),
+      commission_asset, is_maker, at, reported_id, hidden) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      RETURNING ${TRADE_COLS}`),
+    revealTrades: p('UPDATE trades SET hidden = 0 WHERE hidden = 1'),
     everyTrade: p(`SELECT ${TRADE_COLS} FROM trades ORDER BY trade_id`),
   };
 }
 
-type TradeRow = Omit<SimTrade, 'isMaker'> & { isMaker: number };
-const toTrade = ({ isMaker, ...row }: TradeRow): SimTrade => extend(row, { isMaker: isMaker === 1 });
+type TradeRow = Omit<SimTrade, 'isMaker' | 'hidden'> & { isMaker: number; hidden: number };
+const toTrade = ({ isMaker, hidden, ...row }: TradeRow): SimTrade =>
+  extend(row, { isMaker: isMaker === 1, hidden: hidden === 1 });
+
+/** Columns added to the trades table after its first version (files written before get them at open). */
+const TRADE_COLUMNS_ADDED = ['reported_id INTEGER', 'hidden INTEGER NOT NULL DEFAULT 0'];
+
+/** Adds the columns an older simulator file's trades table lacks; must run before preparing statements. */
+function upgradeTrades(db: Database.Database): void {
+  const have = new Set(
+    (db.prepare('PRAGMA table_info(trades)').all() as { name: string }[]).map((c) => c.name),
+  );
+  for (const column of TRADE_COLUMNS_ADDED) {
+    if (!have.has(column.split(' ')[0]!)) db.exec(`ALTER TABLE trades ADD COLUMN ${column}`);
+  }
+}
 
 /** Synchronous access to a venue simulator file. Open one with `openVenueSimStore`. */
 export class VenueSimStore {
@@ -136,6 +155,7 @@ export class VenueSimStore {
   /** Opens (creating if needed) the file at `path`; prefer `openVenueSimStore`. */
   constructor(path: string) {
     this.#db = openVenueFile(path, SCHEMA);
+    upgradeTrades(this.#db);
     this.#s = statements(this.#db);
   }
 
@@ -227,13 +247,31 @@ export class VenueSimStore {
     return this.#s.everyOrder.all() as SimOrder[];
   }
 
-  /** Inserts a trade; its tradeId is the next autoincrement id. */
-  insertTrade(t: Omit<SimTrade, 'tradeId'>): SimTrade {
+  /**
+   * Inserts a trade under the next autoincrement id; it reports `reportedId` instead when given (a venue
+   * reusing a trade id), and stays out of myTrades while `hidden`.
+   */
+  insertTrade(
+    t: Omit<SimTrade, 'tradeId' | 'hidden'>,
+    options: { reportedId?: number; hidden?: boolean } = {},
+  ): SimTrade {
     const args = [t.orderId, t.clientOrderId, t.symbol, t.side, t.price, t.qty, t.quoteQty, t.commission];
-    return toTrade(this.#s.insertTrade.get(...args, t.commissionAsset, t.isMaker ? 1 : 0, t.at) as TradeRow);
+    const extra = [
+      t.commissionAsset,
+      t.isMaker ? 1 : 0,
+      t.at,
+      options.reportedId ?? null,
+      options.hidden ? 1 : 0,
+    ];
+    return toTrade(this.#s.insertTrade.get(...args, ...extra) as TradeRow);
   }
 
-  /** Trades of `symbol` (Binance myTrades): same selection rules as `orders`, plus `orderId`. */
+  /** Lists every hidden trade from now on; returns how many there were. */
+  revealTrades(): number {
+    return this.#s.revealTrades.run().changes;
+  }
+
+  /** Trades of `symbol` (Binance myTrades; hidden ones left out): as `orders`, plus `orderId`. */
   trades(symbol: string, q: ListQuery): SimTrade[] {
     const rows = this.#list('trades', TRADE_COLS, 'trade_id', 'at', symbol, q) as TradeRow[];
     return rows.map(toTrade);
@@ -252,7 +290,7 @@ export class VenueSimStore {
     symbol: string,
     q: ListQuery,
   ): unknown[] {
-    const where = ['symbol = ?'];
+    const where = table === 'trades' ? ['symbol = ?', 'hidden = 0'] : ['symbol = ?'];
     const args: (string | number)[] = [symbol];
     if (table === 'trades' && q.orderId !== undefined) {
       where.push('order_id = ?');

@@ -13,7 +13,7 @@ import type { Pending } from './batch-builder.js';
 import type { HostedActor } from './hosted-actor.js';
 import { RuntimeMemory } from './runtime-memory.js';
 import { restoreState, writeBackMigrated } from './restore.js';
-import type { Command, CommittedTransition, EffectHandler, OutboxRow, Projector } from './types.js';
+import type { Command, CommitListener, EffectHandler, OutboxRow, Projector } from './types.js';
 import { extend } from '../domain/extend.js';
 
 /** Options of the durable runtime. */
@@ -54,7 +54,7 @@ export class DurableRuntime {
   readonly stats = { events: 0, batches: 0, commands: 0 };
   private readonly memory: RuntimeMemory;
   private readonly inflight = new Set<Promise<void>>();
-  private readonly listeners = new Set<(transitions: CommittedTransition[]) => void>();
+  private readonly listeners = new Set<CommitListener>();
   private queue: Pending[] = [];
   private flushing: Promise<void> | null = null;
   /** Settles when every batch built so far has been committed (or refused after a halt). */
@@ -138,8 +138,8 @@ export class DurableRuntime {
     return this.memory.outbox.size;
   }
 
-  /** Subscribes to committed transitions (for inspection); returns an unsubscribe function. */
-  onCommitted(listener: (transitions: CommittedTransition[]) => void): () => void {
+  /** Subscribes to what each batch committed (see CommitListener); returns an unsubscribe function. */
+  onCommitted(listener: CommitListener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }
@@ -255,8 +255,8 @@ export class DurableRuntime {
     this.stats.batches += 1;
     this.stats.events += set.journal.length;
     this.stats.commands += commands;
-    if (this.listeners.size > 0 && batch.transitions.length > 0) {
-      for (const l of this.listeners) l(batch.transitions);
+    if (this.listeners.size > 0 && (batch.transitions.length > 0 || set.anomalies.length > 0)) {
+      for (const l of this.listeners) l(batch.transitions, set.anomalies);
     }
   }
 

@@ -1,5 +1,5 @@
 import type { AnyEventObject } from 'xstate';
-import type { CommitSet } from '../persistence/commit-set.js';
+import type { AnomalyWrite, CommitSet } from '../persistence/commit-set.js';
 import type { HostedActor } from './hosted-actor.js';
 
 /** An exchange call recorded in the outbox. */
@@ -79,6 +79,12 @@ export interface CommittedTransition {
   state: string;
   snapshot: unknown;
 }
+
+/**
+ * Hears what a batch committed: its transitions (for inspection and live views) and the anomalies it
+ * recorded (for the operator).
+ */
+export type CommitListener = (transitions: CommittedTransition[], anomalies: readonly AnomalyWrite[]) => void;
 
 /** Erases a work command's prepared-value type so it fits the runtime's queue. */
 export function workCommand<P>(command: WorkCommand<P>): WorkCommand {

@@ -30,6 +30,19 @@ export interface AdminRequest {
 const priceBody = z
   .object({ symbol: z.string(), price: positiveDecimal, fillQty: positiveDecimal.optional() })
   .strict();
+const fillBody = z
+  .object({
+    symbol: z.string(),
+    clientOrderId: z.string().min(1).optional(),
+    orderId: z.number().int().positive().optional(),
+    qty: positiveDecimal,
+    price: positiveDecimal.optional(),
+    isMaker: z.boolean().default(true),
+    overfill: z.boolean().default(false),
+    reuseTradeId: z.number().int().positive().optional(),
+    hidden: z.boolean().default(false),
+  })
+  .strict();
 const balancesBody = z
   .object({ balances: z.record(z.string().regex(/^[A-Z0-9]{2,12}$/), nonNegativeDecimal) })
   .strict();
@@ -76,6 +89,7 @@ export function adminState(exchange: SimExchange, store: VenueSimStore) {
       commissionAsset: t.commissionAsset,
       isMaker: t.isMaker,
       time: t.at,
+      hidden: t.hidden,
     })),
     balances: store.balances().map((b) => ({ asset: b.asset, free: b.free, locked: b.locked })),
     prices,
@@ -114,6 +128,30 @@ export function handleAdmin(deps: AdminDeps, r: AdminRequest): unknown {
       publish(events);
       return adminState(exchange, store).prices;
     }
+    case 'POST /fill': {
+      const body = parseWith(fillBody, r.body);
+      const m = marketOf(exchange, body.symbol);
+      if (body.orderId === undefined && body.clientOrderId === undefined)
+        throw new ValidationError('orderId', 'orderId or clientOrderId is required');
+      const ref = {
+        ...(body.orderId !== undefined && { orderId: body.orderId }),
+        ...(body.clientOrderId !== undefined && { origClientOrderId: body.clientOrderId }),
+      };
+      const fill = {
+        qty: body.qty,
+        isMaker: body.isMaker,
+        overfill: body.overfill,
+        hidden: body.hidden,
+        ...(body.price !== undefined && { price: body.price }),
+        ...(body.reuseTradeId !== undefined && { reportedId: body.reuseTradeId }),
+      };
+      const events = exchange.adminFill(m, ref, fill, r.now);
+      publish(events);
+      const trades = store.everyTrade();
+      return { trade: trades[trades.length - 1] };
+    }
+    case 'POST /reveal-trades':
+      return { revealed: store.revealTrades() };
     case 'POST /balances': {
       const body = parseWith(balancesBody, r.body);
       publish(exchange.setBalances(body.balances, r.now));

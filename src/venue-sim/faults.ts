@@ -66,6 +66,26 @@ export const faultPlanSchema = z
     reorderReports: probability.optional(),
     /** How long a held-back executionReport waits for a successor, ms (default 200). */
     reorderHoldMs: z.number().int().min(1).max(600_000).optional(),
+    /**
+     * Order views that lag behind the matching engine, as real venues' query services do: while active,
+     * `GET /api/v3/order` answers -2013 "Order does not exist." for an order that exists, and `openOrders`
+     * and `allOrders` leave it out (each of `views`, each time with `probability`). Active until `untilMs`
+     * (epoch ms) or for `durationMs` after the plan is set, else for as long as the plan stands;
+     * `clientOrderIds` narrows it to those orders. Cancels and the matching engine are not affected.
+     */
+    staleOrderViews: z
+      .object({
+        probability: probability.default(1),
+        durationMs: ms.optional(),
+        untilMs: z.number().int().min(0).optional(),
+        views: z
+          .array(z.enum(['order', 'openOrders', 'allOrders']))
+          .min(1)
+          .default(['order', 'openOrders', 'allOrders']),
+        clientOrderIds: z.array(z.string().min(1)).min(1).optional(),
+      })
+      .strict()
+      .optional(),
     /** Seed of the fault draws (default: the simulator's seed). */
     seed: z.number().int().optional(),
   })
@@ -73,6 +93,9 @@ export const faultPlanSchema = z
 
 /** A fault plan as sent to the admin API. */
 export type FaultPlan = z.input<typeof faultPlanSchema>;
+
+/** An order view `staleOrderViews` applies to. */
+export type OrderView = 'order' | 'openOrders' | 'allOrders';
 
 /** The faults drawn for one REST request. */
 export interface RequestFaults {
@@ -103,12 +126,15 @@ export class Faults {
   #plan: z.output<typeof faultPlanSchema> = {};
   #requests: Rng;
   #reports: Rng;
+  #views: Rng;
   #banUntil = 0;
+  #staleUntil = 0;
 
   constructor(defaultSeed: number) {
     this.#defaultSeed = defaultSeed;
     this.#requests = new Rng(deriveSeed(defaultSeed, 'faults:requests'));
     this.#reports = new Rng(deriveSeed(defaultSeed, 'faults:reports'));
+    this.#views = new Rng(deriveSeed(defaultSeed, 'faults:views'));
   }
 
   /** The current plan (validated, defaults filled in). */
@@ -123,8 +149,16 @@ export class Faults {
     this.#plan = plan;
     this.#requests = new Rng(deriveSeed(seed, 'faults:requests'));
     this.#reports = new Rng(deriveSeed(seed, 'faults:reports'));
+    this.#views = new Rng(deriveSeed(seed, 'faults:views'));
     const ban = plan.ban418;
     this.#banUntil = Math.max(ban?.untilMs ?? 0, ban?.durationMs === undefined ? 0 : now + ban.durationMs);
+    const stale = plan.staleOrderViews;
+    this.#staleUntil =
+      stale === undefined
+        ? 0
+        : stale.untilMs === undefined && stale.durationMs === undefined
+          ? Number.POSITIVE_INFINITY
+          : Math.max(stale.untilMs ?? 0, stale.durationMs === undefined ? 0 : now + stale.durationMs);
     return plan;
   }
 
@@ -159,6 +193,17 @@ export class Faults {
       serverError: errorDrawn ? x.status : null,
       drop: dropDrawn && (d.methods as string[]).includes(method) ? { holdMs: d.holdMs } : null,
     };
+  }
+
+  /**
+   * True when `view` must leave out (or deny) the order `clientOrderId` now (staleOrderViews; one draw per
+   * order asked about while the fault is active).
+   */
+  hidesOrder(now: number, view: OrderView, clientOrderId: string): boolean {
+    const stale = this.#plan.staleOrderViews;
+    if (stale === undefined || now >= this.#staleUntil || !stale.views.includes(view)) return false;
+    if (stale.clientOrderIds !== undefined && !stale.clientOrderIds.includes(clientOrderId)) return false;
+    return this.#views.chance(stale.probability);
   }
 
   /** Draws the faults of one executionReport (two draws). */

@@ -32,30 +32,37 @@ function reservePriceOf(order: SimOrder, fillPrice: string): string {
   return order.type === 'MARKET' ? fillPrice : order.price;
 }
 
-/** Records one fill of `qty` at `price`, settles balances and updates the order. */
+/**
+ * Records one fill of `qty` at `price`, settles balances and updates the order (FILLED once its executed
+ * quantity reaches the order's). `trade` options: see VenueSimStore.insertTrade.
+ */
 export function fillOrder(
   ctx: FillContext,
   order: SimOrder,
   price: string,
   qty: string,
   isMaker: boolean,
+  trade: { reportedId?: number; hidden?: boolean } = {},
 ): { order: SimOrder; trade: SimTrade } {
   const { store, ledger, market, fees, now } = ctx;
   const commission = commissionOf(order.side, price, qty, isMaker ? fees.makerBps : fees.takerBps);
   const quoteQty = fmt(new Dec(price).times(qty));
-  const trade = store.insertTrade({
-    orderId: order.orderId,
-    clientOrderId: order.clientOrderId,
-    symbol: order.symbol,
-    side: order.side,
-    price,
-    qty,
-    quoteQty,
-    commission,
-    commissionAsset: order.side === 'BUY' ? market.base : market.quote,
-    isMaker,
-    at: now,
-  });
+  const recorded = store.insertTrade(
+    {
+      orderId: order.orderId,
+      clientOrderId: order.clientOrderId,
+      symbol: order.symbol,
+      side: order.side,
+      price,
+      qty,
+      quoteQty,
+      commission,
+      commissionAsset: order.side === 'BUY' ? market.base : market.quote,
+      isMaker,
+      at: now,
+    },
+    trade,
+  );
   ledger.settleFill({
     side: order.side,
     base: market.base,
@@ -66,7 +73,7 @@ export function fillOrder(
     commission,
   });
   const executedQty = fmt(new Dec(order.executedQty).plus(qty));
-  const status: SimOrderStatus = new Dec(executedQty).eq(order.origQty) ? 'FILLED' : 'PARTIALLY_FILLED';
+  const status: SimOrderStatus = new Dec(executedQty).gte(order.origQty) ? 'FILLED' : 'PARTIALLY_FILLED';
   const updated = store.updateOrder({
     ...order,
     executedQty,
@@ -74,7 +81,7 @@ export function fillOrder(
     status,
     updatedAt: now,
   });
-  return { order: updated, trade };
+  return { order: updated, trade: recorded };
 }
 
 /** Closes a working order (CANCELED or EXPIRED), releasing what it still had reserved. */

@@ -1,4 +1,4 @@
-import type { VenueSimStore } from '../persistence/venue-sim-store.js';
+import type { SimOrder, VenueSimStore } from '../persistence/venue-sim-store.js';
 import { errors } from './binance-error.js';
 import type { SimExchange } from './exchange.js';
 import { depth, exchangeInfo, ticker24hr } from './exchange-info.js';
@@ -8,6 +8,7 @@ import { parseNewOrder } from './order-rules.js';
 import type { Params } from './params.js';
 import { checkApiKey, verifySigned } from './signing.js';
 import type { Credentials } from './signing.js';
+import type { OrderView } from './faults.js';
 import type { SimEvent } from './sim-event.js';
 import type { UserStream } from './user-stream.js';
 
@@ -43,11 +44,15 @@ export interface RestDeps {
   store: VenueSimStore;
   userStream: UserStream;
   credentials: Credentials;
+  /** Order views that lag (the staleOrderViews fault): true when `view` must not show the order now. */
+  hides: (view: OrderView, order: SimOrder, now: number) => boolean;
 }
 
 /** The `/api/v3` endpoints, keyed `METHOD /path`. */
 export function restRoutes(deps: RestDeps): Map<string, RestRoute> {
-  const { exchange, store, userStream } = deps;
+  const { exchange, store, userStream, hides } = deps;
+  const shown = (view: OrderView, orders: SimOrder[], now: number) =>
+    orders.filter((o) => !hides(view, o, now));
   const markets = exchange.markets;
   const selected = (p: Params): SimMarket[] => {
     const one = p.optionalMarket(markets);
@@ -163,7 +168,11 @@ export function restRoutes(deps: RestDeps): Map<string, RestRoute> {
     [
       'GET /api/v3/order',
       'SIGNED',
-      (r) => ({ body: orderJson(exchange.find(r.params.market(markets), ref(r.params))) }),
+      (r) => {
+        const order = exchange.find(r.params.market(markets), ref(r.params));
+        if (hides('order', order, r.now)) throw errors.noSuchOrder();
+        return { body: orderJson(order) };
+      },
     ],
     [
       'DELETE /api/v3/order',
@@ -178,7 +187,11 @@ export function restRoutes(deps: RestDeps): Map<string, RestRoute> {
     [
       'GET /api/v3/openOrders',
       'SIGNED',
-      (r) => ({ body: store.openOrders(r.params.optionalMarket(markets)?.id).map(orderJson) }),
+      (r) => ({
+        body: shown('openOrders', store.openOrders(r.params.optionalMarket(markets)?.id), r.now).map(
+          orderJson,
+        ),
+      }),
     ],
     [
       'DELETE /api/v3/openOrders',
@@ -195,7 +208,7 @@ export function restRoutes(deps: RestDeps): Map<string, RestRoute> {
         const m = r.params.market(markets);
         const orderId = r.params.long('orderId');
         const q = { ...listQuery(r.params), ...(orderId !== undefined && { orderId }) };
-        return { body: store.orders(m.id, q).map(orderJson) };
+        return { body: shown('allOrders', store.orders(m.id, q), r.now).map(orderJson) };
       },
     ],
     [

@@ -55,7 +55,13 @@ export async function startVenueSim(options: VenueSimOptions): Promise<VenueSim>
     throw err;
   }
   const userStream = new UserStream({ credentials: o.credentials, clock: o.clock, faults, logger: o.logger });
-  const routes = restRoutes({ exchange, store, userStream, credentials: o.credentials });
+  const routes = restRoutes({
+    exchange,
+    store,
+    userStream,
+    credentials: o.credentials,
+    hides: (view, order, now) => faults.hidesOrder(now, view, order.clientOrderId),
+  });
   const publish = userStream.publish.bind(userStream);
   const pending = new Set<unknown>();
   const deps: HttpDeps = {

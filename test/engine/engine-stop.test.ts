@@ -63,7 +63,7 @@ describe('Engine.stop', () => {
       },
       strategyIntervalMs: 60_000,
       maxOpenOrders: 10,
-      timeouts: { ackMs: 5000, cancelMs: 5000, lookupRetryMs: 500 },
+      timeouts: { ackMs: 5000, cancelMs: 5000, lookupRetryMs: 500, absenceProofMs: 10_000 },
       maxAttempts: 3,
       gapFillIntervalMs: 10,
       unknownOrders: 'report',

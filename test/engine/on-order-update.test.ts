@@ -172,27 +172,61 @@ describe('OnOrderUpdate: fills', () => {
     expect(journal.filter((j) => j.event_type === 'APPLY_FILL')).toHaveLength(1);
   });
 
-  it('quarantines an overfill: ledger row quarantined, anomaly recorded, position unchanged', async () => {
+  it('applies an overfill (the venue traded it): order filled past its quantity, position moved, alert recorded', async () => {
     const e = await openOrder();
     expect(await apply(e, rawFill({ tradeId: 't1', quantity: '0.08' }))).toBe('applied');
-    expect(await apply(e, rawFill({ tradeId: 't2', quantity: '0.05' }))).toBe('quarantined');
+    expect(await apply(e, rawFill({ tradeId: 't2', quantity: '0.05' }))).toBe('applied');
 
     expect(await fillStatuses(e)).toEqual([
       { trade_id: 't1', client_order_id: 'o1', status: 'applied' },
-      { trade_id: 't2', client_order_id: 'o1', status: 'quarantined' },
+      { trade_id: 't2', client_order_id: 'o1', status: 'applied' },
     ]);
-    expect(await positions(e)).toEqual([{ quantity: '0.08', average_price: '99', fill_count: 1 }]);
+    expect(await positions(e)).toEqual([{ quantity: '0.13', average_price: '99', fill_count: 2 }]);
     const anomalies = await e.db.db.selectFrom('anomalies').selectAll().execute();
-    expect(anomalies.map((a) => [a.kind, a.subject, a.count])).toEqual([['fill-quarantined', 'paper:t2', 1]]);
-    expect((JSON.parse(anomalies[0]!.detail) as { reason: string }).reason).toBe(
-      'overfill: trade t2 of 0.05 over 0.08/0.1',
-    );
-    const c = e.runtime.actor(O1)!.snapshot.context as OrderContext;
-    expect([c.filledQuantity, c.tradeIds, c.quarantinedTradeIds]).toEqual(['0.08', ['t1'], ['t2']]);
-    expect(await e.db.db.selectFrom('orders').select(['anomalies']).execute()).toEqual([{ anomalies: 1 }]);
+    expect(anomalies.map((a) => [a.kind, a.subject, a.count, a.acknowledged_at])).toEqual([
+      ['order-overfilled', 'paper:o1', 1, null],
+    ]);
+    expect(JSON.parse(anomalies[0]!.detail)).toEqual({
+      clientOrderId: 'o1',
+      quantity: '0.1',
+      filledQuantity: '0.13',
+      tradeId: 't2',
+    });
+    const { value, context: c } = await orderContext(e);
+    expect([value, c.filledQuantity, c.tradeIds]).toEqual(['filled', '0.13', ['t1', 't2']]);
+    expect(await e.db.db.selectFrom('orders').select(['state', 'anomalies']).execute()).toEqual([
+      { state: 'filled', anomalies: 1 },
+    ]);
 
     const before = await dumpTables(e.db.db);
     expect(await apply(e, rawFill({ tradeId: 't2', quantity: '0.05' }))).toBe('duplicate');
+    expect(await dumpTables(e.db.db)).toEqual(before);
+  });
+
+  it('holds a reused trade id with other content as contested: recorded, not applied, both versions in the anomaly', async () => {
+    const e = await openOrder();
+    expect(await apply(e, rawFill({ tradeId: 't1', quantity: '0.04' }))).toBe('applied');
+    expect(await apply(e, rawFill({ tradeId: 't1', quantity: '0.03', price: '98.5' }))).toBe('contested');
+    const rows = await e.db.db
+      .selectFrom('fills')
+      .select(['trade_id', 'status', 'quantity'])
+      .orderBy('recorded_at')
+      .execute();
+    expect(rows[0]).toEqual({ trade_id: 't1', status: 'applied', quantity: '0.04' });
+    expect(rows[1]).toMatchObject({ status: 'contested', quantity: '0.03' });
+    expect(rows[1]!.trade_id).toMatch(/^t1~[0-9a-f]{12}$/);
+    expect(await positions(e)).toEqual([{ quantity: '0.04', average_price: '99', fill_count: 1 }]);
+    const anomalies = await e.db.db.selectFrom('anomalies').selectAll().execute();
+    expect(anomalies.map((a) => [a.kind, a.subject])).toEqual([['trade-id-reused', 'paper:t1']]);
+    const detail = JSON.parse(anomalies[0]!.detail) as {
+      recorded: { quantity: string };
+      reported: { price: string };
+    };
+    expect([detail.recorded.quantity, detail.reported.price]).toEqual(['0.04', '98.5']);
+    // either version delivered again is a duplicate
+    const before = await dumpTables(e.db.db);
+    expect(await apply(e, rawFill({ tradeId: 't1', quantity: '0.03', price: '98.5' }))).toBe('duplicate');
+    expect(await apply(e, rawFill({ tradeId: 't1', quantity: '0.04' }))).toBe('duplicate');
     expect(await dumpTables(e.db.db)).toEqual(before);
   });
 
@@ -225,14 +259,17 @@ describe('OnOrderUpdate: fills', () => {
     expect(await e.db.db.selectFrom('anomalies').selectAll().execute()).toEqual([]);
   });
 
-  it('matches a null-clientOrderId fill by venueOrderId also when the order is terminal (not in memory)', async () => {
+  it('matches a null-clientOrderId fill by venueOrderId also when the order is terminal (not in memory); a fill after the cancel is an anomaly', async () => {
     const e = await openOrder();
     expect(await apply(e, rawOrder({ status: 'cancelled', filledQuantity: '0' }))).toBe('applied');
     expect(e.runtime.actor(O1)).toBeUndefined();
     expect(await apply(e, rawFill({ clientOrderId: null, venueOrderId: '1' }))).toBe('applied');
     expect(await fillStatuses(e)).toEqual([{ trade_id: 't1', client_order_id: 'o1', status: 'applied' }]);
     expect((await orderContext(e)).context.filledQuantity).toBe('0.04');
-    expect(await e.db.db.selectFrom('anomalies').selectAll().execute()).toEqual([]);
+    const anomalies = await e.db.db.selectFrom('anomalies').selectAll().execute();
+    expect(anomalies.map((a) => [a.kind, a.subject])).toEqual([['fill-after-close', 'paper:t1']]);
+    expect(JSON.parse(anomalies[0]!.detail)).toMatchObject({ clientOrderId: 'o1', state: 'cancelled' });
+    expect(await positions(e)).toEqual([{ quantity: '0.04', average_price: '99', fill_count: 1 }]);
   });
 });
 

@@ -43,7 +43,7 @@ beforeEach(async () => {
     ownPrefix: 'sfmine-',
     policy: 'cancel-own',
     installedAt: T0,
-    timeouts: { ackMs: 3000, cancelMs: 3000, lookupRetryMs: 1000 },
+    timeouts: { ackMs: 3000, cancelMs: 3000, lookupRetryMs: 1000, absenceProofMs: 10_000 },
     clock,
   };
 });

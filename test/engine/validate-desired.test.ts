@@ -211,6 +211,8 @@ function fakeVenue(ticker: Omit<Ticker, 'at' | 'symbol'>): VenuePort & { tickers
     cancelOrder: unused,
     fetchOrder: unused,
     fetchOpenOrders: unused,
+    findInHistory: unused,
+    fetchOrderTrades: unused,
     fetchMyTrades: unused,
     fetchTicker: (symbol: string) => {
       venue.tickers += 1;
@@ -279,7 +281,7 @@ describe('StrategyRunner validates before anything is sent (real runtime, temp S
       maxOpenOrders: 10,
       orderDefaults: {
         requestWindowMs: 5000,
-        timeouts: { ackMs: 3000, cancelMs: 3000, lookupRetryMs: 500 },
+        timeouts: { ackMs: 3000, cancelMs: 3000, lookupRetryMs: 500, absenceProofMs: 10_000 },
         maxAttempts: 3,
       },
       at: T0,

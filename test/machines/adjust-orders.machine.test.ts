@@ -13,7 +13,7 @@ type Snap = SnapshotFrom<typeof adjustOrdersMachine>;
 const ADJUSTER = 'adjust/paper/BTC/USDT';
 const DEFAULTS = {
   requestWindowMs: 1_500,
-  timeouts: { ackMs: 5_000, cancelMs: 4_000, lookupRetryMs: 2_000 },
+  timeouts: { ackMs: 5_000, cancelMs: 4_000, lookupRetryMs: 2_000, absenceProofMs: 10_000 },
   maxAttempts: 3,
 };
 

@@ -23,7 +23,7 @@ const OWNER = 'adjust/paper/BTC/USDT';
 const CID = 'ord-1';
 const VID = 'V-1';
 const WINDOW = 10_000;
-const TIMEOUTS = { ackMs: 5_000, cancelMs: 3_000, lookupRetryMs: 2_000 };
+const TIMEOUTS = { ackMs: 5_000, cancelMs: 3_000, lookupRetryMs: 2_000, absenceProofMs: 10_000 };
 const INPUT: OrderInput = {
   clientOrderId: CID,
   venue: 'paper',
@@ -92,7 +92,7 @@ const lookupFound = (status: VenueOrderStatus, sentAt: number, filledQuantity = 
 });
 const lookupMissing = (sentAt: number): OrderEvent => ({
   type: 'xstate.done.actor.lookupOrder',
-  output: { order: null, sentAt, at: sentAt + 50 },
+  output: { order: null, searched: true, sentAt, at: sentAt + 50 },
 });
 const lookupError = (at: number): OrderEvent => ({
   type: 'xstate.error.actor.lookupOrder',
@@ -185,6 +185,8 @@ describe('order machine: creation and submit', () => {
       cancelRequested: false,
       attempt: 0,
       landingDeadline: null,
+      absentSince: null,
+      absentAnswers: 0,
       createdAt: 1_000,
       updatedAt: 1_000,
       reason: null,
@@ -292,7 +294,13 @@ describe('order machine: place outcome', () => {
       {
         id: 'lookupOrder',
         src: 'lookupOrder',
-        input: { clientOrderId: CID, symbol: 'BTC/USDT', venueOrderId: null },
+        input: {
+          clientOrderId: CID,
+          symbol: 'BTC/USDT',
+          venueOrderId: null,
+          createdAt: 1_000,
+          search: false,
+        },
       },
     ]);
     expect(cancelledTimers(actions)).toEqual([ACK_TIMER]);
@@ -310,7 +318,13 @@ describe('order machine: place outcome', () => {
       {
         id: 'lookupOrder',
         src: 'lookupOrder',
-        input: { clientOrderId: CID, symbol: 'BTC/USDT', venueOrderId: null },
+        input: {
+          clientOrderId: CID,
+          symbol: 'BTC/USDT',
+          venueOrderId: null,
+          createdAt: 1_000,
+          search: false,
+        },
       },
     ]);
     expect(emittedEvents(actions)).toEqual([note('unconfirmed', false)]);
@@ -406,6 +420,25 @@ describe('order machine: unconfirmed (lookups)', () => {
     expect(snap.value).toEqual({ unconfirmed: 'waiting' });
   });
 
+  it('after the landing deadline, only a lookup that also searched the open orders and the history proves absence', () => {
+    const unsearched: OrderEvent = {
+      type: 'xstate.done.actor.lookupOrder',
+      output: { order: null, sentAt: DEADLINE + 1, at: DEADLINE + 51 },
+    };
+    const waited = run(lookingUp(), unsearched);
+    expect(waited.value).toEqual({ unconfirmed: 'waiting' });
+    // the lookup the retry starts after the deadline asks for the search
+    const { snap, actions } = step(waited, lookupRetry(DEADLINE + 2_100));
+    expect(spawnedCalls(actions)).toEqual([
+      {
+        id: 'lookupOrder',
+        src: 'lookupOrder',
+        input: { clientOrderId: CID, symbol: 'BTC/USDT', venueOrderId: null, createdAt: 1_000, search: true },
+      },
+    ]);
+    expect(run(snap, lookupMissing(DEADLINE + 2_150)).value).toBe('submitting');
+  });
+
   it('waiting -LOOKUP_RETRY-> lookingUp: looks up again', () => {
     const { snap, actions } = step(waiting(), lookupRetry(T_ACK_TIMEOUT + 2_150));
     expect(snap.value).toEqual({ unconfirmed: 'lookingUp' });
@@ -413,7 +446,13 @@ describe('order machine: unconfirmed (lookups)', () => {
       {
         id: 'lookupOrder',
         src: 'lookupOrder',
-        input: { clientOrderId: CID, symbol: 'BTC/USDT', venueOrderId: null },
+        input: {
+          clientOrderId: CID,
+          symbol: 'BTC/USDT',
+          venueOrderId: null,
+          createdAt: 1_000,
+          search: false,
+        },
       },
     ]);
     expect(emittedEvents(actions)).toEqual([]);
@@ -472,33 +511,67 @@ describe('order machine: unconfirmed (lookups)', () => {
     expect(emittedEvents(actions)).toEqual([note('cancelled', true)]);
   });
 
-  it('not found after the deadline when the order had a venueOrderId -> expired (vanished anomaly)', () => {
+  it('a known order (venue id recorded) not found once is not gone: waiting, still live, looked up again', () => {
     // ack timed out (deadline set), the lookup found it open (venue id known), a later reconcile misses it
     const known = run(lookingUp(), lookupFound('open', T_ACK_TIMEOUT + 100));
     expect(known.context.venueOrderId).toBe(VID);
     const before = run(known, reconcile(DEADLINE + 1_000));
     expect(before.value).toEqual({ unconfirmed: 'lookingUp' });
-    expect(spawnedCalls(step(known, reconcile(DEADLINE + 1_000)).actions)).toEqual([
-      {
-        id: 'lookupOrder',
-        src: 'lookupOrder',
-        input: { clientOrderId: CID, symbol: 'BTC/USDT', venueOrderId: VID },
-      },
-    ]);
     const { snap, actions } = step(before, lookupMissing(DEADLINE + 1_100));
+    expect(snap.value).toEqual({ unconfirmed: 'waiting' });
+    expect(snap.hasTag('terminal')).toBe(false);
+    expect(snap.hasTag('atVenue')).toBe(true);
+    expect(snap.context.absentSince).toBe(DEADLINE + 1_100);
+    expect(snap.context.absentAnswers).toBe(1);
+    expect(snap.context.anomalies).toEqual([]);
+    expect(emittedEvents(actions)).toEqual([]);
+    // the next lookup waits longer while the order is not found (2 s doubled)
+    expect(armedTimers(actions)).toEqual([{ id: LOOKUP_TIMER, event: { type: LOOKUP_TIMER }, delay: 2_500 }]);
+    // and the order shows up again: open, the absence streak forgotten
+    const back = run(snap, lookupRetry(DEADLINE + 3_700), lookupFound('open', DEADLINE + 3_800));
+    expect(back.value).toBe('open');
+    expect(back.context.absentSince).toBeNull();
+    expect(back.context.absentAnswers).toBe(0);
+  });
+
+  it('a known order is expired (vanished) only when searched lookups find it nowhere, 3 times and over absenceProofMs', () => {
+    const known = run(lookingUp(), lookupFound('open', T_ACK_TIMEOUT + 100), reconcile(20_000));
+    const first = run(known, lookupMissing(20_100));
+    expect(first.context.absentSince).toBe(20_100);
+    // three answers, but within 10 s of the first: not proof
+    const third = run(
+      first,
+      lookupRetry(22_600),
+      lookupMissing(22_700),
+      lookupRetry(25_200),
+      lookupMissing(25_300),
+    );
+    expect(third.value).toEqual({ unconfirmed: 'waiting' });
+    expect(third.context.absentAnswers).toBe(3);
+    // a lookup that could not search the open orders and the history is no proof either
+    const unsearched: OrderEvent = {
+      type: 'xstate.done.actor.lookupOrder',
+      output: { order: null, sentAt: 40_000, at: 40_050 },
+    };
+    const notProof = run(third, lookupRetry(27_800), unsearched);
+    expect(notProof.value).toEqual({ unconfirmed: 'waiting' });
+    // a searched answer 10 s after the first, the fifth in a row: gone
+    const { snap, actions } = step(run(notProof, lookupRetry(42_600)), lookupMissing(42_700));
     expect(snap.value).toBe('expired');
-    expect(snap.context.reason).toBe('the venue no longer knows this order');
+    expect(snap.context.reason).toBe(
+      'the venue no longer knows this order: 5 lookups over 22650 ms found it nowhere (order, open orders, order history)',
+    );
     expect(snap.context.anomalies).toEqual([`order ${VID} vanished at the venue`]);
     expect(emittedEvents(actions)).toEqual([note('expired', true)]);
   });
 
-  it('an acknowledged order (no landing deadline) that a reconcile lookup no longer finds ends expired, not waiting forever', () => {
-    // The place reply came back, so no place request can still land: the lookup's absence is proof.
-    const before = run(opened(), reconcile(20_000));
-    expect(before.context.landingDeadline).toBeNull();
-    const snap = run(before, lookupMissing(20_100));
-    expect(snap.value).toBe('expired');
-    expect(snap.context.anomalies).toEqual([`order ${VID} vanished at the venue`]);
+  it('a fill while a known order is not found ends the absence streak', () => {
+    const known = run(lookingUp(), lookupFound('open', T_ACK_TIMEOUT + 100), reconcile(20_000));
+    const absent = run(known, lookupMissing(20_100));
+    const filled = run(absent, fill('T-1', '0.4', 20_200));
+    expect(filled.value).toBe('partiallyFilled');
+    expect(filled.context.absentAnswers).toBe(0);
+    expect(filled.context.absentSince).toBeNull();
   });
 
   it('CANCEL_ORDER while unconfirmed records the request; a later find goes to pendingCancel', () => {
@@ -579,7 +652,7 @@ describe('order machine: cancel path', () => {
       {
         id: 'lookupOrder',
         src: 'lookupOrder',
-        input: { clientOrderId: CID, symbol: 'BTC/USDT', venueOrderId: VID },
+        input: { clientOrderId: CID, symbol: 'BTC/USDT', venueOrderId: VID, createdAt: 1_000, search: true },
       },
     ]);
   });
@@ -734,25 +807,39 @@ describe('order machine: races and fills', () => {
     expect(step(pending, fill('T-1', '0.4', 4_200)).snap).toBe(pending);
   });
 
-  it('an overfill is flagged in anomalies and not applied', () => {
+  it('an overfill is applied (the venue traded it), ends the order filled and records the anomaly', () => {
     const once = run(opened(), fill('T-1', '0.6', 3_000));
     const { snap, actions } = step(once, fill('T-2', '0.5', 3_100));
-    expect(snap.value).toBe('partiallyFilled');
-    expect(snap.context.filledQuantity).toBe('0.6');
-    expect(snap.context.filledNotional).toBe(once.context.filledNotional);
-    expect(snap.context.tradeIds).toEqual(['T-1']);
-    expect(snap.context.anomalies).toEqual(['overfill: trade T-2 of 0.5 over 0.6/1']);
+    expect(snap.value).toBe('filled');
+    expect(snap.context.filledQuantity).toBe('1.1');
+    expect(snap.context.filledNotional).toBe('110.55');
+    expect(snap.context.tradeIds).toEqual(['T-1', 'T-2']);
+    expect(snap.context.anomalies).toEqual(['overfill: trade T-2 of 0.5 takes the order to 1.1 of 1']);
     expect(snap.context.updatedAt).toBe(3_100);
-    expect(emittedEvents(actions)).toEqual([]);
+    expect(emittedEvents(actions)).toEqual([note('filled', true, '1.1')]);
     // in a terminal state too
     const filled = run(once, fill('T-3', '0.4', 3_200));
     expect(filled.value).toBe('filled');
     const over = run(filled, fill('T-4', '0.00000001', 3_300));
-    expect(over.context.filledQuantity).toBe('1');
-    expect(over.context.anomalies).toEqual(['overfill: trade T-4 of 0.00000001 over 1/1']);
-    expect(over.context.quarantinedTradeIds).toEqual(['T-4']);
-    // the same refused trade again is a duplicate: nothing changes
+    expect(over.value).toBe('filled');
+    expect(over.context.filledQuantity).toBe('1.00000001');
+    expect(over.context.anomalies).toEqual([
+      'overfill: trade T-4 of 0.00000001 takes the order to 1.00000001 of 1',
+    ]);
+    expect(over.context.quarantinedTradeIds).toEqual([]);
+    // the same trade again is a duplicate: nothing changes
     expect(step(over, fill('T-4', '0.00000001', 3_400)).snap).toBe(over);
+  });
+
+  it('a status report with a larger cumulative filled quantity is recorded while the order rests', () => {
+    const open = opened();
+    const report = { type: 'ORDER_ACCEPTED', at: 3_000, venueOrderId: VID, filledQuantity: '0.3' } as const;
+    const snap = run(open, report);
+    expect(snap.value).toBe('open');
+    expect(snap.context.venueFilledQuantity).toBe('0.3');
+    expect(snap.context.filledQuantity).toBe('0');
+    // the same report again changes nothing
+    expect(step(snap, report).snap).toBe(snap);
   });
 
   it('fill sums are exact decimals: 0.1 + 0.2 = 0.3 completes a 0.3 order', () => {

@@ -105,7 +105,9 @@ describe('database file and schema', () => {
       AND name NOT LIKE 'sqlite_%' ORDER BY name`.execute(db.db);
     expect(indexes.rows.map((r) => r.name)).toEqual([
       'actors_live',
+      'fills_order_status',
       'journal_actor',
+      'orders_fill_gap',
       'orders_state',
       'orders_venue_id',
       'outbox_status',
@@ -144,6 +146,7 @@ describe('database file and schema', () => {
     expect(applied.map((r) => (r as { name: string }).name)).toEqual([
       '0001-engine-tables',
       '0002-domain-tables',
+      '0003-settling-fills',
     ]);
     await first.db.insertInto('meta').values({ key: 'probe', value: 'kept' }).execute();
     await first.close();

@@ -66,7 +66,7 @@ function firstRunScript(row: OutboxRow): Answer {
 
 const bookId = bookActorId(VENUE, SYMBOL);
 const adjusterId = adjusterActorId(VENUE, SYMBOL);
-const timeouts = { ackMs: 3000, cancelMs: 3000, lookupRetryMs: 1000 };
+const timeouts = { ackMs: 3000, cancelMs: 3000, lookupRetryMs: 1000, absenceProofMs: 10_000 };
 
 async function buildEveryState(e: EngineHandle): Promise<void> {
   const { runtime } = e;

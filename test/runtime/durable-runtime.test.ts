@@ -178,7 +178,13 @@ describe('durable timers', () => {
     expect((order.snapshot.context as OrderContext).landingDeadline).toBe(T0 + 10_001 + 5000);
     // the recovered place was offered to recovery (the double re-dispatches it); then the lookup went out
     expect(effects.srcs()).toEqual(['placeOrder', 'lookupOrder']);
-    expect(effects.calls[1]!.input).toEqual({ clientOrderId: 'o1', symbol: SYMBOL, venueOrderId: null });
+    expect(effects.calls[1]!.input).toEqual({
+      clientOrderId: 'o1',
+      symbol: SYMBOL,
+      venueOrderId: null,
+      createdAt: T0,
+      search: false,
+    });
     expect(await second.db.db.selectFrom('timers').selectAll().execute()).toEqual([]);
     const journal = await second.store.journalOf(O1);
     expect(journal.slice(2).map((j) => [j.event_type, j.state, j.at])).toEqual([

@@ -149,16 +149,20 @@ describe('recovery of a place call in flight at the crash', () => {
     const notFound: [string, string] = ['fetchOrder', 'notFound'];
     expect(requestKinds(venueFile(tmp.dir))).toEqual(Array.from({ length: 6 }, () => notFound));
 
-    // the first lookup sent after the deadline proves absence: one resend, which the venue accepts
+    // the first lookup sent after the deadline also searches the open orders and the order history (the
+    // paper venue keeps every order: its history is the order itself); finding nothing proves absence: one
+    // resend, which the venue accepts
     await advance(clock, runtime, 1000);
     expect(runtime.actor(O1)!.snapshot.value).toBe('open');
     expect(context().attempt).toBe(2);
     expect(requestKinds(venueFile(tmp.dir))).toEqual([
       ...Array.from({ length: 7 }, () => notFound),
+      ['fetchOpenOrders', 'ok'],
+      notFound,
       ['place', 'accepted'],
     ]);
     await advance(clock, runtime, 20_000);
-    expect(requestKinds(venueFile(tmp.dir))).toHaveLength(8);
+    expect(requestKinds(venueFile(tmp.dir))).toHaveLength(10);
     expect(runtime.actor(O1)!.snapshot.value).toBe('open');
   });
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { SteadfastError } from '../../src/domain/errors.js';
 import { orderActorId } from '../../src/machines/messages.js';
+import { ORDER_MACHINE_VERSION } from '../../src/machines/order.machine.js';
 import type { OrderContext } from '../../src/machines/order.machine.js';
 import { machineRegistry } from '../../src/machines/registry.js';
 import type { MachineEntry, SnapshotMigration } from '../../src/machines/registry.js';
@@ -21,6 +22,9 @@ const tmp = tempDirPerTest('versioning');
 const { cleanups } = tmp;
 
 const O1 = orderActorId('o1');
+/** The order machine's version in this build, and a next one the tests declare. */
+const V = ORDER_MACHINE_VERSION;
+const NEXT = V + 1;
 
 async function engine(
   effects: ScriptedEffects,
@@ -36,8 +40,8 @@ async function engine(
   return e;
 }
 
-/** A database with one live order (submitting, its place call open) written by order machine v1. */
-async function seedV1(): Promise<void> {
+/** A database with one live order (submitting, its place call open) written by this build's order machine. */
+async function seedCurrent(): Promise<void> {
   const first = await engine(new ScriptedEffects(() => 'hang'));
   await first.runtime.start();
   await first.runtime.spawn(O1, 'order', orderInput('o1'));
@@ -46,9 +50,9 @@ async function seedV1(): Promise<void> {
   await first.close();
 }
 
-/** machineRegistry with the order machine declared as version 2. */
-function orderV2(migrations: Record<number, SnapshotMigration>): Record<string, MachineEntry> {
-  return { ...machineRegistry, order: { ...machineRegistry.order!, version: 2, migrations } };
+/** machineRegistry with the order machine declared as the next version. */
+function orderNext(migrations: Record<number, SnapshotMigration>): Record<string, MachineEntry> {
+  return { ...machineRegistry, order: { ...machineRegistry.order!, version: NEXT, migrations } };
 }
 
 async function startFailure(e: EngineHandle): Promise<SteadfastError> {
@@ -76,34 +80,34 @@ async function refusedStart(
 
 describe('snapshot versions', () => {
   it('refuses to start on a row written by a newer machine version, naming actor and versions, changing nothing', async () => {
-    await seedV1();
+    await seedCurrent();
     const raw = rawConnection(engineFile(tmp.dir));
-    raw.prepare('UPDATE actors SET version = 2 WHERE id = ?').run(O1);
+    raw.prepare('UPDATE actors SET version = ? WHERE id = ?').run(NEXT, O1);
     raw.close();
     const { message, e } = await refusedStart();
     expect(message).toBe(
-      "cannot restore 1 actor(s): actor order/o1 was written by order machine v2, newer than this build's v1: run the newer build",
+      `cannot restore 1 actor(s): actor order/o1 was written by order machine v${NEXT}, newer than this build's v${V}: run the newer build`,
     );
     expect(e.runtime.actor(O1)).toBeUndefined();
   });
 
   it('refuses an older version when the registry has no migration for it', async () => {
-    await seedV1();
-    const { message } = await refusedStart(orderV2({}));
+    await seedCurrent();
+    const { message } = await refusedStart(orderNext({}));
     expect(message).toBe(
-      'cannot restore 1 actor(s): actor order/o1 was written by order machine v1; this build has v2 and ' +
-        'no migration from v1: refusing to guess (add a migration or run the older build)',
+      `cannot restore 1 actor(s): actor order/o1 was written by order machine v${V}; this build has v${NEXT} and ` +
+        `no migration from v${V}: refusing to guess (add a migration or run the older build)`,
     );
   });
 
-  it('migrates at start with a registered migration: writes v2 and an engine.migrated journal row', async () => {
-    await seedV1();
+  it('migrates at start with a registered migration: writes the next version and an engine.migrated journal row', async () => {
+    await seedCurrent();
     const seen: unknown[] = [];
     const migration: SnapshotMigration = (snapshot) => {
       seen.push(snapshot.value);
-      return { ...snapshot, context: { ...snapshot.context, reason: 'migrated to v2' } };
+      return { ...snapshot, context: { ...snapshot.context, reason: 'migrated' } };
     };
-    const registry = orderV2({ 1: migration });
+    const registry = orderNext({ [V]: migration });
     const e = await engine(new ScriptedEffects(() => 'hang'), registry);
     const report = await e.runtime.start();
     await idle(e.runtime);
@@ -111,11 +115,11 @@ describe('snapshot versions', () => {
     expect(report).toEqual({ actors: 1, resumedCalls: 1, timers: 1, migrated: 1 });
     expect(seen).toEqual(['submitting']);
     const row = await e.db.db.selectFrom('actors').selectAll().where('id', '=', O1).executeTakeFirstOrThrow();
-    expect([row.version, row.rev, row.state]).toEqual([2, 3, 'submitting']);
+    expect([row.version, row.rev, row.state]).toEqual([NEXT, 3, 'submitting']);
     const persisted = JSON.parse(row.snapshot) as { value: unknown; context: OrderContext; children: object };
     expect([persisted.value, persisted.context.reason, Object.keys(persisted.children)]).toEqual([
       'submitting',
-      'migrated to v2',
+      'migrated',
       ['placeOrder'],
     ]);
     const journal = await e.store.journalOf(O1);
@@ -125,13 +129,13 @@ describe('snapshot versions', () => {
       [3, 'engine.migrated'],
     ]);
     expect([journal[2]!.event, journal[2]!.state]).toEqual([
-      JSON.stringify({ type: 'engine.migrated', toVersion: 2 }),
+      JSON.stringify({ type: 'engine.migrated', toVersion: NEXT }),
       'submitting',
     ]);
     expect(e.runtime.actor(O1)!.rev).toBe(3);
-    expect((e.runtime.actor(O1)!.snapshot.context as OrderContext).reason).toBe('migrated to v2');
+    expect((e.runtime.actor(O1)!.snapshot.context as OrderContext).reason).toBe('migrated');
     const orders = await e.db.db.selectFrom('orders').select(['reason', 'state']).execute();
-    expect(orders).toEqual([{ reason: 'migrated to v2', state: 'submitting' }]);
+    expect(orders).toEqual([{ reason: 'migrated', state: 'submitting' }]);
 
     // the migrated actor keeps working, and a second start does not migrate again
     expect(await e.runtime.send(O1, { type: 'CANCEL_ORDER' })).toBe(true);
@@ -147,7 +151,7 @@ describe('snapshot versions', () => {
       'CANCEL_ORDER',
     ]);
     expect(again.runtime.actor(O1)!.snapshot.context).toMatchObject({
-      reason: 'migrated to v2',
+      reason: 'migrated',
       cancelRequested: true,
     });
   });
@@ -173,7 +177,38 @@ describe('snapshot versions', () => {
     raw.close();
     const { message } = await refusedStart();
     expect(message).toMatch(
-      /^cannot restore 1 actor\(s\): actor order\/o2: snapshot does not fit order machine v1: /,
+      new RegExp(
+        `^cannot restore 1 actor\\(s\\): actor order/o2: snapshot does not fit order machine v${V}: `,
+      ),
     );
+  });
+
+  it('migrates an order written by order machine v1 (before absence proofs) to the current version', async () => {
+    await seedCurrent();
+    // Rewrite the row as version 1 wrote it: no absence fields, no absenceProofMs in its timeouts.
+    const raw = rawConnection(engineFile(tmp.dir));
+    const row = raw.prepare('SELECT snapshot FROM actors WHERE id = ?').get(O1) as { snapshot: string };
+    const v1 = JSON.parse(row.snapshot) as { context: Record<string, unknown> & { timeouts: object } };
+    delete v1.context.absentSince;
+    delete v1.context.absentAnswers;
+    delete (v1.context.timeouts as { absenceProofMs?: number }).absenceProofMs;
+    raw.prepare('UPDATE actors SET version = 1, snapshot = ? WHERE id = ?').run(JSON.stringify(v1), O1);
+    raw.close();
+
+    const e = await engine(new ScriptedEffects(() => 'hang'));
+    expect((await e.runtime.start()).migrated).toBe(1);
+    const context = e.runtime.actor(O1)!.snapshot.context as OrderContext;
+    expect([context.absentSince, context.absentAnswers, context.timeouts.absenceProofMs]).toEqual([
+      null,
+      0,
+      30_000,
+    ]);
+    const stored = await e.db.db
+      .selectFrom('actors')
+      .select('version')
+      .where('id', '=', O1)
+      .executeTakeFirstOrThrow();
+    expect(stored.version).toBe(V);
+    expect(await e.runtime.send(O1, { type: 'CANCEL_ORDER' })).toBe(true);
   });
 });

@@ -57,7 +57,7 @@ export function orderInput(clientOrderId: string, over: Partial<OrderInput> = {}
     level: 'bid-0',
     owner: null,
     requestWindowMs: 5000,
-    timeouts: { ackMs: 3000, cancelMs: 3000, lookupRetryMs: 1000 },
+    timeouts: { ackMs: 3000, cancelMs: 3000, lookupRetryMs: 1000, absenceProofMs: 10_000 },
     maxAttempts: 2,
     at: T0,
     ...over,

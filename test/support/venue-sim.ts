@@ -98,6 +98,7 @@ export interface VenueSimState {
     commissionAsset: string;
     isMaker: boolean;
     time: number;
+    hidden: boolean;
   }[];
   balances: { asset: string; free: string; locked: string }[];
   prices: Record<string, { symbol: string; mid: string; bid: string; ask: string }>;

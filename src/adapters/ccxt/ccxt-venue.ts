@@ -8,6 +8,7 @@ import { VenueError } from '../venue.js';
 import type {
   OrderRef,
   PlaceOrderRequest,
+  VenueBalance,
   Ticker,
   VenueFill,
   VenueListener,
@@ -18,7 +19,6 @@ import type { ApiCredentials } from './credentials.js';
 import { marketRulesOf, orderViolation, precisionProblem, toMarket } from './market-rules.js';
 import type { MarketRules } from './market-rules.js';
 import { toBalances, toTicker, toVenueFill, toVenueOrder } from './parse.js';
-import type { AssetBalance } from './parse.js';
 import { OrderIndex } from './order-index.js';
 import { PLACE_QUEUE_MS, RestGate } from './rest-gate.js';
 import { UserFeed } from './user-feed.js';
@@ -44,6 +44,9 @@ export interface CcxtVenueOptions {
   /** Reconnect backoff bounds, ms. */
   backoffMs?: { min: number; max: number };
 }
+
+/** Orders asked for per order-history request (Binance allows up to 1000). */
+const HISTORY_PAGE = 500;
 
 /** Margin for the venue's clock being behind ours when computing the landing window. */
 const CLOCK_SKEW_MS = 1_000;
@@ -183,6 +186,41 @@ export class CcxtVenue implements VenuePort {
     return orders.map((o) => this.#remember(o, what));
   }
 
+  /**
+   * See VenuePort.findInHistory: Binance's allOrders from the order's id when known (the orders with that
+   * id and later), else the orders created since `sinceMs`; open and closed orders alike.
+   */
+  async findInHistory(ref: OrderRef, sinceMs: number): Promise<VenueOrder | null> {
+    const what = `order history ${ref.clientOrderId} ${ref.symbol}`;
+    const byId = ref.venueOrderId != null;
+    const orders = await this.#gate.call('read', what, 'high', () =>
+      byId
+        ? this.#ex.fetchOrders(ref.symbol, undefined, HISTORY_PAGE, { orderId: ref.venueOrderId })
+        : this.#ex.fetchOrders(ref.symbol, Math.max(0, sinceMs), HISTORY_PAGE),
+    );
+    let found: VenueOrder | null = null;
+    for (const order of orders) {
+      const view = this.#remember(order, what);
+      const same = byId ? view.venueOrderId === ref.venueOrderId : view.clientOrderId === ref.clientOrderId;
+      if (same) found = view; // the latest one with this id
+    }
+    return found;
+  }
+
+  /** See VenuePort.fetchOrderTrades: Binance's myTrades of one orderId. */
+  async fetchOrderTrades(ref: OrderRef & { venueOrderId: string }): Promise<VenueFill[]> {
+    const what = `fetchMyTrades ${ref.symbol} order ${ref.venueOrderId}`;
+    const quote = this.#rules?.get(ref.symbol)?.quote ?? ref.symbol.split('/')[1] ?? '';
+    const trades = await this.#gate.call('read', what, 'normal', () =>
+      this.#ex.fetchMyTrades(ref.symbol, undefined, TRADES_PAGE, { orderId: ref.venueOrderId }),
+    );
+    return trades.map((t) => {
+      const fill = toVenueFill(t, quote);
+      fill.clientOrderId ??= ref.clientOrderId;
+      return fill;
+    });
+  }
+
   /** See VenuePort.fetchMyTrades: every page, oldest first; clientOrderIds resolved from order ids. */
   async fetchMyTrades(symbol: string, sinceMs: number): Promise<VenueFill[]> {
     const what = `fetchMyTrades ${symbol}`;
@@ -215,7 +253,7 @@ export class CcxtVenue implements VenuePort {
   }
 
   /** The account's balances, exact. A signed call: also proves the API key pair works. */
-  async fetchBalance(): Promise<Record<string, AssetBalance>> {
+  async fetchBalance(): Promise<Record<string, VenueBalance>> {
     return toBalances(await this.#gate.call('read', 'fetchBalance', 'normal', () => this.#ex.fetchBalance()));
   }
 

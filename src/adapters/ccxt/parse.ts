@@ -2,7 +2,7 @@ import type { Balances, Order, Ticker as CcxtTicker, Trade } from 'ccxt';
 import { Dec, fmt } from '../../domain/decimal.js';
 import { ValidationError } from '../../domain/errors.js';
 import type { OrderType, Side, VenueOrderStatus } from '../../domain/types.js';
-import type { Ticker, VenueFill, VenueOrder } from '../venue.js';
+import type { Ticker, VenueBalance, VenueFill, VenueOrder } from '../venue.js';
 import { decimalOf } from './market-rules.js';
 
 /**
@@ -186,16 +186,10 @@ export function toTicker(symbol: string, ticker: CcxtTicker): Ticker {
   };
 }
 
-/** One asset's balance, exact. */
-export interface AssetBalance {
-  free: string;
-  locked: string;
-}
-
 /** Converts a ccxt balance into exact per-asset balances (Binance's `balances[]` strings when present). */
-export function toBalances(balances: Balances): Record<string, AssetBalance> {
+export function toBalances(balances: Balances): Record<string, VenueBalance> {
   const info = infoOf(balances as unknown as { info?: unknown });
-  const out: Record<string, AssetBalance> = {};
+  const out: Record<string, VenueBalance> = {};
   if (Array.isArray(info.balances)) {
     for (const b of info.balances as Info[]) {
       const asset = raw(b, 'asset');

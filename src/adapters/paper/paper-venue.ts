@@ -227,6 +227,20 @@ export class PaperVenue implements VenuePort {
     });
   }
 
+  /** See VenuePort.findInHistory: the paper venue keeps every order, so this is `fetchOrder`. */
+  findInHistory(ref: OrderRef): Promise<VenueOrder | null> {
+    return this.fetchOrder(ref);
+  }
+
+  /** See VenuePort.fetchOrderTrades. */
+  fetchOrderTrades(ref: OrderRef & { venueOrderId: string }): Promise<VenueFill[]> {
+    return this.#call<VenueFill[]>('fetchMyTrades', ref.clientOrderId, () => {
+      if (!this.#markets.has(ref.symbol)) return unknownSymbol(ref.symbol);
+      const trades = this.#store.tradesOfOrder(ref.venueOrderId).filter((t) => t.symbol === ref.symbol);
+      return { ok: true, outcome: 'ok', value: trades };
+    });
+  }
+
   /** See VenuePort.fetchTicker: bid/ask one tick around the mid; `last` is the mid. */
   fetchTicker(symbol: string): Promise<Ticker> {
     return this.#call<Ticker>('fetchTicker', null, () => {

@@ -1,11 +1,13 @@
 import type { Migration, MigrationProvider } from 'kysely';
 import { engineTables } from './0001-engine-tables.js';
 import { domainTables } from './0002-domain-tables.js';
+import { settlingFills } from './0003-settling-fills.js';
 
 /** All schema migrations, in order. Names sort lexically; never rename or edit a released one. */
 export const migrations: Record<string, Migration> = {
   '0001-engine-tables': engineTables,
   '0002-domain-tables': domainTables,
+  '0003-settling-fills': settlingFills,
 };
 
 /** Kysely MigrationProvider over the in-code migrations (no file system scan, works under any loader). */

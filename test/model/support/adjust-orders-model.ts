@@ -64,7 +64,7 @@ export function adjustOrdersModel(seed: number): ModelSpec & { input: AdjustOrde
     maxOpenOrders: MAX_OPEN,
     orderDefaults: {
       requestWindowMs: 5000,
-      timeouts: { ackMs: 3000, cancelMs: 3000, lookupRetryMs: 1000 },
+      timeouts: { ackMs: 3000, cancelMs: 3000, lookupRetryMs: 1000, absenceProofMs: 10_000 },
       maxAttempts: 2,
     },
     at: T0,

@@ -45,7 +45,7 @@ export function orderModel(seed: number): ModelSpec & { input: OrderInput; actor
     level: 'bid-0',
     owner: null,
     requestWindowMs: 5000,
-    timeouts: { ackMs: 3000, cancelMs: 2000, lookupRetryMs: 1000 },
+    timeouts: { ackMs: 3000, cancelMs: 2000, lookupRetryMs: 1000, absenceProofMs: 10_000 },
     maxAttempts: 2,
     at: T0,
   };
@@ -121,11 +121,14 @@ export function orderModel(seed: number): ModelSpec & { input: OrderInput; actor
         const order = view(s, s === 'filled' ? c.quantity : filled);
         out.push({ type: 'xstate.done.actor.lookupOrder', output: { order, sentAt: T0 + 1, at: T0 + 2 } });
       }
-      out.push({ type: 'xstate.done.actor.lookupOrder', output: { order: null, sentAt: T0, at: T0 + 2 } });
-      out.push({
+      const notFound = (sentAt: number) => ({
         type: 'xstate.done.actor.lookupOrder',
-        output: { order: null, sentAt: LATE, at: LATE + 1 },
+        output: { order: null, searched: true, sentAt, at: sentAt + 1 },
       });
+      out.push(notFound(T0), notFound(LATE));
+      // A known order not found again, a whole absence window after the first such answer: once it is the
+      // third answer in a row, its absence is proven.
+      if (c.absentSince !== null) out.push(notFound(c.absentSince + c.timeouts.absenceProofMs));
       out.push({ type: 'xstate.error.actor.lookupOrder', error: failure('unknown', 'connection reset') });
     }
     return out;
@@ -140,11 +143,15 @@ export function orderModel(seed: number): ModelSpec & { input: OrderInput; actor
       timers.push({ type: 'xstate.after.CANCEL_TIMEOUT.order.pendingCancel' });
     if (snapshot.matches({ unconfirmed: 'waiting' }))
       timers.push({ type: 'xstate.after.LOOKUP_RETRY.order.unconfirmed.waiting' });
+    // A report whose cumulative filled quantity runs ahead of the fills applied (its trades still to come).
+    const more = new Dec(c.filledQuantity).plus(units(partialUnits));
+    const ahead = fmt(more.gt(c.quantity) ? new Dec(c.quantity) : more);
     return [
       { type: 'SUBMIT' },
       { type: 'CANCEL_ORDER' },
       { type: 'RECONCILE_ORDER' },
       { type: 'ORDER_ACCEPTED', ...facts },
+      { type: 'ORDER_ACCEPTED', venueOrderId: VENUE_ORDER_ID, filledQuantity: ahead },
       { type: 'ORDER_COMPLETED', venueOrderId: VENUE_ORDER_ID, filledQuantity: c.quantity },
       { type: 'ORDER_CANCELLED', ...facts },
       { type: 'ORDER_EXPIRED', ...facts },
@@ -166,6 +173,8 @@ export function orderModel(seed: number): ModelSpec & { input: OrderInput; actor
       c.venueOrderId,
       c.landingDeadline !== null,
       c.attempt,
+      Math.min(c.absentAnswers, 3),
+      new Dec(c.venueFilledQuantity).gt(c.filledQuantity),
     ]);
   };
 

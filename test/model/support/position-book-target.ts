@@ -31,7 +31,7 @@ const restingOrder = (side: Side): OrderInput => ({
   level: null,
   owner: null,
   requestWindowMs: 5000,
-  timeouts: { ackMs: 3000, cancelMs: 3000, lookupRetryMs: 1000 },
+  timeouts: { ackMs: 3000, cancelMs: 3000, lookupRetryMs: 1000, absenceProofMs: 10_000 },
   maxAttempts: 2,
   at: T0,
 });

@@ -1,0 +1,99 @@
+import type { VenuePort } from '../adapters/venue.js';
+import type { Clock } from '../domain/clock.js';
+import { describeError } from '../domain/errors.js';
+import type { Logger } from '../domain/logger.js';
+import type { EngineStore, OrderToSettle } from '../persistence/engine-store.js';
+import type { DurableRuntime } from '../runtime/durable-runtime.js';
+import { settleContested } from './contested-fills.js';
+import { onOrderUpdate } from './on-order-update.js';
+import { parseVenueEvent } from './venue-event-schema.js';
+
+/** Orders settled per pass at most (each costs one trade request). */
+const MAX_ORDERS_PER_PASS = 20;
+
+/** What the settler works with. */
+export interface SettleDeps {
+  venue: VenuePort;
+  runtime: DurableRuntime;
+  store: EngineStore;
+  clock: Clock;
+  logger: Logger;
+  /** Least time between two warnings about one order's gap (default 60 s). */
+  repeatMs?: number;
+}
+
+/** An order with a gap seen by an earlier pass. */
+interface OpenGap {
+  since: number;
+  warnedAt: number | null;
+}
+
+/**
+ * Settles the fills of orders whose venue-reported filled quantity runs ahead of the ledger (a trade the
+ * stream lost and the venue's trade list does not show, or not yet), and decides contested fills (a
+ * reused trade id). Each pass fetches those orders' trades and applies what is new; an order whose gap
+ * survives a fetch in two passes in a row is warned about (FILL_GAP) until it closes. The gap is in the
+ * orders projection, so it is remembered across restarts and kept being worked on.
+ */
+export class FillSettler {
+  readonly #gaps = new Map<string, OpenGap>();
+  readonly #repeatMs: number;
+
+  constructor(private readonly deps: SettleDeps) {
+    this.#repeatMs = deps.repeatMs ?? 60_000;
+  }
+
+  /** One pass over the orders to settle. */
+  async pass(): Promise<void> {
+    const { store, venue } = this.deps;
+    const orders = (await store.ordersToSettle(venue.id)).slice(0, MAX_ORDERS_PER_PASS);
+    for (const order of orders) await this.settle(order);
+  }
+
+  private async settle(order: OrderToSettle): Promise<void> {
+    const { venue, runtime, store, clock, logger } = this.deps;
+    const id = order.client_order_id;
+    let fetchError: string | null = null;
+    if (order.venue_order_id !== null) {
+      const ref = { clientOrderId: id, symbol: order.symbol, venueOrderId: order.venue_order_id };
+      try {
+        const fills = await venue.fetchOrderTrades(ref);
+        await Promise.all(
+          fills.map((fill) =>
+            runtime.enqueue(onOrderUpdate(venue.id, store, parseVenueEvent({ kind: 'fill', fill }))),
+          ),
+        );
+      } catch (err) {
+        fetchError = describeError(err);
+      }
+    }
+    await runtime.enqueue(settleContested(venue.id, store, id));
+    const gap = await store.fillGapOf(id);
+    const now = clock.now();
+    const seen = this.#gaps.get(id);
+    if (gap === null || gap === undefined) {
+      this.#gaps.delete(id);
+      if (seen?.warnedAt != null) logger.info({ clientOrderId: id, symbol: order.symbol }, 'fill gap closed');
+      return;
+    }
+    if (seen === undefined) {
+      this.#gaps.set(id, { since: now, warnedAt: null });
+      return;
+    }
+    if (seen.warnedAt !== null && now - seen.warnedAt < this.#repeatMs) return;
+    seen.warnedAt = now;
+    logger.warn(
+      {
+        code: 'FILL_GAP',
+        clientOrderId: id,
+        symbol: order.symbol,
+        venueOrderId: order.venue_order_id,
+        state: order.state,
+        missingQuantity: gap,
+        gapForMs: now - seen.since,
+        ...(fetchError !== null && { err: fetchError }),
+      },
+      'the venue reports more filled than the ledger holds, and the missing trades cannot be fetched yet; retrying',
+    );
+  }
+}

@@ -1,0 +1,24 @@
+import crypto from 'node:crypto';
+import type { VenueFill } from '../adapters/venue.js';
+import { Dec, fmt } from '../domain/decimal.js';
+import type { LedgerTrade } from '../persistence/engine-store.js';
+
+/** The ledger key of one version of a trade: the venue's id, `~`, and a digest of its content. */
+export function versionKey(
+  fill: Pick<VenueFill, 'tradeId' | 'venueOrderId' | 'side' | 'price' | 'quantity'>,
+): string {
+  const content = [fill.venueOrderId, fill.side, fmt(new Dec(fill.price)), fmt(new Dec(fill.quantity))].join(
+    '|',
+  );
+  return `${fill.tradeId}~${crypto.createHash('sha256').update(content).digest('hex').slice(0, 12)}`;
+}
+
+/** True when the ledger's row and the fill describe the same trade (order, side, price and quantity). */
+export function sameTrade(recorded: LedgerTrade, fill: VenueFill): boolean {
+  return (
+    recorded.venue_order_id === fill.venueOrderId &&
+    recorded.side === fill.side &&
+    new Dec(recorded.price).eq(fill.price) &&
+    new Dec(recorded.quantity).eq(fill.quantity)
+  );
+}
