@@ -4,13 +4,15 @@ import { ConfigError, SteadfastError, describeError } from './domain/errors.js';
 import { runStart } from './cli/start.js';
 import type { StartFlags } from './cli/start.js';
 import { runStatus } from './cli/status.js';
+import { runAck, runAlerts } from './cli/alerts.js';
 import { tuneHeap } from './cli/heap-tuning.js';
 
 // Before the engine allocates anything: its V8 flags (see heap-tuning.ts).
 tuneHeap();
 
 /**
- * Steadfast's command line. `npm start -- [flags]` runs `start`; `npm run status -- [flags]` runs `status`.
+ * Steadfast's command line. `npm start -- [flags]` runs `start`; `npm run status -- [flags]` runs `status`;
+ * `npm run cli -- <command> [flags]` runs any command (`alerts`, `ack`, ...).
  * Exit codes: 0 ok, 1 runtime failure, 2 bad flags or config (nothing was changed).
  */
 const program = new Command()
@@ -67,6 +69,32 @@ program
   .option('--json', 'one JSON object')
   .action(async (flags: { db: string; json?: boolean }) => {
     await runStatus({ db: flags.db, json: flags.json === true });
+  });
+
+program
+  .command('alerts')
+  .description('list the alerts no operator has acknowledged (the engine need not run)')
+  .option('--db <path>', 'engine SQLite database', 'data/steadfast.db')
+  .option('--all', 'acknowledged ones too')
+  .option('--json', 'one JSON object')
+  .action(async (flags: { db: string; all?: boolean; json?: boolean }) => {
+    process.exitCode = await runAlerts({ db: flags.db, all: flags.all === true, json: flags.json === true });
+  });
+
+program
+  .command('ack')
+  .description('acknowledge an alert (its id as `alerts` lists it): its reminders stop until it recurs')
+  .argument('<alert>', 'the alert id, <kind>/<subject>')
+  .option('--db <path>', 'engine SQLite database', 'data/steadfast.db')
+  .option('--note <text>', 'what was done about it (kept with the acknowledgement)')
+  .option('--json', 'one JSON object')
+  .action(async (id: string, flags: { db: string; note?: string; json?: boolean }) => {
+    process.exitCode = await runAck({
+      db: flags.db,
+      id,
+      note: flags.note ?? null,
+      json: flags.json === true,
+    });
   });
 
 program.parseAsync(process.argv).catch((err: unknown) => {

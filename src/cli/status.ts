@@ -30,7 +30,14 @@ export function formatStatus(r: StatusReport): string {
   }
   const states = Object.entries(r.orders).map(([s, n]) => `${s} ${n}`);
   lines.push(`orders: ${states.length ? states.join(', ') : '(none)'}`);
-  lines.push(`fills: ${r.fills}${r.quarantinedFills ? ` (+${r.quarantinedFills} quarantined)` : ''}`);
+  const held = [
+    r.quarantinedFills ? `${r.quarantinedFills} quarantined` : '',
+    r.contestedFills ? `${r.contestedFills} contested` : '',
+  ].filter((x) => x !== '');
+  lines.push(`fills: ${r.fills}${held.length > 0 ? ` (+${held.join(', ')})` : ''}`);
+  if (r.fillGaps > 0) lines.push(`orders missing fills the venue reports: ${r.fillGaps}`);
+  if (r.alerts.length > 0)
+    lines.push(`alerts to acknowledge (npm run cli -- ack <id>): ${r.alerts.join(', ')}`);
   lines.push(`open calls: ${r.openCalls}, timers: ${r.timers}, journal events: ${r.journalEvents}`);
   if (r.lease) lines.push(`writer lease: ${r.lease.owner} (token ${r.lease.token})`);
   if (r.anomalies.length > 0) {

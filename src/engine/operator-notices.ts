@@ -36,6 +36,8 @@ export class OperatorNotices {
   /** Orders whose lookups are failing: failures so far and when the streak began. */
   readonly #lookupFailures = new Map<string, { failures: number; since: number }>();
   readonly #cancels = new Map<string, UnconfirmedCancel>();
+  /** Refusals per symbol and reason since the last line about them. */
+  readonly #rejected = new Map<string, number>();
 
   constructor(
     private readonly logger: Logger,
@@ -85,8 +87,18 @@ export class OperatorNotices {
     this.lookups(t, c, fields);
     this.cancels(state, c);
     if (t.event.type === 'ORDER_FILLED') return; // fills: told through their anomalies, if any
-    if (state === 'rejected' && this.due(`ORDER_REJECTED/${c.clientOrderId}`)) {
-      this.logger.warn({ code: 'ORDER_REJECTED', ...fields, reason: c.reason }, 'the venue refused an order');
+    if (state === 'rejected') {
+      // One line per symbol and reason and `repeatMs`: a venue refusing every order must not flood the log.
+      const key = `ORDER_REJECTED/${c.symbol}/${(c.reason ?? '').replaceAll(c.clientOrderId, '')}`;
+      this.#rejected.set(key, (this.#rejected.get(key) ?? 0) + 1);
+      if (this.due(key)) {
+        const rejected = this.#rejected.get(key);
+        this.#rejected.delete(key);
+        this.logger.warn(
+          { code: 'ORDER_REJECTED', ...fields, reason: c.reason, rejected },
+          'the venue refused an order',
+        );
+      }
     } else if (state === 'expired' && c.anomalies.some((x) => x.endsWith('vanished at the venue'))) {
       if (this.due(`ORDER_VANISHED/${c.clientOrderId}`))
         this.logger.warn(

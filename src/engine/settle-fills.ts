@@ -47,7 +47,14 @@ export class FillSettler {
   async pass(): Promise<void> {
     const { store, venue } = this.deps;
     const orders = (await store.ordersToSettle(venue.id)).slice(0, MAX_ORDERS_PER_PASS);
+    const listed = new Set(orders.map((o) => o.client_order_id));
+    for (const [id, gap] of this.#gaps) if (!listed.has(id)) this.closed(id, gap); // filled in by other means
     for (const order of orders) await this.settle(order);
+  }
+
+  private closed(clientOrderId: string, gap: OpenGap): void {
+    this.#gaps.delete(clientOrderId);
+    if (gap.warnedAt !== null) this.deps.logger.info({ clientOrderId }, 'fill gap closed');
   }
 
   private async settle(order: OrderToSettle): Promise<void> {
@@ -72,8 +79,7 @@ export class FillSettler {
     const now = clock.now();
     const seen = this.#gaps.get(id);
     if (gap === null || gap === undefined) {
-      this.#gaps.delete(id);
-      if (seen?.warnedAt != null) logger.info({ clientOrderId: id, symbol: order.symbol }, 'fill gap closed');
+      if (seen !== undefined) this.closed(id, seen);
       return;
     }
     if (seen === undefined) {

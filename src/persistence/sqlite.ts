@@ -103,6 +103,26 @@ export function openSqliteReadOnly(file: string): Kysely<Database> {
   return new Kysely<Database>({ dialect: new SqliteDialect({ database: raw }) });
 }
 
+/**
+ * Opens an existing engine database for an operator command that writes a little (an acknowledgement),
+ * whether or not an engine runs on it: no writer thread, no checkpointer; migrated to the latest schema.
+ */
+export async function openSqliteForOperator(file: string): Promise<Kysely<Database>> {
+  if (!fs.existsSync(file)) {
+    throw new SteadfastError('INVALID_INPUT', `--db: no database at ${file}`);
+  }
+  const raw = new SqliteDatabase(file, { fileMustExist: true });
+  raw.pragma('busy_timeout = 5000');
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: raw }) });
+  try {
+    await migrate(db);
+  } catch (err) {
+    await db.destroy();
+    throw err;
+  }
+  return db;
+}
+
 /** Runs the in-code migrations; throws with the failing migration's name. */
 export async function migrate(db: Kysely<Database>): Promise<void> {
   const migrator = new Migrator({ db, provider: migrationProvider });

@@ -1,4 +1,6 @@
 import type { Kysely, Selectable } from 'kysely';
+import { ALERT_KINDS } from '../domain/notices.js';
+import { listAlerts } from './alerts.js';
 import type { Database, PositionsTable } from './schema.js';
 
 /** One position book as reported (decimals as strings). */
@@ -32,8 +34,14 @@ export interface StatusReport {
   orders: Record<string, number>;
   /** Fills in the ledger that moved a position (applied to their order, or of an unknown order). */
   fills: number;
-  /** Fills held back (e.g. an overfill), not applied. */
+  /** Fills held back (overfills, before overfills were applied), not applied. */
   quarantinedFills: number;
+  /** Second versions of reused trade ids, not applied until the venue's filled quantity decides. */
+  contestedFills: number;
+  /** Orders the venue reports more filled than the ledger holds (their trades are being fetched). */
+  fillGaps: number;
+  /** Alerts no operator has acknowledged (`npm run cli -- ack <id>`), by id `<kind>/<subject>`. */
+  alerts: string[];
   /** Venue facts that need a human. */
   anomalies: { kind: string; subject: string; count: number; lastAt: number }[];
   /** Exchange calls whose result is not applied yet. */
@@ -78,6 +86,17 @@ export async function readStatus(db: Kysely<Database>): Promise<StatusReport> {
     orders: Object.fromEntries(orders.map((o) => [o.state, Number(o.n)])),
     fills: fillCount(['applied', 'orphan']),
     quarantinedFills: fillCount(['quarantined']),
+    contestedFills: fillCount(['contested']),
+    fillGaps: Number(
+      (
+        await db
+          .selectFrom('orders')
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .where('fill_gap', 'is not', null)
+          .executeTakeFirst()
+      )?.n ?? 0,
+    ),
+    alerts: (await listAlerts(db, ALERT_KINDS, false)).map((a) => a.id),
     anomalies: anomalies.map((a) => ({
       kind: a.kind,
       subject: a.subject,
