@@ -45,7 +45,7 @@ export class BalanceCheck {
     const { venue, store } = this.deps;
     if (venue.fetchBalance === undefined) return;
     const balances = await venue.fetchBalance();
-    const positions = await store.positionsOf(venue.id);
+    const positions = await store.ledger.positionsOf(venue.id);
     const byAsset = new Map<string, { position: Decimal; fees: Decimal; symbols: string[] }>();
     for (const m of this.deps.markets()) {
       const p = positions.get(m.symbol);

@@ -16,7 +16,7 @@ import type { Durability, EngineDatabase } from '../persistence/sqlite.js';
 import { DurableRuntime } from '../runtime/durable-runtime.js';
 import type { RecoveryReport } from '../runtime/durable-runtime.js';
 import type { MarketMakerParams } from '../strategy/market-maker.js';
-import { onOrderUpdate } from './on-order-update.js';
+import { listenToVenue } from './on-order-update.js';
 import { projectors } from './projections.js';
 import { reconcileOpenOrders } from './reconcile.js';
 import type { ReconcileDeps, UnknownOrderPolicy } from './reconcile.js';
@@ -27,7 +27,6 @@ import { StrategyRunner } from './strategy-runner.js';
 import { ensureSymbolActors, managedSymbols, symbolIdPrefix, withdrawQuotes } from './symbols.js';
 import type { ManagedSymbols } from './symbols.js';
 import { PeriodicTasks } from './periodic-tasks.js';
-import { parseVenueEvent } from './venue-event-schema.js';
 import { VenueEffects } from './venue-effects.js';
 import { waitUntilQuiet } from './quiesce.js';
 import { OperatorNotices } from './operator-notices.js';
@@ -203,7 +202,7 @@ export class Engine {
       engine.symbols = await managedSymbols(store, venue.id, options.symbols, (s) => markets.has(s));
       for (const symbol of engine.symbols.unlisted)
         logger.warn({ symbol }, 'orders of a symbol the venue does not list are left as they are');
-      engine.subscribe();
+      engine.unsubscribe = listenToVenue(venue, runtime, store, logger);
       await runtime.drain();
       await engine.reconcile(startupRetry(patience, logger, 'open orders'));
       logger.info(extend(recovery, { bootEpoch: identity.bootEpoch }), 'recovered and reconciled');
@@ -287,21 +286,5 @@ export class Engine {
   private async withdraw(symbol: string): Promise<void> {
     const prefix = symbolIdPrefix(this.idPrefix, this.symbols.all, symbol);
     await withdrawQuotes(this.runtime, this.options.venue.id, symbol, prefix);
-  }
-
-  private subscribe(): void {
-    const { venue, logger } = this.options;
-    this.unsubscribe = venue.subscribe((raw) => {
-      let event;
-      try {
-        event = parseVenueEvent(raw);
-      } catch (err) {
-        logger.warn({ err: describeError(err) }, 'malformed venue update ignored');
-        return;
-      }
-      this.runtime.enqueue(onOrderUpdate(venue.id, this.store, event)).catch((err) => {
-        logger.error({ err: describeError(err) }, 'venue update failed');
-      });
-    });
   }
 }

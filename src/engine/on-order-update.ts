@@ -1,4 +1,8 @@
-import type { VenueEvent, VenueFill, VenueOrder } from '../adapters/venue.js';
+import type { VenueEvent, VenueFill, VenueOrder, VenuePort } from '../adapters/venue.js';
+import { describeError } from '../domain/errors.js';
+import type { Logger } from '../domain/logger.js';
+import type { DurableRuntime } from '../runtime/durable-runtime.js';
+import { parseVenueEvent } from './venue-event-schema.js';
 import { Dec } from '../domain/decimal.js';
 import type { OrderContext, OrderEvent } from '../machines/order.machine.js';
 import { bookActorId, orderActorId } from '../machines/messages.js';
@@ -217,6 +221,30 @@ function applyOrderReport(tx: TxApi, venue: string, order: VenueOrder): UpdateOu
     return 'orphan';
   }
   return tx.send(id, orderEventOf(order, tx.now)) ? 'applied' : 'ignored';
+}
+
+/**
+ * Applies every pushed venue fact through OnOrderUpdate, validated first (a malformed one is logged and
+ * changes nothing). Returns the unsubscribe function.
+ */
+export function listenToVenue(
+  venue: VenuePort,
+  runtime: DurableRuntime,
+  store: EngineStore,
+  logger: Logger,
+): () => void {
+  return venue.subscribe((raw) => {
+    let event;
+    try {
+      event = parseVenueEvent(raw);
+    } catch (err) {
+      logger.warn({ err: describeError(err) }, 'malformed venue update ignored');
+      return;
+    }
+    runtime.enqueue(onOrderUpdate(venue.id, store, event)).catch((err) => {
+      logger.error({ err: describeError(err) }, 'venue update failed');
+    });
+  });
 }
 
 /** The order machine event for a venue status report. */

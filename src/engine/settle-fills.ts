@@ -2,7 +2,8 @@ import type { VenuePort } from '../adapters/venue.js';
 import type { Clock } from '../domain/clock.js';
 import { describeError } from '../domain/errors.js';
 import type { Logger } from '../domain/logger.js';
-import type { EngineStore, OrderToSettle } from '../persistence/engine-store.js';
+import type { EngineStore } from '../persistence/engine-store.js';
+import type { OrderToSettle } from '../persistence/ledger-queries.js';
 import type { DurableRuntime } from '../runtime/durable-runtime.js';
 import { settleContested } from './contested-fills.js';
 import { onOrderUpdate } from './on-order-update.js';
@@ -46,7 +47,7 @@ export class FillSettler {
   /** One pass over the orders to settle. */
   async pass(): Promise<void> {
     const { store, venue } = this.deps;
-    const orders = (await store.ordersToSettle(venue.id)).slice(0, MAX_ORDERS_PER_PASS);
+    const orders = (await store.ledger.ordersToSettle(venue.id)).slice(0, MAX_ORDERS_PER_PASS);
     const listed = new Set(orders.map((o) => o.client_order_id));
     for (const [id, gap] of this.#gaps) if (!listed.has(id)) this.closed(id, gap); // filled in by other means
     for (const order of orders) await this.settle(order);
@@ -75,7 +76,7 @@ export class FillSettler {
       }
     }
     await runtime.enqueue(settleContested(venue.id, store, id));
-    const gap = await store.fillGapOf(id);
+    const gap = await store.ledger.fillGapOf(id);
     const now = clock.now();
     const seen = this.#gaps.get(id);
     if (gap === null || gap === undefined) {

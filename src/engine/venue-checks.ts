@@ -87,16 +87,15 @@ export class VenueChecks {
 
   /** Warns again about every alert no operator has acknowledged (`npm run cli -- ack`). */
   private async remindAlerts(): Promise<void> {
-    const open = await this.deps.reconcile.store.unacknowledged(ALERT_KINDS);
+    const open = await this.deps.reconcile.store.ledger.openAlerts(ALERT_KINDS);
     for (const a of open) {
       this.deps.logger.warn(
         {
           code: anomalyNotice(a.kind).code,
-          kind: a.kind,
-          subject: a.subject,
+          alert: a.id,
           count: a.count,
-          since: new Date(Number(a.first_at)).toISOString(),
-          acknowledge: `npm run cli -- ack ${a.kind}/${a.subject} --db <path>`,
+          since: new Date(a.firstAt).toISOString(),
+          acknowledge: `npm run cli -- ack ${a.id} --db <path>`,
         },
         `unacknowledged alert: ${anomalyNotice(a.kind).message}`,
       );

@@ -2,29 +2,15 @@ import { CompiledQuery, sql } from 'kysely';
 import type { Kysely, Selectable } from 'kysely';
 import { SteadfastError } from '../domain/errors.js';
 import { COMMIT_STATEMENTS, planCommit } from './commit-plan.js';
+import { LedgerQueries } from './ledger-queries.js';
 import type { CommitPlan } from './commit-plan.js';
 import type { CommitSet } from './commit-set.js';
-import type {
-  ActorsTable,
-  AnomaliesTable,
-  Database,
-  FillsTable,
-  JournalTable,
-  OrdersTable,
-  OutboxTable,
-  TimersTable,
-} from './schema.js';
+import type { ActorsTable, Database, FillsTable, JournalTable, OutboxTable, TimersTable } from './schema.js';
 
 /** What the fill ledger recorded of a trade (to tell a duplicate from a reused trade id). */
 export type LedgerTrade = Pick<
   FillsTable,
   'trade_id' | 'venue_order_id' | 'side' | 'price' | 'quantity' | 'status'
->;
-
-/** An order whose fills are to be settled with the venue (see EngineStore.ordersToSettle). */
-export type OrderToSettle = Pick<
-  OrdersTable,
-  'client_order_id' | 'venue_order_id' | 'symbol' | 'state' | 'fill_gap'
 >;
 
 /** What the store needs from its database beyond Kysely: fsync control and, optionally, a writer thread. */
@@ -67,10 +53,15 @@ const SHAPE_KEY = sql<string | null>`case when json_valid(snapshot) then json_ar
  * (Kysely queries) serve recovery and workflows.
  */
 export class EngineStore {
+  /** Reads of the ledger and its projections (reconciliation, operator checks). */
+  readonly ledger: LedgerQueries;
+
   constructor(
     readonly db: Kysely<Database>,
     private readonly options: StoreOptions = { setFullSync: () => {} },
-  ) {}
+  ) {
+    this.ledger = new LedgerQueries(db);
+  }
 
   /** Writes everything in `set` atomically. Throws REVISION_CONFLICT if another writer got there first. */
   async commit(set: CommitSet): Promise<void> {
@@ -172,47 +163,6 @@ export class EngineStore {
     return new Map(rows.map((r) => [r.trade_id, r]));
   }
 
-  /** The ledger's fills of one order at `venue` with `status` (e.g. `contested`), oldest first. */
-  fillsOfOrder(venue: string, clientOrderId: string, status: string): Promise<Selectable<FillsTable>[]> {
-    return this.db
-      .selectFrom('fills')
-      .selectAll()
-      .where('venue', '=', venue)
-      .where('client_order_id', '=', clientOrderId)
-      .where('status', '=', status)
-      .orderBy('recorded_at')
-      .execute();
-  }
-
-  /**
-   * Orders at `venue` that need their trades fetched: those whose venue-reported filled quantity runs
-   * ahead of the ledger (`fill_gap`), and those with a contested fill (a reused trade id) to decide.
-   */
-  async ordersToSettle(venue: string): Promise<OrderToSettle[]> {
-    const gaps = await this.db
-      .selectFrom('orders')
-      .select(['client_order_id', 'venue_order_id', 'symbol', 'state', 'fill_gap'])
-      .where('fill_gap', 'is not', null)
-      .where('venue', '=', venue)
-      .execute();
-    const contested = await this.db
-      .selectFrom('fills')
-      .innerJoin('orders', 'orders.client_order_id', 'fills.client_order_id')
-      .select([
-        'orders.client_order_id',
-        'orders.venue_order_id',
-        'orders.symbol',
-        'orders.state',
-        'orders.fill_gap',
-      ])
-      .where('fills.status', '=', 'contested')
-      .where('fills.venue', '=', venue)
-      .distinct()
-      .execute();
-    const byId = new Map([...gaps, ...contested].map((o) => [o.client_order_id, o]));
-    return [...byId.values()];
-  }
-
   /**
    * Symbols with orders at `venue` in one of `states` (from the orders projection). Searched through the
    * state index, never by venue: every order a venue ever had would be read.
@@ -237,43 +187,6 @@ export class EngineStore {
       .where('venue_order_id', '=', venueOrderId)
       .executeTakeFirst();
     return row?.client_order_id;
-  }
-
-  /** Anomalies of the given kinds no operator has acknowledged, oldest first. */
-  unacknowledged(kinds: readonly string[]): Promise<Selectable<AnomaliesTable>[]> {
-    if (kinds.length === 0) return Promise.resolve([]);
-    return this.db
-      .selectFrom('anomalies')
-      .selectAll()
-      .where('kind', 'in', [...kinds])
-      .where('acknowledged_at', 'is', null)
-      .orderBy('first_at')
-      .execute();
-  }
-
-  /** The positions projection of `venue`: signed quantity and fees per currency, by symbol. */
-  async positionsOf(venue: string): Promise<Map<string, { quantity: string; fees: Record<string, string> }>> {
-    const rows = await this.db
-      .selectFrom('positions')
-      .select(['symbol', 'quantity', 'fees'])
-      .where('venue', '=', venue)
-      .execute();
-    return new Map(
-      rows.map((r) => [
-        r.symbol,
-        { quantity: r.quantity, fees: JSON.parse(r.fees) as Record<string, string> },
-      ]),
-    );
-  }
-
-  /** An order's fill gap as the orders projection holds it (null: none, undefined: no such order). */
-  async fillGapOf(clientOrderId: string): Promise<string | null | undefined> {
-    const row = await this.db
-      .selectFrom('orders')
-      .select('fill_gap')
-      .where('client_order_id', '=', clientOrderId)
-      .executeTakeFirst();
-    return row?.fill_gap;
   }
 
   /** A meta value, or undefined. */

@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import { openVenueFile } from './venue-file.js';
+import { SCHEMA, upgradeTrades } from './venue-sim-schema.js';
 import type { ListQuery, SimBalance, SimMarketState, SimOrder, SimTrade } from './venue-sim-records.js';
 import { extend } from '../domain/extend.js';
 
@@ -19,65 +20,6 @@ export type {
  * (no exponent, no trailing zeros); order and trade ids are AUTOINCREMENT integers (never reused), starting
  * at 100001 and 500001 so they look like exchange ids.
  */
-
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS markets_state (
-  symbol TEXT PRIMARY KEY,
-  price TEXT NOT NULL,
-  rng_state INTEGER NOT NULL,
-  tick INTEGER NOT NULL,
-  open_price TEXT NOT NULL,
-  high_price TEXT NOT NULL,
-  low_price TEXT NOT NULL,
-  updated_at INTEGER NOT NULL
-);
-CREATE TABLE IF NOT EXISTS balances (
-  asset TEXT PRIMARY KEY,
-  free TEXT NOT NULL,
-  locked TEXT NOT NULL,
-  updated_at INTEGER NOT NULL
-);
-CREATE TABLE IF NOT EXISTS orders (
-  order_id INTEGER PRIMARY KEY AUTOINCREMENT,
-  client_order_id TEXT NOT NULL,
-  symbol TEXT NOT NULL,
-  side TEXT NOT NULL CHECK (side IN ('BUY', 'SELL')),
-  type TEXT NOT NULL CHECK (type IN ('LIMIT', 'MARKET', 'LIMIT_MAKER')),
-  time_in_force TEXT NOT NULL,
-  price TEXT NOT NULL,
-  orig_qty TEXT NOT NULL,
-  orig_quote_qty TEXT NOT NULL,
-  executed_qty TEXT NOT NULL,
-  cumm_quote_qty TEXT NOT NULL,
-  status TEXT NOT NULL,
-  created_at INTEGER NOT NULL,
-  updated_at INTEGER NOT NULL
-);
-CREATE INDEX IF NOT EXISTS orders_client ON orders (symbol, client_order_id);
-CREATE INDEX IF NOT EXISTS orders_status ON orders (status);
-CREATE TABLE IF NOT EXISTS trades (
-  trade_id INTEGER PRIMARY KEY AUTOINCREMENT,
-  order_id INTEGER NOT NULL REFERENCES orders (order_id),
-  client_order_id TEXT NOT NULL,
-  symbol TEXT NOT NULL,
-  side TEXT NOT NULL,
-  price TEXT NOT NULL,
-  qty TEXT NOT NULL,
-  quote_qty TEXT NOT NULL,
-  commission TEXT NOT NULL,
-  commission_asset TEXT NOT NULL,
-  is_maker INTEGER NOT NULL,
-  at INTEGER NOT NULL,
-  reported_id INTEGER,
-  hidden INTEGER NOT NULL DEFAULT 0
-);
-CREATE INDEX IF NOT EXISTS trades_symbol ON trades (symbol, trade_id);
-INSERT INTO sqlite_sequence (name, seq) SELECT 'orders', 100000
-  WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = 'orders');
-INSERT INTO sqlite_sequence (name, seq) SELECT 'trades', 500000
-  WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = 'trades');
-`;
 
 const ORDER_COLS = `order_id AS orderId, client_order_id AS clientOrderId, symbol, side, type,
   time_in_force AS timeInForce, price, orig_qty AS origQty, orig_quote_qty AS origQuoteOrderQty,
@@ -133,19 +75,6 @@ function statements(db: Database.Database) {
 type TradeRow = Omit<SimTrade, 'isMaker' | 'hidden'> & { isMaker: number; hidden: number };
 const toTrade = ({ isMaker, hidden, ...row }: TradeRow): SimTrade =>
   extend(row, { isMaker: isMaker === 1, hidden: hidden === 1 });
-
-/** Columns added to the trades table after its first version (files written before get them at open). */
-const TRADE_COLUMNS_ADDED = ['reported_id INTEGER', 'hidden INTEGER NOT NULL DEFAULT 0'];
-
-/** Adds the columns an older simulator file's trades table lacks; must run before preparing statements. */
-function upgradeTrades(db: Database.Database): void {
-  const have = new Set(
-    (db.prepare('PRAGMA table_info(trades)').all() as { name: string }[]).map((c) => c.name),
-  );
-  for (const column of TRADE_COLUMNS_ADDED) {
-    if (!have.has(column.split(' ')[0]!)) db.exec(`ALTER TABLE trades ADD COLUMN ${column}`);
-  }
-}
 
 /** Synchronous access to a venue simulator file. Open one with `openVenueSimStore`. */
 export class VenueSimStore {

@@ -124,7 +124,7 @@ describe('trades the venue reports oddly', () => {
       [String(first.id), 'applied', '0.004'],
       [String(first.id), 'applied', '0.006'],
     ]);
-    expect(await e.engine.store.fillGapOf(bid.clientOrderId)).toBeNull();
+    expect(await e.engine.store.ledger.fillGapOf(bid.clientOrderId)).toBeNull();
   }, 30_000);
 
   it('filled quantity without trades: warned (FILL_GAP) across restarts and fetched again until the trades appear', async () => {
@@ -144,14 +144,14 @@ describe('trades the venue reports oddly', () => {
       clientOrderId: bid.clientOrderId,
       missingQuantity: '0.004',
     });
-    expect(await b.engine.store.fillGapOf(bid.clientOrderId)).toBe('0.004');
+    expect(await b.engine.store.ledger.fillGapOf(bid.clientOrderId)).toBe('0.004');
     await b.stop();
     const c = await desk.open('gap.db');
     await waitFor('the warning again after a restart', () => c.coded('FILL_GAP').length > 0);
     await desk.h.admin.post('reveal-trades');
     await waitFor('the trade fetched and counted', async () => (await position(c)) === '0.004');
     await waitFor('the gap closed', () => c.logger.lines.some((l) => l.msg === 'fill gap closed'));
-    expect(await c.engine.store.fillGapOf(bid.clientOrderId)).toBeNull();
+    expect(await c.engine.store.ledger.fillGapOf(bid.clientOrderId)).toBeNull();
   }, 40_000);
 
   it('an overfill is applied to the position, marks the order, and stays an alert until acknowledged', async () => {
