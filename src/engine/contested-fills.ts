@@ -36,7 +36,7 @@ export function settleContested(venue: string, store: EngineStore, clientOrderId
     kind: 'work',
     name: 'reconcile.settleContested',
     actorIds: [orderActorId(clientOrderId)],
-    prepare: () => store.ledger.fillsOfOrder(venue, clientOrderId, 'contested'),
+    prepare: () => store.ledger.contestedFillsOf(venue, clientOrderId),
     run: (tx, rows) => decide(tx, venue, clientOrderId, rows),
   });
 }

@@ -1,17 +1,17 @@
 import type { VenueEvent, VenueFill, VenueOrder, VenuePort } from '../adapters/venue.js';
+import { Dec } from '../domain/decimal.js';
 import { describeError } from '../domain/errors.js';
 import type { Logger } from '../domain/logger.js';
-import type { DurableRuntime } from '../runtime/durable-runtime.js';
-import { parseVenueEvent } from './venue-event-schema.js';
-import { Dec } from '../domain/decimal.js';
 import type { OrderContext, OrderEvent } from '../machines/order.machine.js';
 import { bookActorId, orderActorId } from '../machines/messages.js';
 import type { PositionBookInput } from '../machines/position-book.machine.js';
 import type { EngineStore, LedgerTrade } from '../persistence/engine-store.js';
+import type { DurableRuntime } from '../runtime/durable-runtime.js';
 import { workCommand } from '../runtime/types.js';
 import type { TxApi, WorkCommand } from '../runtime/types.js';
-import { sameTrade, versionKey } from './trade-versions.js';
 import { topState } from './projections.js';
+import { sameTrade, versionKey } from './trade-versions.js';
+import { parseVenueEvent } from './venue-event-schema.js';
 
 /** What OnOrderUpdate did with a venue fact. */
 export type UpdateOutcome = 'applied' | 'duplicate' | 'ignored' | 'orphan' | 'contested';

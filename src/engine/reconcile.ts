@@ -1,5 +1,6 @@
 import type { VenueOrder, VenuePort } from '../adapters/venue.js';
 import type { Clock } from '../domain/clock.js';
+import { Dec } from '../domain/decimal.js';
 import type { OrderContext, OrderInput, OrderTimeouts } from '../machines/order.machine.js';
 import { orderActorId } from '../machines/messages.js';
 import type { EngineStore } from '../persistence/engine-store.js';
@@ -74,8 +75,8 @@ export interface OpenOrdersReport {
 /**
  * Compares the venue's open orders of `symbol` with ours. Our open orders the venue does not list are sent
  * RECONCILE_ORDER (a lookup decides their fate: one missing answer is no proof, see the order machine);
- * each one it lists is applied as a status report (its filled quantity may run ahead of the fills we
- * have); venue orders we do not know are adopted and cancelled or reported, per policy. Every decision is
+ * each one it lists with fills is applied as a status report (its filled quantity may run ahead of the
+ * fills we have); venue orders we do not know are adopted and cancelled or reported, per policy. Every decision is
  * journaled.
  */
 export async function reconcileOpenOrders(
@@ -97,12 +98,16 @@ export async function reconcileOpenOrders(
     report.lookedUp.push(context.clientOrderId);
     await runtime.send(actor.id, { type: 'RECONCILE_ORDER' });
   }
+  // An order resting untouched tells nothing new; one with fills may be ahead of the fills we have.
+  const reports = atVenue
+    .filter(
+      (o) => runtime.actor(orderActorId(o.clientOrderId)) !== undefined && new Dec(o.filledQuantity).gt('0'),
+    )
+    .map((order) => runtime.enqueue(onOrderUpdate(venue.id, store, { kind: 'order', order })));
+  await Promise.all(reports);
   for (const order of atVenue) {
     const id = orderActorId(order.clientOrderId);
-    if (runtime.actor(id) !== undefined) {
-      await runtime.enqueue(onOrderUpdate(venue.id, store, { kind: 'order', order }));
-      continue;
-    }
+    if (runtime.actor(id) !== undefined) continue;
     const known = (await store.loadActors([id])).length > 0;
     const cancel =
       !known &&

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Kysely, Selectable } from 'kysely';
 import { listAlerts } from './alerts.js';
 import type { AlertRow } from './alerts.js';
@@ -9,6 +10,9 @@ export type OrderToSettle = Pick<
   'client_order_id' | 'venue_order_id' | 'symbol' | 'state' | 'fill_gap'
 >;
 
+/** Written literally (not as a parameter), so that SQLite uses the partial index `fills_contested`. */
+const CONTESTED = sql<boolean>`fills.status = 'contested'`;
+
 /**
  * Reads of the ledger and its projections that reconciliation and the operator checks need (the fills of
  * one order, orders missing fills, positions, open alerts). Kysely queries on the reading connection.
@@ -16,14 +20,14 @@ export type OrderToSettle = Pick<
 export class LedgerQueries {
   constructor(private readonly db: Kysely<Database>) {}
 
-  /** The ledger's fills of one order at `venue` with `status` (e.g. `contested`), oldest first. */
-  fillsOfOrder(venue: string, clientOrderId: string, status: string): Promise<Selectable<FillsTable>[]> {
+  /** The contested fills of one order at `venue` (second versions of reused trade ids), oldest first. */
+  contestedFillsOf(venue: string, clientOrderId: string): Promise<Selectable<FillsTable>[]> {
     return this.db
       .selectFrom('fills')
       .selectAll()
+      .where(CONTESTED)
       .where('venue', '=', venue)
       .where('client_order_id', '=', clientOrderId)
-      .where('status', '=', status)
       .orderBy('recorded_at')
       .execute();
   }
@@ -49,7 +53,7 @@ export class LedgerQueries {
         'orders.state',
         'orders.fill_gap',
       ])
-      .where('fills.status', '=', 'contested')
+      .where(CONTESTED)
       .where('fills.venue', '=', venue)
       .distinct()
       .execute();

@@ -105,7 +105,7 @@ describe('database file and schema', () => {
       AND name NOT LIKE 'sqlite_%' ORDER BY name`.execute(db.db);
     expect(indexes.rows.map((r) => r.name)).toEqual([
       'actors_live',
-      'fills_order_status',
+      'fills_contested',
       'journal_actor',
       'orders_fill_gap',
       'orders_state',
