@@ -251,7 +251,7 @@ describe('what the operator is told', () => {
       e.logger.lines.some((l) => l.msg === 'the unconfirmed cancel has an outcome'),
     );
     expect(e.logger.lines.some((l) => l.msg === 'looking the order up works again')).toBe(true);
-    expect(orderState(e, bid.clientOrderId)).toBe('gone'); // cancelled: terminal
+    await waitFor('the cancel carried out', () => orderState(e, bid.clientOrderId) === 'gone'); // terminal
   }, 30_000);
 
   it('a balance that does not match the position: BALANCE_MISMATCH, and a line when it matches again', async () => {
