@@ -1,5 +1,4 @@
 import type { VenueEvent, VenueFill, VenueOrder, VenuePort } from '../adapters/venue.js';
-import { Dec } from '../domain/decimal.js';
 import { describeError } from '../domain/errors.js';
 import type { Logger } from '../domain/logger.js';
 import type { OrderContext, OrderEvent } from '../machines/order.machine.js';
@@ -33,9 +32,10 @@ export function onOrderUpdate(venue: string, store: EngineStore, event: VenueEve
 }
 
 interface FillPrep {
-  /** The ledger's row under this trade id, and under this content's contested key. */
+  /** The ledger's row under this trade id (another delivery of the trade, or a reused id). */
   recorded: LedgerTrade | undefined;
-  recordedVersion: LedgerTrade | undefined;
+  /** For a reused id: this version's ledger key, and whether the ledger has it already. */
+  version: { key: string; recorded: boolean } | null;
   clientOrderId: string | null;
 }
 
@@ -45,12 +45,15 @@ function fillCommand(venue: string, store: EngineStore, fill: VenueFill): WorkCo
     name: 'OnOrderUpdate.fill',
     actorIds: (prep) => (prep.clientOrderId === null ? [] : [orderActorId(prep.clientOrderId)]),
     prepare: async () => {
-      const [recorded, recordedVersion, clientOrderId] = await Promise.all([
+      const [recorded, clientOrderId] = await Promise.all([
         store.tradeOf(venue, fill.tradeId),
-        store.tradeOf(venue, versionKey(fill)),
         fill.clientOrderId ?? store.clientOrderIdOf(venue, fill.venueOrderId),
       ]);
-      return { recorded, recordedVersion, clientOrderId: clientOrderId ?? null };
+      // Only a trade id the ledger has with other content needs its version looked up (rare).
+      const key = recorded !== undefined && !sameTrade(recorded, fill) ? versionKey(fill) : null;
+      const version =
+        key === null ? null : { key, recorded: (await store.tradeOf(venue, key)) !== undefined };
+      return { recorded, version, clientOrderId: clientOrderId ?? null };
     },
     run: (tx, prep) => applyFill(tx, venue, fill, prep),
   });
@@ -58,16 +61,16 @@ function fillCommand(venue: string, store: EngineStore, fill: VenueFill): WorkCo
 
 function applyFill(tx: TxApi, venue: string, fill: VenueFill, prep: FillPrep): UpdateOutcome {
   const tradeKey = `trade:${venue}:${fill.tradeId}`;
-  const contentKey = `trade:${venue}:${versionKey(fill)}`;
-  // Recorded before (the ledger, or a batch not readable yet): the same trade again, or another with its id.
-  if (prep.recorded !== undefined || tx.seen(tradeKey)) {
-    const same = prep.recorded !== undefined ? sameTrade(prep.recorded, fill) : tx.seen(contentKey);
-    if (same || prep.recordedVersion !== undefined || tx.seen(contentKey)) return 'duplicate';
-    holdContested(tx, venue, fill, prep);
+  if (prep.version !== null) {
+    // The ledger has this trade id with other content: a second version, held until the venue decides.
+    if (prep.version.recorded || tx.seen(`trade:${venue}:${prep.version.key}`)) return 'duplicate';
+    holdContested(tx, venue, fill, prep.version.key, prep);
     return 'contested';
   }
+  // The same trade again; or one a batch not readable yet has (another version of it, if any, is held
+  // once that batch is readable: the order's fill gap has its trades fetched again).
+  if (prep.recorded !== undefined || tx.seen(tradeKey)) return 'duplicate';
   tx.remember(tradeKey);
-  tx.remember(contentKey);
   const known = prep.clientOrderId !== null && tx.actor(orderActorId(prep.clientOrderId)) !== undefined;
   const outcome = known ? applyToOrder(tx, venue, fill, prep.clientOrderId!) : 'orphan';
   if (!known) {
@@ -90,15 +93,16 @@ function applyFill(tx: TxApi, venue: string, fill: VenueFill, prep: FillPrep): U
  */
 function applyToOrder(tx: TxApi, venue: string, fill: VenueFill, clientOrderId: string): UpdateOutcome {
   const orderId = orderActorId(clientOrderId);
-  const stateBefore = topState(tx.actor(orderId)!.state);
+  const before = tx.actor(orderId)!;
+  const stateBefore = before.state; // the closed states are atomic: no `.child` part
+  const anomaliesBefore = (before.snapshot.context as OrderContext).anomalies.length;
   tx.send(orderId, orderFilled(fill, fill.tradeId));
-  const after = tx.actor(orderId)!;
-  const context = after.snapshot.context as OrderContext;
+  const context = tx.actor(orderId)!.snapshot.context as OrderContext;
   if (!context.tradeIds.includes(fill.tradeId)) {
     tx.set.anomalies.push({
       kind: 'fill-refused-by-order',
       subject: `${venue}:${fill.tradeId}`,
-      detail: JSON.stringify({ clientOrderId, state: stateBefore, fill }),
+      detail: JSON.stringify({ clientOrderId, state: topState(stateBefore), fill }),
       at: tx.now,
     });
     return 'orphan';
@@ -111,7 +115,8 @@ function applyToOrder(tx: TxApi, venue: string, fill: VenueFill, clientOrderId: 
       at: tx.now,
     });
   }
-  if (new Dec(context.filledQuantity).gt(context.quantity)) {
+  // The order's own accounting records an overfill among its anomalies (see applyOverfill).
+  if (context.anomalies.length > anomaliesBefore && context.anomalies.at(-1)!.startsWith('overfill:')) {
     tx.set.anomalies.push({
       kind: 'order-overfilled',
       subject: `${venue}:${clientOrderId}`,
@@ -188,8 +193,7 @@ function ledgerRow(
 }
 
 /** Records a second version of a known trade id: held, not applied, with an anomaly naming both. */
-function holdContested(tx: TxApi, venue: string, fill: VenueFill, prep: FillPrep): void {
-  const key = versionKey(fill);
+function holdContested(tx: TxApi, venue: string, fill: VenueFill, key: string, prep: FillPrep): void {
   tx.remember(`trade:${venue}:${key}`);
   tx.set.fills.push(ledgerRow(tx, venue, fill, key, prep.clientOrderId, 'contested'));
   tx.set.anomalies.push({

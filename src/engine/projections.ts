@@ -11,6 +11,7 @@ export function topState(path: string): string {
 
 /** How much more the venue reports filled than the order's applied fills, or null when nothing. */
 export function fillGapOf(c: Pick<OrderContext, 'venueFilledQuantity' | 'filledQuantity'>): string | null {
+  if (c.venueFilledQuantity === c.filledQuantity) return null; // the usual case, without arithmetic
   const gap = new Dec(c.venueFilledQuantity).minus(c.filledQuantity);
   return gap.gt('0') ? fmt(gap) : null;
 }

@@ -18,7 +18,12 @@ export function sameTrade(recorded: LedgerTrade, fill: VenueFill): boolean {
   return (
     recorded.venue_order_id === fill.venueOrderId &&
     recorded.side === fill.side &&
-    new Dec(recorded.price).eq(fill.price) &&
-    new Dec(recorded.quantity).eq(fill.quantity)
+    sameDecimal(recorded.price, fill.price) &&
+    sameDecimal(recorded.quantity, fill.quantity)
   );
+}
+
+/** Equal decimals, compared as text first (the usual case: a trade delivered twice). */
+function sameDecimal(a: string, b: string): boolean {
+  return a === b || new Dec(a).eq(b);
 }

@@ -81,6 +81,11 @@ describe('order views that lag behind the matching engine', () => {
   }, 30_000);
 });
 
+/** Fills the order outright at the simulator (its admin API: see docs/venue-sim.md). */
+function fillAtVenue(clientOrderId: string, fill: Record<string, unknown>): Promise<unknown> {
+  return desk.h.admin.post('fill', Object.assign({ symbol: 'BTC/USDT', clientOrderId }, fill));
+}
+
 /** The engine's position in BTC/USDT (its positions projection). */
 async function position(e: EngineOnSim): Promise<string> {
   const row = await e.engine.store.db
@@ -95,16 +100,11 @@ describe('trades the venue reports oddly', () => {
   it('a reused trade id with other content is kept as contested, warned about, and applied once the filled quantity needs it', async () => {
     const e = await desk.open('reused.db');
     const { bid } = await restingQuotes();
-    await desk.h.admin.post('fill', { symbol: 'BTC/USDT', clientOrderId: bid.clientOrderId, qty: '0.004' });
+    await fillAtVenue(bid.clientOrderId, { qty: '0.004' });
     await waitFor('the first fill in the position', async () => (await position(e)) === '0.004');
     const first = (await desk.h.admin.state()).trades[0]!;
     // Another trade of the same order under the same trade id: it completes the order at the venue.
-    await desk.h.admin.post('fill', {
-      symbol: 'BTC/USDT',
-      clientOrderId: bid.clientOrderId,
-      qty: '0.006',
-      reuseTradeId: first.id,
-    });
+    await fillAtVenue(bid.clientOrderId, { qty: '0.006', reuseTradeId: first.id });
     await waitFor('the position to match the venue', async () => (await position(e)) === '0.01');
     await waitFor('TRADE_ID_REUSED', () => e.coded('TRADE_ID_REUSED').length > 0);
     const reused = e.coded('TRADE_ID_REUSED');
@@ -132,12 +132,7 @@ describe('trades the venue reports oddly', () => {
     const { bid } = await restingQuotes();
     await a.stop();
     // Filled at the venue while the engine is down; the trade is neither pushed nor listed.
-    await desk.h.admin.post('fill', {
-      symbol: 'BTC/USDT',
-      clientOrderId: bid.clientOrderId,
-      qty: '0.004',
-      hidden: true,
-    });
+    await fillAtVenue(bid.clientOrderId, { qty: '0.004', hidden: true });
     const b = await desk.open('gap.db');
     await waitFor('a FILL_GAP warning', () => b.coded('FILL_GAP').length > 0);
     expect(b.coded('FILL_GAP')[0]!.obj).toMatchObject({
@@ -157,12 +152,7 @@ describe('trades the venue reports oddly', () => {
   it('an overfill is applied to the position, marks the order, and stays an alert until acknowledged', async () => {
     const e = await desk.open('over.db');
     const { bid } = await restingQuotes();
-    await desk.h.admin.post('fill', {
-      symbol: 'BTC/USDT',
-      clientOrderId: bid.clientOrderId,
-      qty: '0.014',
-      overfill: true,
-    });
+    await fillAtVenue(bid.clientOrderId, { qty: '0.014', overfill: true });
     await waitFor('the overfill in the position', async () => (await position(e)) === '0.014');
     await waitFor('ORDER_OVERFILLED', () => e.coded('ORDER_OVERFILLED').length > 0);
     expect(e.coded('ORDER_OVERFILLED').map((l) => l.obj['subject'])).toEqual([
@@ -214,12 +204,7 @@ describe('what the operator is told', () => {
   it('a fill after the order was cancelled: FILL_AFTER_CLOSE, and it counts', async () => {
     const a = await desk.open('late.db');
     const { bid } = await restingQuotes();
-    await desk.h.admin.post('fill', {
-      symbol: 'BTC/USDT',
-      clientOrderId: bid.clientOrderId,
-      qty: '0.004',
-      hidden: true,
-    });
+    await fillAtVenue(bid.clientOrderId, { qty: '0.004', hidden: true });
     await a.engine.stop({ cancelOrders: true, timeoutMs: 5000 });
     await a.stop();
     expect(

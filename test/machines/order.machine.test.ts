@@ -110,6 +110,13 @@ const fill = (
   feeCurrency = 'USDT',
 ): OrderEvent => ({ type: 'ORDER_FILLED', tradeId, price, quantity, fee, feeCurrency, at });
 
+/** The lookupOrder call the machine starts (the order created at 1_000), as `spawnedCalls` shows it. */
+const lookupCall = (venueOrderId: string | null, search: boolean) => ({
+  id: 'lookupOrder',
+  src: 'lookupOrder',
+  input: { clientOrderId: CID, symbol: 'BTC/USDT', venueOrderId, createdAt: 1_000, search },
+});
+
 // ---- driving the machine ------------------------------------------------------------------------------
 
 function create(overrides: Partial<OrderInput> = {}): Snap {
@@ -290,19 +297,7 @@ describe('order machine: place outcome', () => {
     expect(snap.context.landingDeadline).toBe(12_345);
     expect(snap.context.reason).toBe('unknown: boom');
     expect(snap.context.updatedAt).toBe(T_ACK);
-    expect(spawnedCalls(actions)).toEqual([
-      {
-        id: 'lookupOrder',
-        src: 'lookupOrder',
-        input: {
-          clientOrderId: CID,
-          symbol: 'BTC/USDT',
-          venueOrderId: null,
-          createdAt: 1_000,
-          search: false,
-        },
-      },
-    ]);
+    expect(spawnedCalls(actions)).toEqual([lookupCall(null, false)]);
     expect(cancelledTimers(actions)).toEqual([ACK_TIMER]);
     expect(emittedEvents(actions)).toEqual([note('unconfirmed', false)]);
   });
@@ -314,19 +309,7 @@ describe('order machine: place outcome', () => {
     expect(snap.context.reason).toBe('no reply before timeout');
     expect(snap.context.updatedAt).toBe(T_ACK_TIMEOUT);
     expect(stoppedCalls(actions)).toEqual(['placeOrder']);
-    expect(spawnedCalls(actions)).toEqual([
-      {
-        id: 'lookupOrder',
-        src: 'lookupOrder',
-        input: {
-          clientOrderId: CID,
-          symbol: 'BTC/USDT',
-          venueOrderId: null,
-          createdAt: 1_000,
-          search: false,
-        },
-      },
-    ]);
+    expect(spawnedCalls(actions)).toEqual([lookupCall(null, false)]);
     expect(emittedEvents(actions)).toEqual([note('unconfirmed', false)]);
   });
 
@@ -429,32 +412,14 @@ describe('order machine: unconfirmed (lookups)', () => {
     expect(waited.value).toEqual({ unconfirmed: 'waiting' });
     // the lookup the retry starts after the deadline asks for the search
     const { snap, actions } = step(waited, lookupRetry(DEADLINE + 2_100));
-    expect(spawnedCalls(actions)).toEqual([
-      {
-        id: 'lookupOrder',
-        src: 'lookupOrder',
-        input: { clientOrderId: CID, symbol: 'BTC/USDT', venueOrderId: null, createdAt: 1_000, search: true },
-      },
-    ]);
+    expect(spawnedCalls(actions)).toEqual([lookupCall(null, true)]);
     expect(run(snap, lookupMissing(DEADLINE + 2_150)).value).toBe('submitting');
   });
 
   it('waiting -LOOKUP_RETRY-> lookingUp: looks up again', () => {
     const { snap, actions } = step(waiting(), lookupRetry(T_ACK_TIMEOUT + 2_150));
     expect(snap.value).toEqual({ unconfirmed: 'lookingUp' });
-    expect(spawnedCalls(actions)).toEqual([
-      {
-        id: 'lookupOrder',
-        src: 'lookupOrder',
-        input: {
-          clientOrderId: CID,
-          symbol: 'BTC/USDT',
-          venueOrderId: null,
-          createdAt: 1_000,
-          search: false,
-        },
-      },
-    ]);
+    expect(spawnedCalls(actions)).toEqual([lookupCall(null, false)]);
     expect(emittedEvents(actions)).toEqual([]);
   });
 
@@ -648,13 +613,7 @@ describe('order machine: cancel path', () => {
     expect(snap.value).toEqual({ unconfirmed: 'lookingUp' });
     expect(snap.context.reason).toBe('unknown: boom');
     expect(snap.context.cancelRequested).toBe(true);
-    expect(spawnedCalls(actions)).toEqual([
-      {
-        id: 'lookupOrder',
-        src: 'lookupOrder',
-        input: { clientOrderId: CID, symbol: 'BTC/USDT', venueOrderId: VID, createdAt: 1_000, search: true },
-      },
-    ]);
+    expect(spawnedCalls(actions)).toEqual([lookupCall(VID, true)]);
   });
 
   it('CANCEL_TIMEOUT -> unconfirmed with landingDeadline = at + requestWindowMs; found -> cancel again', () => {
