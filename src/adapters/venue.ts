@@ -69,6 +69,17 @@ export interface OrderRef {
   venueOrderId?: VenueOrderId | null;
 }
 
+/**
+ * The latest of `orders` that is the order `ref` names: by its venue id when known, else by its
+ * clientOrderId (a venue may reuse a clientOrderId once an order with it is closed). Null when none is.
+ */
+export function latestOrderMatching(orders: readonly VenueOrder[], ref: OrderRef): VenueOrder | null {
+  const byId = ref.venueOrderId != null;
+  const same = (o: VenueOrder) =>
+    byId ? o.venueOrderId === ref.venueOrderId : o.clientOrderId === ref.clientOrderId;
+  return orders.filter(same).at(-1) ?? null;
+}
+
 /** The venue's view of one order. */
 export interface VenueOrder {
   clientOrderId: ClientOrderId;

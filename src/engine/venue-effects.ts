@@ -1,5 +1,5 @@
 import type { AnyEventObject } from 'xstate';
-import { VenueError } from '../adapters/venue.js';
+import { VenueError, latestOrderMatching } from '../adapters/venue.js';
 import type { VenueOrder, VenuePort } from '../adapters/venue.js';
 import type { Clock } from '../domain/clock.js';
 import { sleep } from '../domain/clock.js';
@@ -128,11 +128,9 @@ export class VenueEffects implements EffectHandler {
    * venue's views of one order lag behind its matching engine and need not agree with each other.
    */
   private async search(ref: LookupInput): Promise<VenueOrder | null> {
-    const same = (o: VenueOrder) =>
-      ref.venueOrderId !== null ? o.venueOrderId === ref.venueOrderId : o.clientOrderId === ref.clientOrderId;
-    const open = (await this.venue.fetchOpenOrders(ref.symbol)).find(same);
+    const open = latestOrderMatching(await this.venue.fetchOpenOrders(ref.symbol), ref);
     // Lookups persisted before `createdAt` was part of their input search the whole history.
-    return open ?? (await this.venue.findInHistory(ref, (ref.createdAt ?? 0) - HISTORY_SKEW_MS));
+    return open ?? (await this.venue.findInHistory(ref, Math.max(0, (ref.createdAt ?? 0) - HISTORY_SKEW_MS)));
   }
 
   private classify(err: unknown, sentAt: number): CallFailure {

@@ -8,6 +8,14 @@ import {
   orderRefInput,
   placeOrderInput,
 } from './order.logic.js';
+import {
+  venueView,
+  closingFacts,
+  lateFill,
+  laterReport,
+  awaitingConfirmation,
+  restingAtVenue,
+} from './order.transitions.js';
 import type {
   LookupInput,
   LookupResult,
@@ -28,70 +36,6 @@ export const ORDER_MACHINE_VERSION = 2;
 /** Invoked calls are executed by the durable runtime from the outbox, never by this placeholder. */
 const runtimeCall = <O, I>() =>
   fromPromise<O, I>(() => Promise.reject(new Error('venue calls run in the durable runtime')));
-
-/** Transitions shared by every state that is waiting for the venue to confirm the order exists. */
-const evidenceOfAcceptance = [
-  { guard: 'cancelWasRequested', target: '#order.pendingCancel', actions: 'recordVenueView' },
-  { guard: 'orderHasFills', target: '#order.partiallyFilled', actions: 'recordVenueView' },
-  { target: '#order.open', actions: 'recordVenueView' },
-] as const;
-
-/** How a reply carrying the venue's view of the order moves the machine. */
-const venueView = [
-  { guard: 'viewFilled', target: '#order.filled', actions: 'recordVenueView' },
-  { guard: 'viewCancelled', target: '#order.cancelled', actions: 'recordVenueView' },
-  { guard: 'viewRejected', target: '#order.rejected', actions: 'recordVenueView' },
-  { guard: 'viewExpired', target: '#order.expired', actions: 'recordVenueView' },
-  ...evidenceOfAcceptance,
-] as const;
-
-/** Fill handling while the order may still be working at the venue. */
-const fillWhileWorking = [
-  { guard: 'fillWouldOverfill', target: '#order.filled', actions: 'applyOverfill' },
-  { guard: 'fillCompletesOrder', target: '#order.filled', actions: 'applyFill' },
-  { guard: 'partialFillWithCancelPending', target: '#order.pendingCancel', actions: 'applyFill' },
-  { guard: 'partialFill', target: '#order.partiallyFilled', actions: 'applyFill' },
-] as const;
-
-/** Fill handling at rest (`open`, `partiallyFilled`): no cancel is pending there (that is `pendingCancel`). */
-const fillWhileResting = [
-  { guard: 'fillWouldOverfill', target: '#order.filled', actions: 'applyOverfill' },
-  { guard: 'fillCompletesOrder', target: '#order.filled', actions: 'applyFill' },
-  { guard: 'partialFill', target: '#order.partiallyFilled', actions: 'applyFill' },
-] as const;
-
-/** Closing facts the venue may push at any time while the order is working. */
-const closingFacts = {
-  ORDER_COMPLETED: { target: '#order.filled', actions: 'recordVenueFacts' },
-  ORDER_CANCELLED: { target: '#order.cancelled', actions: 'recordVenueFacts' },
-  ORDER_EXPIRED: { target: '#order.expired', actions: 'recordVenueFacts' },
-} as const;
-
-/** A fill arriving after the order ended (the venue's report overtook it): applied, never twice. */
-const lateFill = [
-  { guard: 'fillWouldOverfill', actions: 'applyOverfill' },
-  { guard: 'newFill', actions: 'applyFill' },
-] as const;
-
-/** A status report while the order rests: its cumulative filled quantity may run ahead of our fills. */
-const laterReport = { guard: 'reportsMoreFilled', actions: 'recordVenueView' } as const;
-
-/** What an order whose acceptance is not confirmed yet (`submitting`, `unconfirmed`) accepts. */
-const awaitingConfirmation = {
-  CANCEL_ORDER: { actions: 'requestCancel' },
-  ORDER_ACCEPTED: [...evidenceOfAcceptance],
-  ORDER_FILLED: [...fillWhileWorking],
-  ORDER_REJECTED: { target: '#order.rejected', actions: 'recordVenueFacts' },
-  ...closingFacts,
-} as const;
-
-/** What an order resting at the venue (`open`, `partiallyFilled`) accepts. */
-const restingAtVenue = {
-  CANCEL_ORDER: { target: '#order.pendingCancel' },
-  RECONCILE_ORDER: { target: '#order.unconfirmed' },
-  ORDER_FILLED: [...fillWhileResting],
-  ...closingFacts,
-} as const;
 
 /**
  * One exchange order. Intent is recorded in `pendingNew`; the place call starts in `submitting`; any call

@@ -3,6 +3,7 @@ import { Dec } from '../domain/decimal.js';
 import { ValidationError } from '../domain/errors.js';
 import { nonNegativeDecimal, parseWith, positiveDecimal } from '../domain/schema-errors.js';
 import type { VenueSimStore } from '../persistence/venue-sim-store.js';
+import { fillOutright } from './admin-fill.js';
 import type { SimExchange } from './exchange.js';
 import type { Faults } from './faults.js';
 import type { SimMarket } from './markets.js';
@@ -145,7 +146,7 @@ export function handleAdmin(deps: AdminDeps, r: AdminRequest): unknown {
         ...(body.price !== undefined && { price: body.price }),
         ...(body.reuseTradeId !== undefined && { reportedId: body.reuseTradeId }),
       };
-      const events = exchange.adminFill(m, ref, fill, r.now);
+      const events = fillOutright(exchange, store, m, ref, fill, r.now);
       publish(events);
       const trades = store.everyTrade();
       return { trade: trades[trades.length - 1] };

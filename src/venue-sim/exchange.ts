@@ -1,5 +1,4 @@
 import { Dec, fmt } from '../domain/decimal.js';
-import { ValidationError } from '../domain/errors.js';
 import type { SimMarketState, SimOrder, SimTrade, VenueSimStore } from '../persistence/venue-sim-store.js';
 import { matchResting } from '../adapters/paper/matching.js';
 import { quoteFromMid, stepWalk } from '../adapters/paper/price-feed.js';
@@ -225,63 +224,6 @@ export class SimExchange {
     });
   }
 
-  /**
-   * Fills a working order outright (admin): `qty` at `price` (default: the order's limit price, or the
-   * touch for a market order). The misbehaviour of real venues, on request: `overfill` lets the fill take
-   * the order past its quantity (what it spends beyond its reserve comes from free balance), `reportedId`
-   * reports an existing trade id again for this new trade, and a `hidden` trade is pushed to nobody and
-   * left out of myTrades until revealed, while the order's executed quantity shows it.
-   */
-  adminFill(
-    m: SimMarket,
-    ref: OrderRefParams,
-    fill: {
-      qty: string;
-      price?: string;
-      isMaker: boolean;
-      overfill: boolean;
-      reportedId?: number;
-      hidden: boolean;
-    },
-    now: number,
-  ): SimEvent[] {
-    return this.#o.store.transaction(() => {
-      const order = this.#lookup(m, ref);
-      if (!order) throw new ValidationError('orderId', 'no such order');
-      if (order.status !== 'NEW' && order.status !== 'PARTIALLY_FILLED')
-        throw new ValidationError('orderId', `order ${order.orderId} is ${order.status}, not working`);
-      const remaining = new Dec(order.origQty).minus(order.executedQty);
-      const excess = new Dec(fill.qty).minus(remaining);
-      if (excess.gt('0') && !fill.overfill)
-        throw new ValidationError(
-          'qty',
-          `exceeds the order's remaining ${fmt(remaining)} (overfill: true allows it)`,
-        );
-      const { bid, ask } = this.quote(m);
-      const price =
-        fill.price ?? (order.type === 'MARKET' ? (order.side === 'BUY' ? ask : bid) : order.price);
-      const ctx = this.#ctx(m, now);
-      if (excess.gt('0')) {
-        try {
-          if (order.side === 'BUY') ctx.ledger.reserve(m.quote, fmt(new Dec(order.price).times(excess)));
-          else ctx.ledger.reserve(m.base, fmt(excess));
-        } catch {
-          throw new ValidationError('qty', 'the account cannot pay for the overfill');
-        }
-      }
-      const options = {
-        hidden: fill.hidden,
-        ...(fill.reportedId !== undefined && { reportedId: fill.reportedId }),
-      };
-      const filled = fillOrder(ctx, order, price, fill.qty, fill.isMaker, options);
-      if (fill.hidden) return [];
-      return [
-        orderEvent('TRADE', filled.order, now, { trade: filled.trade }),
-        ...accountEvents(ctx.ledger.touched(), now),
-      ];
-    });
-  }
-
   /** Sets balances outright (admin), returning the balance events. */
   setBalances(balances: Readonly<Record<string, string>>, now: number): SimEvent[] {
     return this.#o.store.transaction(() => {
@@ -315,6 +257,11 @@ export class SimExchange {
     }
     if (ref.origClientOrderId === undefined) throw errors.orderRefMissing();
     return store.latestOrderByClientId(m.id, ref.origClientOrderId);
+  }
+
+  /** What filling or closing an order of `market` at `now` works with (call inside a store transaction). */
+  fillContext(market: SimMarket, now: number): FillContext {
+    return this.#ctx(market, now);
   }
 
   #ctx(market: SimMarket, now: number): FillContext {

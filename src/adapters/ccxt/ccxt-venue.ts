@@ -1,10 +1,9 @@
 import type { Exchange, Order } from 'ccxt';
 import type { Clock } from '../../domain/clock.js';
-import { describeError } from '../../domain/errors.js';
 import type { Logger } from '../../domain/logger.js';
 import { silentLogger } from '../../domain/logger.js';
 import type { Market } from '../../domain/types.js';
-import { VenueError } from '../venue.js';
+import { VenueError, latestOrderMatching } from '../venue.js';
 import type {
   OrderRef,
   PlaceOrderRequest,
@@ -16,9 +15,9 @@ import type {
   VenuePort,
 } from '../venue.js';
 import type { ApiCredentials } from './credentials.js';
-import { marketRulesOf, orderViolation, precisionProblem, toMarket } from './market-rules.js';
+import { orderViolation, precisionProblem, spotRulesOf, toMarket } from './market-rules.js';
 import type { MarketRules } from './market-rules.js';
-import { toBalances, toTicker, toVenueFill, toVenueOrder } from './parse.js';
+import { toBalances, toTicker, toVenueFill } from './parse.js';
 import { OrderIndex } from './order-index.js';
 import { PLACE_QUEUE_MS, RestGate } from './rest-gate.js';
 import { UserFeed } from './user-feed.js';
@@ -44,9 +43,6 @@ export interface CcxtVenueOptions {
   /** Reconnect backoff bounds, ms. */
   backoffMs?: { min: number; max: number };
 }
-
-/** Orders asked for per order-history request (Binance allows up to 1000). */
-const HISTORY_PAGE = 500;
 
 /** Margin for the venue's clock being behind ours when computing the landing window. */
 const CLOCK_SKEW_MS = 1_000;
@@ -96,7 +92,7 @@ export class CcxtVenue implements VenuePort {
       index: this.#index,
       symbols: this.#symbols,
       reads: this,
-      quoteOf: (symbol) => this.#rules?.get(symbol)?.quote ?? '',
+      quoteOf: (symbol) => this.#quoteOf(symbol),
       backoffMs: options.backoffMs,
     });
   }
@@ -192,25 +188,20 @@ export class CcxtVenue implements VenuePort {
    */
   async findInHistory(ref: OrderRef, sinceMs: number): Promise<VenueOrder | null> {
     const what = `order history ${ref.clientOrderId} ${ref.symbol}`;
-    const byId = ref.venueOrderId != null;
-    const orders = await this.#gate.call('read', what, 'high', () =>
-      byId
-        ? this.#ex.fetchOrders(ref.symbol, undefined, HISTORY_PAGE, { orderId: ref.venueOrderId })
-        : this.#ex.fetchOrders(ref.symbol, Math.max(0, sinceMs), HISTORY_PAGE),
+    const [since, params] =
+      ref.venueOrderId != null ? [undefined, { orderId: ref.venueOrderId }] : [sinceMs, {}];
+    const page = () => this.#ex.fetchOrders(ref.symbol, since, 500, params); // Binance allows 1000
+    const orders = await this.#gate.call('read', what, 'high', page);
+    return latestOrderMatching(
+      orders.map((o) => this.#remember(o, what)),
+      ref,
     );
-    let found: VenueOrder | null = null;
-    for (const order of orders) {
-      const view = this.#remember(order, what);
-      const same = byId ? view.venueOrderId === ref.venueOrderId : view.clientOrderId === ref.clientOrderId;
-      if (same) found = view; // the latest one with this id
-    }
-    return found;
   }
 
   /** See VenuePort.fetchOrderTrades: Binance's myTrades of one orderId. */
   async fetchOrderTrades(ref: OrderRef & { venueOrderId: string }): Promise<VenueFill[]> {
     const what = `fetchMyTrades ${ref.symbol} order ${ref.venueOrderId}`;
-    const quote = this.#rules?.get(ref.symbol)?.quote ?? ref.symbol.split('/')[1] ?? '';
+    const quote = this.#quoteOf(ref.symbol);
     const trades = await this.#gate.call('read', what, 'normal', () =>
       this.#ex.fetchMyTrades(ref.symbol, undefined, TRADES_PAGE, { orderId: ref.venueOrderId }),
     );
@@ -224,7 +215,7 @@ export class CcxtVenue implements VenuePort {
   /** See VenuePort.fetchMyTrades: every page, oldest first; clientOrderIds resolved from order ids. */
   async fetchMyTrades(symbol: string, sinceMs: number): Promise<VenueFill[]> {
     const what = `fetchMyTrades ${symbol}`;
-    const quote = this.#rules?.get(symbol)?.quote ?? symbol.split('/')[1] ?? '';
+    const quote = this.#quoteOf(symbol);
     const fills = await fetchAllTrades(
       {
         since: (since) =>
@@ -277,28 +268,17 @@ export class CcxtVenue implements VenuePort {
     const markets = await this.#gate.call('read', 'loadMarkets', 'normal', () =>
       this.#ex.loadMarkets(reload),
     );
-    const decimalPlaces = this.#ex.precisionMode === 2;
-    const rules = new Map<string, MarketRules>();
-    for (const m of Object.values(markets)) {
-      if (m === undefined || m.spot !== true) continue;
-      const r = marketRulesOf(m, decimalPlaces);
-      if (r.active) rules.set(r.symbol, r);
-    }
-    this.#rules = rules;
-    return rules;
+    this.#rules = spotRulesOf(markets, this.#ex.precisionMode === 2);
+    return this.#rules;
+  }
+
+  /** The quote currency of a symbol (the fee currency when a trade does not say). */
+  #quoteOf(symbol: string): string {
+    return this.#rules?.get(symbol)?.quote ?? symbol.split('/')[1] ?? '';
   }
 
   #remember(order: Order, what: string): VenueOrder {
-    let view: VenueOrder;
-    try {
-      view = toVenueOrder(order);
-    } catch (err) {
-      throw new VenueError('unknown', `${this.id} ${what}: unreadable reply: ${describeError(err)}`, {
-        cause: err,
-      });
-    }
-    this.#index.record(view);
-    return view;
+    return this.#index.remember(order, this.id, what);
   }
 
   async #clientOrderIdOf(symbol: string, venueOrderId: string): Promise<string | null> {

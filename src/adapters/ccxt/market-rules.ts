@@ -159,3 +159,17 @@ export function precisionProblem(exchange: Exchange, request: PlaceOrderRequest)
   }
   return null;
 }
+
+/** The rules of every active spot market of a ccxt market list, by unified symbol. */
+export function spotRulesOf(
+  markets: Record<string, MarketInterface | undefined>,
+  decimalPlacesMode: boolean,
+): Map<string, MarketRules> {
+  const rules = new Map<string, MarketRules>();
+  for (const m of Object.values(markets)) {
+    if (m === undefined || m.spot !== true) continue;
+    const r = marketRulesOf(m, decimalPlacesMode);
+    if (r.active) rules.set(r.symbol, r);
+  }
+  return rules;
+}

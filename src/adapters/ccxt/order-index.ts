@@ -1,4 +1,8 @@
+import type { Order } from 'ccxt';
+import { describeError } from '../../domain/errors.js';
+import { VenueError } from '../venue.js';
 import type { OrderRef, VenueOrder } from '../venue.js';
+import { toVenueOrder } from './parse.js';
 
 /** How many venue order ids the index remembers (oldest forgotten first). */
 const MAX_IDS = 20_000;
@@ -11,6 +15,23 @@ const MAX_IDS = 20_000;
 export class OrderIndex {
   readonly #ids = new Map<string, string>();
   readonly #open = new Map<string, OrderRef>();
+
+  /**
+   * Converts a ccxt order of a reply into our view and records it; an unreadable one is an unknown
+   * outcome (`venueId` and `what` name the call in the error).
+   */
+  remember(order: Order, venueId: string, what: string): VenueOrder {
+    let view: VenueOrder;
+    try {
+      view = toVenueOrder(order);
+    } catch (err) {
+      throw new VenueError('unknown', `${venueId} ${what}: unreadable reply: ${describeError(err)}`, {
+        cause: err,
+      });
+    }
+    this.record(view);
+    return view;
+  }
 
   /** Records the latest view of an order. */
   record(order: VenueOrder): void {
