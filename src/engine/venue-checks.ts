@@ -66,7 +66,7 @@ export class VenueChecks {
       await this.#settler.pass();
       this.#settleStreak.succeeded({});
     } catch (err) {
-      this.#settleStreak.failed({}, err);
+      this.#settleStreak.failed({ code: 'VENUE_CHECK_FAILING', check: 'settle fills' }, err);
     }
     const now = this.deps.reconcile.clock.now();
     if (this.deps.balanceCheckIntervalMs > 0 && now - this.#balanceAt >= this.deps.balanceCheckIntervalMs) {
@@ -75,7 +75,7 @@ export class VenueChecks {
         await this.#balances.run();
         this.#balanceStreak.succeeded({});
       } catch (err) {
-        this.#balanceStreak.failed({}, err);
+        this.#balanceStreak.failed({ code: 'VENUE_CHECK_FAILING', check: 'balances' }, err);
       }
     }
     this.deps.notices.sweep();
