@@ -1,11 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { chromium } from 'playwright-core';
 import type { Browser, Page } from 'playwright-core';
 import type { AnyStateNode } from 'xstate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { orderMachine } from '../../src/machines/order.machine.js';
 import type { JournalEntry, OrderListItem } from '../../src/persistence/visualizer-query.js';
+import { launchBrowser } from '../support/browser.js';
 import { runCli } from '../support/engine-process.js';
 import type { EngineProcess } from '../support/engine-process.js';
 import { repoRoot, tempDir } from '../support/tmp.js';
@@ -13,7 +13,7 @@ import { startVisualizer } from '../support/visualizer-process.js';
 import type { VisualizerProcess } from '../support/visualizer-process.js';
 
 /**
- * The visualizer page in a real browser (Debian's chromium through playwright-core) while a real engine
+ * The visualizer page in a real browser (a Chromium from the npm registry, see support/browser.ts) while a real engine
  * runs as a child process with `--inspect` pointed at the visualizer: every state of the order machine is
  * drawn, the live counts move while the engine trades, and stepping through an order's journal moves the
  * highlight from state to state. A screenshot is saved under test-artifacts/.
@@ -50,10 +50,7 @@ beforeAll(async () => {
     '--inspect',
     viz.inspectUrl,
   ]);
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-  });
+  browser = await launchBrowser();
   page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
   page.on('pageerror', (err) => console.error('page error:', err.message));
   await engine.ready;
