@@ -8,7 +8,7 @@ import v8 from 'node:v8';
  * look long-lived, but every older one is garbage. Pretenured, each dead snapshot sits in the old
  * generation until a full GC, and the young objects it points to (its context, its strings) count as
  * live at every minor GC meanwhile: they are copied, promoted and collected late. Measured in
- * docs/benchmarks.md (seventh session): the bytes that survive a minor GC of the machines' own workload
+ * 2026-12-06 (10e6c0c; the runs are in docs/benchmarks.md's history): the bytes that survive a minor GC of the machines' own workload
  * halve, and the benchmark's capacity and tail latency improve.
  */
 export const ENGINE_V8_FLAGS: readonly string[] = ['--no-allocation-site-pretenuring'];

@@ -115,7 +115,7 @@ export class UserStream {
         connectedBefore = true;
         const connectedAt = this.#o.clock.now();
         const since = this.#deliveredUntil - this.#o.skewMarginMs;
-        // Both loops run on the one connection; the first error ends this session.
+        // Both loops run on the one connection; the first error ends it.
         const session = { over: false, run };
         const loops = [
           this.#pump(session, () => this.#o.source.watchOrders(), this.#o.onOrders),
