@@ -1,7 +1,7 @@
 import type { Clock } from '../domain/clock.js';
 import { ConfigError, describeError } from '../domain/errors.js';
 import type { Logger } from '../domain/logger.js';
-import { DEFAULT_STARTUP_RETRY_MS, retryRead, startupRetry } from '../engine/retry.js';
+import { DEFAULT_STARTUP_RETRY_MS, retryRead, startupRetry } from '../domain/retry.js';
 import { VenueError } from './venue.js';
 import type { VenuePort } from './venue.js';
 

@@ -1,13 +1,16 @@
-import { SteadfastError } from '../domain/errors.js';
 import type {
   ClientOrderId,
   Market,
   OrderType,
   Side,
-  TradeId,
+  VenueFill,
+  VenueOrder,
   VenueOrderId,
-  VenueOrderStatus,
 } from '../domain/types.js';
+
+export type { VenueFill, VenueOrder } from '../domain/types.js';
+export { VenueError } from '../domain/venue-error.js';
+export type { VenueErrorKind } from '../domain/venue-error.js';
 
 /**
  * The venue port: the whole of what the engine needs from an exchange. Adapters (paper, ccxt) implement
@@ -80,38 +83,6 @@ export function latestOrderMatching(orders: readonly VenueOrder[], ref: OrderRef
   return orders.filter(same).at(-1) ?? null;
 }
 
-/** The venue's view of one order. */
-export interface VenueOrder {
-  clientOrderId: ClientOrderId;
-  venueOrderId: VenueOrderId;
-  symbol: string;
-  side: Side;
-  type: OrderType;
-  price: string | null;
-  quantity: string;
-  filledQuantity: string;
-  status: VenueOrderStatus;
-  /** Venue time of the last change, ms since epoch. */
-  updatedAt: number;
-}
-
-/** One fill, as the venue reports it. */
-export interface VenueFill {
-  tradeId: TradeId;
-  /** Null when the venue does not know the order's clientOrderId (an order placed elsewhere). */
-  clientOrderId: ClientOrderId | null;
-  venueOrderId: VenueOrderId;
-  symbol: string;
-  side: Side;
-  price: string;
-  quantity: string;
-  fee: string;
-  feeCurrency: string;
-  liquidity: 'maker' | 'taker' | null;
-  /** Venue time of the fill, ms since epoch. */
-  at: number;
-}
-
 /** One asset's balance at the venue (decimal strings): free, and locked by open orders. */
 export interface VenueBalance {
   free: string;
@@ -132,42 +103,3 @@ export type VenueEvent = { kind: 'order'; order: VenueOrder } | { kind: 'fill'; 
 
 /** Receives pushed venue facts; `raw` events are validated by the engine before use. */
 export type VenueListener = (event: unknown) => void;
-
-/**
- * How a failed venue call ended, which decides what the order machine does next:
- * - `rejected`: the venue definitely refused it (nothing happened there);
- * - `unknown`: it may or may not have happened (timeout, network error, 5xx, unexpected reply);
- * - `notFound`: the venue does not know the order;
- * - `duplicate`: the venue already has an order with this clientOrderId;
- * - `rateLimited`: refused before processing; safe to retry after `retryAfterMs`.
- */
-export type VenueErrorKind = 'rejected' | 'unknown' | 'notFound' | 'duplicate' | 'rateLimited';
-
-const CODES = {
-  rejected: 'VENUE_REJECTED',
-  unknown: 'VENUE_UNKNOWN_OUTCOME',
-  notFound: 'VENUE_NOT_FOUND',
-  duplicate: 'VENUE_DUPLICATE_ORDER',
-  rateLimited: 'VENUE_RATE_LIMITED',
-} as const;
-
-/** An error from a venue call, classified by what it proves about the call's outcome. */
-export class VenueError extends SteadfastError {
-  /** What the failure proves; see VenueErrorKind. */
-  readonly kind: VenueErrorKind;
-  /** For `rateLimited`: how long to wait before retrying. */
-  readonly retryAfterMs: number | undefined;
-
-  constructor(
-    kind: VenueErrorKind,
-    message: string,
-    options: { cause?: unknown; retryAfterMs?: number } = {},
-  ) {
-    super(CODES[kind], message, {
-      cause: options.cause,
-      retryable: kind === 'unknown' || kind === 'rateLimited',
-    });
-    this.kind = kind;
-    this.retryAfterMs = options.retryAfterMs;
-  }
-}

@@ -59,3 +59,35 @@ export interface Market {
 export const SYMBOL_RE = /^[A-Z0-9]{2,12}\/[A-Z0-9]{2,12}$/;
 /** Matches valid client order ids (the Binance rule, which is the strictest we support). */
 export const CLIENT_ORDER_ID_RE = /^[A-Za-z0-9_-]{1,36}$/;
+
+/** The venue's view of one order. */
+export interface VenueOrder {
+  clientOrderId: ClientOrderId;
+  venueOrderId: VenueOrderId;
+  symbol: string;
+  side: Side;
+  type: OrderType;
+  price: string | null;
+  quantity: string;
+  filledQuantity: string;
+  status: VenueOrderStatus;
+  /** Venue time of the last change, ms since epoch. */
+  updatedAt: number;
+}
+
+/** One fill, as the venue reports it. */
+export interface VenueFill {
+  tradeId: TradeId;
+  /** Null when the venue does not know the order's clientOrderId (an order placed elsewhere). */
+  clientOrderId: ClientOrderId | null;
+  venueOrderId: VenueOrderId;
+  symbol: string;
+  side: Side;
+  price: string;
+  quantity: string;
+  fee: string;
+  feeCurrency: string;
+  liquidity: 'maker' | 'taker' | null;
+  /** Venue time of the fill, ms since epoch. */
+  at: number;
+}

@@ -10,8 +10,8 @@ import type { TxApi } from '../runtime/types.js';
 import { onOrderUpdate } from './on-order-update.js';
 import type { UpdateOutcome } from './on-order-update.js';
 import { topState } from './projections.js';
-import { retryRead } from './retry.js';
-import type { ReadRetry } from './retry.js';
+import { retryRead } from '../domain/retry.js';
+import type { ReadRetry } from '../domain/retry.js';
 import { parseVenueEvent } from './venue-event-schema.js';
 
 /** What to do with an open venue order this database does not know. */

@@ -10,7 +10,7 @@ import { midOf, quote, shouldRequote } from '../strategy/market-maker.js';
 import type { MarketMakerParams, MarketView } from '../strategy/market-maker.js';
 import { FailureStreaks } from './failure-streak.js';
 import { symbolIdPrefix } from './symbols.js';
-import type { RequestBudget } from './request-budget.js';
+import type { RequestBudget } from '../domain/request-budget.js';
 import { validateDesired } from './validate-desired.js';
 
 /** What the strategy loop needs. */

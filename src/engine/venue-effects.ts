@@ -13,7 +13,7 @@ import type {
   VenueOrderView,
 } from '../machines/order.machine.js';
 import type { EffectHandler, OutboxRow, RecoveryDecision } from '../runtime/types.js';
-import type { RequestBudget } from './request-budget.js';
+import type { RequestBudget } from '../domain/request-budget.js';
 
 /** Side-effecting calls: after a crash their outcome is unknown and only a lookup can tell. */
 const WRITES = new Set(['placeOrder', 'cancelOrder']);

@@ -1,6 +1,6 @@
 import { extend } from '../domain/extend.js';
 import { DEFAULT_ABSENCE_PROOF_MS } from './order.logic.js';
-import type { PersistedSnapshot, SnapshotMigration } from './registry.js';
+import type { PersistedSnapshot, SnapshotMigration } from './snapshot-migration.js';
 
 /**
  * Version 1 to 2: a known order is called gone only once its absence is proven (`absentSince`,

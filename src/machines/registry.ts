@@ -2,16 +2,10 @@ import type { AnyStateMachine } from 'xstate';
 import { ADJUST_ORDERS_MACHINE_VERSION, adjustOrdersMachine } from './adjust-orders.machine.js';
 import { ORDER_MACHINE_VERSION, orderMachine } from './order.machine.js';
 import { orderMigrations } from './order.migrations.js';
+import type { SnapshotMigration } from './snapshot-migration.js';
+
+export type { PersistedSnapshot, SnapshotMigration } from './snapshot-migration.js';
 import { POSITION_BOOK_MACHINE_VERSION, positionBookMachine } from './position-book.machine.js';
-
-/** A persisted snapshot as JSON (what `machine.getPersistedSnapshot` returns). */
-export type PersistedSnapshot = Record<string, unknown> & {
-  value: unknown;
-  context: Record<string, unknown>;
-};
-
-/** Rewrites a snapshot of version N into version N + 1. Pure; tested per migration. */
-export type SnapshotMigration = (snapshot: PersistedSnapshot) => PersistedSnapshot;
 
 /** One machine the runtime can host. */
 export interface MachineEntry {

@@ -1,7 +1,6 @@
 import type Database from 'better-sqlite3';
 import { openVenueFile } from './venue-file.js';
-import type { ClientOrderId, VenueOrderStatus } from '../domain/types.js';
-import type { VenueFill, VenueOrder } from '../adapters/venue.js';
+import type { ClientOrderId, VenueFill, VenueOrder, VenueOrderStatus } from '../domain/types.js';
 import { extend } from '../domain/extend.js';
 
 /**

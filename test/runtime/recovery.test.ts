@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { AnyEventObject, SimulatedClock } from 'xstate';
 import type { PaperVenue } from '../../src/adapters/paper/paper-venue.js';
-import { RequestBudget } from '../../src/engine/request-budget.js';
+import { RequestBudget } from '../../src/domain/request-budget.js';
 import { VenueEffects } from '../../src/engine/venue-effects.js';
 import { orderActorId } from '../../src/machines/messages.js';
 import type { OrderContext } from '../../src/machines/order.machine.js';

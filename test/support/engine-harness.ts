@@ -6,7 +6,7 @@ import type { AnyEventObject } from 'xstate';
 import { createPaperVenue } from '../../src/adapters/paper/paper-venue.js';
 import type { PaperMarket, PaperVenue, PaperVenueOptions } from '../../src/adapters/paper/paper-venue.js';
 import { projectors } from '../../src/engine/projections.js';
-import { RequestBudget } from '../../src/engine/request-budget.js';
+import { RequestBudget } from '../../src/domain/request-budget.js';
 import { VenueEffects } from '../../src/engine/venue-effects.js';
 import type { MachineEntry } from '../../src/machines/registry.js';
 import type { CallFailure, OrderInput, VenueOrderView } from '../../src/machines/order.machine.js';

@@ -1,8 +1,8 @@
 import type { Clock } from '../../domain/clock.js';
 import { sleep } from '../../domain/clock.js';
 import type { Logger } from '../../domain/logger.js';
-import { RequestBudget } from '../../engine/request-budget.js';
-import type { RequestPriority } from '../../engine/request-budget.js';
+import { RequestBudget } from '../../domain/request-budget.js';
+import type { RequestPriority } from '../../domain/request-budget.js';
 import { VenueError } from '../venue.js';
 import { accountProblemOf, classifyCcxtError } from './error-map.js';
 import type { CcxtOperation } from './error-map.js';

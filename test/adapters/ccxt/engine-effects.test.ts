@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { RequestBudget } from '../../../src/engine/request-budget.js';
+import { RequestBudget } from '../../../src/domain/request-budget.js';
 import { VenueEffects } from '../../../src/engine/venue-effects.js';
 import { orderActorId } from '../../../src/machines/messages.js';
 import { newClock, openEngine, orderInput } from '../../support/engine-harness.js';

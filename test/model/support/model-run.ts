@@ -1,7 +1,7 @@
 import type { AnyEventObject, SimulatedClock } from 'xstate';
 import { expect } from 'vitest';
 import type { PaperVenue } from '../../../src/adapters/paper/paper-venue.js';
-import { RequestBudget } from '../../../src/engine/request-budget.js';
+import { RequestBudget } from '../../../src/domain/request-budget.js';
 import { VenueEffects } from '../../../src/engine/venue-effects.js';
 import type { DurableRuntime } from '../../../src/runtime/durable-runtime.js';
 import { openSqlite } from '../../../src/persistence/sqlite.js';

@@ -1,4 +1,4 @@
-import type { Clock } from '../domain/clock.js';
+import type { Clock } from './clock.js';
 
 /** Priority of a venue request: cancels and lookups go before new orders when the budget is short. */
 export type RequestPriority = 'high' | 'normal';

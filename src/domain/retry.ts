@@ -1,8 +1,8 @@
-import { VenueError } from '../adapters/venue.js';
-import type { Clock } from '../domain/clock.js';
-import { sleep } from '../domain/clock.js';
-import { describeError } from '../domain/errors.js';
-import type { Logger } from '../domain/logger.js';
+import { VenueError } from './venue-error.js';
+import type { Clock } from './clock.js';
+import { sleep } from './clock.js';
+import { describeError } from './errors.js';
+import type { Logger } from './logger.js';
 
 /** How long start-up retries a venue that fails transiently, unless configured (`venue.startupRetryMs`). */
 export const DEFAULT_STARTUP_RETRY_MS = 30_000;

@@ -1,8 +1,8 @@
 import { SimulatedClock } from 'xstate';
 import { describe, expect, it } from 'vitest';
 import { VenueError } from '../../src/adapters/venue.js';
-import { retryRead, startupRetry } from '../../src/engine/retry.js';
-import type { ReadRetry } from '../../src/engine/retry.js';
+import { retryRead, startupRetry } from '../../src/domain/retry.js';
+import type { ReadRetry } from '../../src/domain/retry.js';
 
 /** A read failing with `errors` in turn, then answering 'ok'; records when (simulated ms) it was called. */
 function scripted(clock: SimulatedClock, errors: unknown[]) {
