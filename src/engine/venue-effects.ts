@@ -12,11 +12,10 @@ import type {
   PlaceOrderInput,
   VenueOrderView,
 } from '../machines/order.machine.js';
+import type { CallKind } from '../machines/messages.js';
 import type { EffectHandler, OutboxRow, RecoveryDecision } from '../runtime/types.js';
 import type { RequestBudget } from '../domain/request-budget.js';
 
-/** Side-effecting calls: after a crash their outcome is unknown and only a lookup can tell. */
-const WRITES = new Set(['placeOrder', 'cancelOrder']);
 const MAX_RATE_LIMIT_RETRIES = 5;
 /** An order's history is searched from this long before we created it (the venue's clock may be behind). */
 const HISTORY_SKEW_MS = 60_000;
@@ -75,8 +74,9 @@ export class VenueEffects implements EffectHandler {
     }
   }
 
-  recover(row: OutboxRow, now: number): RecoveryDecision {
-    if (!WRITES.has(row.src)) return { redispatch: true };
+  /** A read is sent again; a write's outcome is unknown after a crash, and only a lookup can tell. */
+  recover(row: OutboxRow, kind: CallKind, now: number): RecoveryDecision {
+    if (kind === 'read') return { redispatch: true };
     return {
       event: failed(row, {
         kind: 'unknown',

@@ -24,3 +24,10 @@ export const orderActorId = (clientOrderId: string): string => `order/${clientOr
 export const bookActorId = (venue: string, symbol: string): string => `book/${venue}/${symbol}`;
 /** Actor id of a symbol's AdjustOrders workflow at a venue. */
 export const adjusterActorId = (venue: string, symbol: string): string => `adjust/${venue}/${symbol}`;
+
+/**
+ * What an invoked call does at the venue, declared beside the machine that invokes it: a `write` (place,
+ * cancel) may have taken effect when the process died, so it is never sent again blindly (its outcome is
+ * unknown, a lookup decides); a `read` is safe to repeat.
+ */
+export type CallKind = 'read' | 'write';

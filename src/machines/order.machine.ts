@@ -1,4 +1,5 @@
 import { assign, enqueueActions, fromPromise, setup } from 'xstate';
+import type { CallKind } from './messages.js';
 import * as assigners from './order.assigners.js';
 import * as guards from './order.guards.js';
 import {
@@ -32,6 +33,13 @@ export type * from './order.types.js';
 
 /** Bumped whenever a change makes older snapshots unreadable; see src/machines/registry.ts. */
 export const ORDER_MACHINE_VERSION = 2;
+
+/** The kind of each call the order machine invokes (see CallKind). */
+export const ORDER_CALL_KINDS = {
+  placeOrder: 'write',
+  cancelOrder: 'write',
+  lookupOrder: 'read',
+} as const satisfies Record<string, CallKind>;
 
 /** Invoked calls are executed by the durable runtime from the outbox, never by this placeholder. */
 const runtimeCall = <O, I>() =>

@@ -1,6 +1,7 @@
 import type { AnyStateMachine } from 'xstate';
 import { ADJUST_ORDERS_MACHINE_VERSION, adjustOrdersMachine } from './adjust-orders.machine.js';
-import { ORDER_MACHINE_VERSION, orderMachine } from './order.machine.js';
+import type { CallKind } from './messages.js';
+import { ORDER_CALL_KINDS, ORDER_MACHINE_VERSION, orderMachine } from './order.machine.js';
 import { orderMigrations } from './order.migrations.js';
 import type { SnapshotMigration } from './snapshot-migration.js';
 
@@ -14,19 +15,28 @@ export interface MachineEntry {
   version: number;
   /** `migrations[n]` turns a version-n snapshot into version n + 1. */
   migrations: Record<number, SnapshotMigration>;
+  /** The kind of each call (invoked actor `src`) the machine starts; a call not listed counts as a write. */
+  calls: Readonly<Record<string, CallKind>>;
 }
 
 /** Every machine of the engine, by machine id. */
 export const machineRegistry: Record<string, MachineEntry> = {
-  [orderMachine.id]: { machine: orderMachine, version: ORDER_MACHINE_VERSION, migrations: orderMigrations },
+  [orderMachine.id]: {
+    machine: orderMachine,
+    version: ORDER_MACHINE_VERSION,
+    migrations: orderMigrations,
+    calls: ORDER_CALL_KINDS,
+  },
   [positionBookMachine.id]: {
     machine: positionBookMachine,
     version: POSITION_BOOK_MACHINE_VERSION,
     migrations: {},
+    calls: {},
   },
   [adjustOrdersMachine.id]: {
     machine: adjustOrdersMachine,
     version: ADJUST_ORDERS_MACHINE_VERSION,
     migrations: {},
+    calls: {},
   },
 };

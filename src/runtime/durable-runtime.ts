@@ -86,7 +86,9 @@ export class DurableRuntime {
     }
     this.memory.resume(state.timers, state.openCalls);
     for (const row of state.openCalls) {
-      const decision = this.options.effects.recover(row, this.options.clock.now());
+      const machine = this.memory.actors.get(row.actorId)?.machineId ?? '';
+      const kind = this.registry[machine]?.calls[row.src] ?? 'write';
+      const decision = this.options.effects.recover(row, kind, this.options.clock.now());
       if ('redispatch' in decision) this.dispatch(row);
       else {
         void this.enqueue({ kind: 'result', key: row.key, event: decision.event }).catch((err) =>

@@ -1,4 +1,5 @@
 import type { AnyEventObject } from 'xstate';
+import type { CallKind } from '../machines/messages.js';
 import type { AnomalyWrite, CommitSet } from '../persistence/commit-set.js';
 import type { HostedActor } from './hosted-actor.js';
 
@@ -22,8 +23,11 @@ export interface EffectHandler {
    * or `xstate.error.actor.<childId>` with a JSON `error`. Never rejects.
    */
   execute(row: OutboxRow): Promise<AnyEventObject>;
-  /** Decides, after a restart, how to resume a call whose outcome is unknown. */
-  recover(row: OutboxRow, now: number): RecoveryDecision;
+  /**
+   * Decides, after a restart, how to resume a call that may have been in flight. `kind` is what the
+   * invoking machine declares of it (MachineEntry.calls): a write must not be sent again blindly.
+   */
+  recover(row: OutboxRow, kind: CallKind, now: number): RecoveryDecision;
 }
 
 /**

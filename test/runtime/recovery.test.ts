@@ -88,7 +88,7 @@ describe('recovery of a place call in flight at the crash', () => {
         reached.resolve();
         return new Promise<AnyEventObject>(() => {});
       },
-      recover: (row, now) => inner.recover(row, now),
+      recover: (row, kind, now) => inner.recover(row, kind, now),
     };
     await crashWhilePlacing(replyLost, clock);
     await reached.promise;

@@ -8,6 +8,7 @@ import type { PaperMarket, PaperVenue, PaperVenueOptions } from '../../src/adapt
 import { projectors } from '../../src/engine/projections.js';
 import { RequestBudget } from '../../src/domain/request-budget.js';
 import { VenueEffects } from '../../src/engine/venue-effects.js';
+import type { CallKind } from '../../src/machines/messages.js';
 import type { MachineEntry } from '../../src/machines/registry.js';
 import type { CallFailure, OrderInput, VenueOrderView } from '../../src/machines/order.machine.js';
 import { EngineStore } from '../../src/persistence/engine-store.js';
@@ -174,7 +175,7 @@ export class ScriptedEffects implements EffectHandler {
     return Promise.resolve(a);
   }
 
-  recover(row: OutboxRow, now: number): RecoveryDecision {
+  recover(row: OutboxRow, _kind: CallKind, now: number): RecoveryDecision {
     this.recovered.push(row);
     return this.onRecover(row, now);
   }
