@@ -263,3 +263,25 @@ export const orderMachine = setup({
 
 /** The order machine's type. */
 export type OrderMachine = typeof orderMachine;
+
+/** The order machine's calls as plain async functions (a call that fails rejects with a CallFailure). */
+export interface OrderCalls {
+  placeOrder(input: PlaceOrderInput): Promise<VenueOrderView>;
+  cancelOrder(input: OrderRefInput): Promise<VenueOrderView>;
+  lookupOrder(input: LookupInput): Promise<LookupResult>;
+}
+
+/**
+ * The order machine with real promise actors for its calls, to run it with `createActor` outside the
+ * durable runtime (a simulation, a notebook, a test). The durable runtime never runs these: it executes
+ * calls from its outbox, after their intents are committed.
+ */
+export function orderMachineWith(calls: OrderCalls) {
+  return orderMachine.provide({
+    actors: {
+      placeOrder: fromPromise<VenueOrderView, PlaceOrderInput>(({ input }) => calls.placeOrder(input)),
+      cancelOrder: fromPromise<VenueOrderView, OrderRefInput>(({ input }) => calls.cancelOrder(input)),
+      lookupOrder: fromPromise<LookupResult, LookupInput>(({ input }) => calls.lookupOrder(input)),
+    },
+  });
+}
