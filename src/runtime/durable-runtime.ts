@@ -86,8 +86,7 @@ export class DurableRuntime {
     }
     this.memory.resume(state.timers, state.openCalls);
     for (const row of state.openCalls) {
-      const machine = this.memory.actors.get(row.actorId)?.machineId ?? '';
-      const kind = this.registry[machine]?.calls[row.src] ?? 'write';
+      const kind = this.memory.callKind(row);
       const decision = this.options.effects.recover(row, kind, this.options.clock.now());
       if ('redispatch' in decision) this.dispatch(row);
       else {

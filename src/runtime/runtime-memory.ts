@@ -1,3 +1,4 @@
+import type { CallKind } from '../machines/messages.js';
 import type { MachineEntry } from '../machines/registry.js';
 import type { ArmedTimers } from './armed-timers.js';
 import type { Batch, BatchHost, TimerEntry } from './batch.js';
@@ -27,6 +28,12 @@ export class RuntimeMemory implements BatchHost {
 
   committedActor(id: string): HostedActor | undefined {
     return this.actors.get(id);
+  }
+
+  /** What the machine of the call's actor declares the call to be (undeclared: a write, never resent). */
+  callKind(row: OutboxRow): CallKind {
+    const machine = this.actors.get(row.actorId)?.machineId ?? '';
+    return this.registry[machine]?.calls[row.src] ?? 'write';
   }
 
   committedOutbox(key: string): OutboxRow | undefined {
