@@ -15,6 +15,7 @@ const UNIT = [
   'test/engine/failure-streak.test.ts',
   'test/engine/periodic-tasks.test.ts',
   'test/engine/symbols.test.ts',
+  'test/engine/watched-conditions.test.ts',
   'test/adapters/ccxt/error-map.test.ts',
   'test/adapters/ccxt/market-rules.test.ts',
   'test/adapters/ccxt/trade-history.test.ts',

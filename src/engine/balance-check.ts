@@ -7,6 +7,7 @@ import type { Market } from '../domain/types.js';
 import type { EngineStore } from '../persistence/engine-store.js';
 import type { DurableRuntime } from '../runtime/durable-runtime.js';
 import { workCommand } from '../runtime/types.js';
+import { WatchedConditions } from './watched-conditions.js';
 
 /** Meta key of an asset's balance at the venue before any of this database's fills. */
 export const balanceBaselineKey = (venue: string, asset: string): string =>
@@ -34,11 +35,15 @@ export interface BalanceCheckDeps {
  * elsewhere on the account.
  */
 export class BalanceCheck {
-  /** The difference each asset showed at the last check (absent: none). */
-  readonly #last = new Map<string, string>();
-  readonly #warnedAt = new Map<string, number>();
+  /** Assets whose balance differs, by asset. */
+  readonly #differing: WatchedConditions;
 
-  constructor(private readonly deps: BalanceCheckDeps) {}
+  constructor(private readonly deps: BalanceCheckDeps) {
+    this.#differing = new WatchedConditions(deps.clock, {
+      confirmAfter: 2,
+      repeatMs: deps.repeatMs ?? 60_000,
+    });
+  }
 
   /** One check; nothing when the venue reports no balances. */
   async run(): Promise<void> {
@@ -79,20 +84,13 @@ export class BalanceCheck {
     expected: string,
     difference: string,
   ): void {
-    const { logger, clock } = this.deps;
-    const before = this.#last.get(asset);
+    const { logger } = this.deps;
     if (difference === '0') {
-      this.#last.delete(asset);
-      if (this.#warnedAt.delete(asset))
+      if (this.#differing.ended(asset) !== null)
         logger.info({ asset, symbols, balance: held }, 'balance matches the positions again');
       return;
     }
-    this.#last.set(asset, difference);
-    if (before === undefined) return;
-    const now = clock.now();
-    const warned = this.#warnedAt.get(asset);
-    if (warned !== undefined && now - warned < (this.deps.repeatMs ?? 60_000)) return;
-    this.#warnedAt.set(asset, now);
+    if (this.#differing.holds(asset) === null) return;
     logger.warn(
       { code: 'BALANCE_MISMATCH', asset, symbols, venueBalance: held, expected, difference },
       "the venue's balance does not match this database's positions",

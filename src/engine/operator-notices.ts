@@ -6,6 +6,7 @@ import type { OrderContext } from '../machines/order.machine.js';
 import type { AnomalyWrite } from '../persistence/commit-set.js';
 import type { CommittedTransition } from '../runtime/types.js';
 import { topState } from './projections.js';
+import { WatchedConditions } from './watched-conditions.js';
 
 /** Settings of the operator notices. */
 export interface NoticeOptions {
@@ -33,8 +34,8 @@ export class OperatorNotices {
   readonly #repeatMs: number;
   /** When each subject (`code/subject`) was last warned about. */
   readonly #lastWarned = new Map<string, number>();
-  /** Orders whose lookups are failing: failures so far and when the streak began. */
-  readonly #lookupFailures = new Map<string, { failures: number; since: number }>();
+  /** Orders whose lookups are failing, by clientOrderId. */
+  readonly #lookupFailures: WatchedConditions;
   readonly #cancels = new Map<string, UnconfirmedCancel>();
   /** Refusals per symbol and reason since the last line about them. */
   readonly #rejected = new Map<string, number>();
@@ -45,6 +46,7 @@ export class OperatorNotices {
     private readonly options: NoticeOptions,
   ) {
     this.#repeatMs = options.repeatMs ?? 60_000;
+    this.#lookupFailures = new WatchedConditions(clock, { confirmAfter: 1, repeatMs: this.#repeatMs });
   }
 
   /** A runtime commit listener (DurableRuntime.onCommitted). */
@@ -83,8 +85,7 @@ export class OperatorNotices {
   private order(t: CommittedTransition): void {
     const c = (t.snapshot as { context: OrderContext }).context;
     const state = topState(t.state);
-    const fields = { clientOrderId: c.clientOrderId, symbol: c.symbol, venueOrderId: c.venueOrderId };
-    this.lookups(t, c, fields);
+    this.lookups(t, c);
     this.cancels(state, c);
     if (t.event.type === 'ORDER_FILLED') return; // fills: told through their anomalies, if any
     if (state === 'rejected') {
@@ -95,14 +96,14 @@ export class OperatorNotices {
         const rejected = this.#rejected.get(key);
         this.#rejected.delete(key);
         this.logger.warn(
-          { code: 'ORDER_REJECTED', ...fields, reason: c.reason, rejected },
+          extend(orderFields(c), { code: 'ORDER_REJECTED', reason: c.reason, rejected }),
           'the venue refused an order',
         );
       }
     } else if (state === 'expired' && c.anomalies.some((x) => x.endsWith('vanished at the venue'))) {
       if (this.due(`ORDER_VANISHED/${c.clientOrderId}`))
         this.logger.warn(
-          { code: 'ORDER_VANISHED', ...fields, reason: c.reason },
+          extend(orderFields(c), { code: 'ORDER_VANISHED', reason: c.reason }),
           'a known order is proven gone at the venue',
         );
     } else if (
@@ -111,43 +112,29 @@ export class OperatorNotices {
       t.event.type === 'xstate.done.actor.lookupOrder'
     ) {
       this.logger.warn(
-        { code: 'ORDER_NOT_LISTED', ...fields },
+        extend(orderFields(c), { code: 'ORDER_NOT_LISTED' }),
         "the venue's views do not list an order it acknowledged: it stays live until its absence is proven",
       );
     }
   }
 
   /** Lookup failures: the first of a streak, then one warning per `repeatMs`; one line when it ends. */
-  private lookups(t: CommittedTransition, c: OrderContext, fields: object): void {
+  private lookups(t: CommittedTransition, c: OrderContext): void {
     const id = c.clientOrderId;
     if (t.event.type === 'xstate.error.actor.lookupOrder') {
-      const now = this.clock.now();
-      const streak = this.#lookupFailures.get(id) ?? { failures: 0, since: now };
-      streak.failures += 1;
-      this.#lookupFailures.set(id, streak);
-      if (streak.failures === 1) this.#lastWarned.delete(`LOOKUP_FAILING/${id}`); // a new streak is told at once
-      if (this.due(`LOOKUP_FAILING/${id}`)) {
-        const err = (t.event as { error?: { message?: string } }).error?.message;
-        this.logger.warn(
-          {
-            code: 'LOOKUP_FAILING',
-            ...fields,
-            failures: streak.failures,
-            failingForMs: now - streak.since,
-            err,
-          },
-          'looking an order up at the venue failed; retrying',
-        );
-      }
+      const due = this.#lookupFailures.holds(id);
+      if (due === null) return;
+      const err = (t.event as { error?: { message?: string } }).error?.message;
+      this.logger.warn(
+        extend(orderFields(c), { code: 'LOOKUP_FAILING', failures: due.times, failingForMs: due.forMs, err }),
+        'looking an order up at the venue failed; retrying',
+      );
       return;
     }
-    const streak = this.#lookupFailures.get(id);
-    if (streak === undefined) return;
-    if (t.event.type === 'xstate.done.actor.lookupOrder' || !t.state.startsWith('unconfirmed')) {
-      this.#lookupFailures.delete(id);
-      this.#lastWarned.delete(`LOOKUP_FAILING/${id}`);
-      this.logger.info(extend(fields, { failures: streak.failures }), 'looking the order up works again');
-    }
+    if (t.event.type !== 'xstate.done.actor.lookupOrder' && t.state.startsWith('unconfirmed')) return;
+    const failures = this.#lookupFailures.ended(id);
+    if (failures !== null)
+      this.logger.info(extend(orderFields(c), { failures }), 'looking the order up works again');
   }
 
   /** Tracks orders whose cancel is unconfirmed (warned about by `sweep`). */
@@ -177,6 +164,11 @@ export class OperatorNotices {
     if (this.#lastWarned.size > 10_000) this.#lastWarned.delete(this.#lastWarned.keys().next().value!);
     return true;
   }
+}
+
+/** How an order is named in a line (built only when a line is written: this runs for every event). */
+function orderFields(c: OrderContext) {
+  return { clientOrderId: c.clientOrderId, symbol: c.symbol, venueOrderId: c.venueOrderId };
 }
 
 function parse(detail: string): unknown {

@@ -8,6 +8,7 @@ import type { DurableRuntime } from '../runtime/durable-runtime.js';
 import { settleContested } from './contested-fills.js';
 import { onOrderUpdate } from './on-order-update.js';
 import { parseVenueEvent } from './venue-event-schema.js';
+import { WatchedConditions } from './watched-conditions.js';
 
 /** Orders settled per pass at most (each costs one trade request). */
 const MAX_ORDERS_PER_PASS = 20;
@@ -23,12 +24,6 @@ export interface SettleDeps {
   repeatMs?: number;
 }
 
-/** An order with a gap seen by an earlier pass. */
-interface OpenGap {
-  since: number;
-  warnedAt: number | null;
-}
-
 /**
  * Settles the fills of orders whose venue-reported filled quantity runs ahead of the ledger (a trade the
  * stream lost and the venue's trade list does not show, or not yet), and decides contested fills (a
@@ -37,11 +32,11 @@ interface OpenGap {
  * orders projection, so it is remembered across restarts and kept being worked on.
  */
 export class FillSettler {
-  readonly #gaps = new Map<string, OpenGap>();
-  readonly #repeatMs: number;
+  /** Orders with a gap, by clientOrderId. */
+  readonly #gaps: WatchedConditions;
 
   constructor(private readonly deps: SettleDeps) {
-    this.#repeatMs = deps.repeatMs ?? 60_000;
+    this.#gaps = new WatchedConditions(deps.clock, { confirmAfter: 2, repeatMs: deps.repeatMs ?? 60_000 });
   }
 
   /** One pass over the orders to settle. */
@@ -49,17 +44,16 @@ export class FillSettler {
     const { store, venue } = this.deps;
     const orders = (await store.ledger.ordersToSettle(venue.id)).slice(0, MAX_ORDERS_PER_PASS);
     const listed = new Set(orders.map((o) => o.client_order_id));
-    for (const [id, gap] of this.#gaps) if (!listed.has(id)) this.closed(id, gap); // filled in by other means
+    for (const id of this.#gaps.keys()) if (!listed.has(id)) this.closed(id); // filled in by other means
     for (const order of orders) await this.settle(order);
   }
 
-  private closed(clientOrderId: string, gap: OpenGap): void {
-    this.#gaps.delete(clientOrderId);
-    if (gap.warnedAt !== null) this.deps.logger.info({ clientOrderId }, 'fill gap closed');
+  private closed(clientOrderId: string): void {
+    if (this.#gaps.ended(clientOrderId) !== null) this.deps.logger.info({ clientOrderId }, 'fill gap closed');
   }
 
   private async settle(order: OrderToSettle): Promise<void> {
-    const { venue, runtime, store, clock, logger } = this.deps;
+    const { venue, runtime, store, logger } = this.deps;
     const id = order.client_order_id;
     let fetchError: string | null = null;
     if (order.venue_order_id !== null) {
@@ -77,18 +71,9 @@ export class FillSettler {
     }
     await runtime.enqueue(settleContested(venue.id, store, id));
     const gap = await store.ledger.fillGapOf(id);
-    const now = clock.now();
-    const seen = this.#gaps.get(id);
-    if (gap === null || gap === undefined) {
-      if (seen !== undefined) this.closed(id, seen);
-      return;
-    }
-    if (seen === undefined) {
-      this.#gaps.set(id, { since: now, warnedAt: null });
-      return;
-    }
-    if (seen.warnedAt !== null && now - seen.warnedAt < this.#repeatMs) return;
-    seen.warnedAt = now;
+    if (gap === null || gap === undefined) return this.closed(id);
+    const due = this.#gaps.holds(id);
+    if (due === null) return;
     logger.warn(
       {
         code: 'FILL_GAP',
@@ -97,7 +82,7 @@ export class FillSettler {
         venueOrderId: order.venue_order_id,
         state: order.state,
         missingQuantity: gap,
-        gapForMs: now - seen.since,
+        gapForMs: due.forMs,
         ...(fetchError !== null && { err: fetchError }),
       },
       'the venue reports more filled than the ledger holds, and the missing trades cannot be fetched yet; retrying',
