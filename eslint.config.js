@@ -2,6 +2,14 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+/** Database drivers: imported in src/persistence only. */
+const STORAGE = ['better-sqlite3', 'pg', 'kysely'];
+
+/** Forbids the listed packages and import paths in `files`. */
+function layer(files, paths, patterns) {
+  return [{ files: [files], rules: { 'no-restricted-imports': ['error', { paths, patterns }] } }];
+}
+
 export default tseslint.config(
   { ignores: ['node_modules', 'data', 'coverage', 'test-artifacts', 'dist'] },
   js.configs.recommended,
@@ -42,16 +50,24 @@ export default tseslint.config(
     files: ['src/adapters/**/*.ts', 'test/**/*.ts'],
     rules: { 'no-restricted-imports': 'off' },
   },
-  {
-    files: ['src/machines/**/*.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          paths: ['better-sqlite3', 'pg', 'kysely', 'ccxt', 'node:fs', 'fs'],
-          patterns: ['../persistence/*', '../adapters/*', '../runtime/*'],
-        },
-      ],
-    },
-  },
+  // The layers (README "Layout"): an import against them is a bug.
+  ...layer('src/domain/**/*.ts', STORAGE.concat('ccxt'), ['../*']),
+  ...layer('src/machines/**/*.ts', STORAGE.concat('ccxt', 'node:fs', 'fs'), [
+    '../persistence/*',
+    '../adapters/*',
+    '../runtime/*',
+    '../engine/*',
+  ]),
+  ...layer('src/runtime/**/*.ts', STORAGE.concat('ccxt'), ['../engine/*', '../adapters/*', '../cli/*']),
+  ...layer('src/engine/**/*.ts', STORAGE.concat('ccxt'), [
+    '../adapters/*',
+    '../cli/*',
+    '../persistence/venues/*',
+  ]),
+  ...layer('src/adapters/**/*.ts', STORAGE, ['**/engine/*', '**/runtime/*', '**/cli/*', '**/strategy/*']),
+  ...layer(
+    'src/persistence/**/*.ts',
+    ['ccxt'],
+    ['**/adapters/**', '**/engine/*', '**/runtime/*', '**/cli/*'],
+  ),
 );

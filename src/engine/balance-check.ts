@@ -1,4 +1,4 @@
-import type { VenuePort } from '../adapters/venue.js';
+import type { VenuePort } from '../domain/venue-port.js';
 import type { Clock } from '../domain/clock.js';
 import { Dec, fmt } from '../domain/decimal.js';
 import type { Decimal } from '../domain/decimal.js';

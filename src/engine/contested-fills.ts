@@ -1,5 +1,5 @@
 import type { Selectable } from 'kysely';
-import type { VenueFill } from '../adapters/venue.js';
+import type { VenueFill } from '../domain/venue-port.js';
 import { Dec } from '../domain/decimal.js';
 import type { Side } from '../domain/types.js';
 import type { OrderContext } from '../machines/order.machine.js';

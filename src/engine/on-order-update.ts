@@ -1,4 +1,4 @@
-import type { VenueEvent, VenueFill, VenueOrder, VenuePort } from '../adapters/venue.js';
+import type { VenueEvent, VenueFill, VenueOrder, VenuePort } from '../domain/venue-port.js';
 import { describeError } from '../domain/errors.js';
 import type { Logger } from '../domain/logger.js';
 import type { OrderContext, OrderEvent } from '../machines/order.machine.js';

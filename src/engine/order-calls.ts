@@ -1,4 +1,4 @@
-import type { VenuePort } from '../adapters/venue.js';
+import type { VenuePort } from '../domain/venue-port.js';
 import type { Clock } from '../domain/clock.js';
 import { RequestBudget } from '../domain/request-budget.js';
 import type { CallFailure, OrderCalls } from '../machines/order.machine.js';

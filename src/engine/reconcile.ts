@@ -1,4 +1,4 @@
-import type { VenueOrder, VenuePort } from '../adapters/venue.js';
+import type { VenueOrder, VenuePort } from '../domain/venue-port.js';
 import type { Clock } from '../domain/clock.js';
 import { Dec } from '../domain/decimal.js';
 import type { OrderContext, OrderInput, OrderTimeouts } from '../machines/order.machine.js';

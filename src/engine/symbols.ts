@@ -1,4 +1,4 @@
-import type { VenuePort } from '../adapters/venue.js';
+import type { VenuePort } from '../domain/venue-port.js';
 import type { Clock } from '../domain/clock.js';
 import type { AdjustOrdersInput } from '../machines/adjust-orders.machine.js';
 import { adjusterActorId, bookActorId } from '../machines/messages.js';

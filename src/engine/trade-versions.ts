@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import type { VenueFill } from '../adapters/venue.js';
+import type { VenueFill } from '../domain/venue-port.js';
 import { Dec, fmt } from '../domain/decimal.js';
 import type { LedgerTrade } from '../persistence/engine-store.js';
 

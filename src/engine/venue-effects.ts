@@ -1,6 +1,6 @@
 import type { AnyEventObject } from 'xstate';
-import { VenueError, latestOrderMatching } from '../adapters/venue.js';
-import type { VenueOrder, VenuePort } from '../adapters/venue.js';
+import { VenueError, latestOrderMatching } from '../domain/venue-port.js';
+import type { VenueOrder, VenuePort } from '../domain/venue-port.js';
 import type { Clock } from '../domain/clock.js';
 import { sleep } from '../domain/clock.js';
 import { describeError } from '../domain/errors.js';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { VenueEvent } from '../adapters/venue.js';
+import type { VenueEvent } from '../domain/venue-port.js';
 import { decimalString, nonNegativeDecimal, parseWith, positiveDecimal } from '../domain/schema-errors.js';
 import { SYMBOL_RE } from '../domain/types.js';
 

@@ -1,6 +1,6 @@
 import { Dec, fmt } from '../domain/decimal.js';
 import { ValidationError } from '../domain/errors.js';
-import type { VenueSimStore } from '../persistence/venue-sim-store.js';
+import type { VenueSimStore } from '../persistence/venues/venue-sim-store.js';
 import { BinanceError } from './binance-error.js';
 import type { OrderRefParams, SimExchange } from './exchange.js';
 import { fillOrder } from './fills.js';

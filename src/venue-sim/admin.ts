@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { Dec } from '../domain/decimal.js';
 import { ValidationError } from '../domain/errors.js';
 import { nonNegativeDecimal, parseWith, positiveDecimal } from '../domain/schema-errors.js';
-import type { VenueSimStore } from '../persistence/venue-sim-store.js';
+import type { VenueSimStore } from '../persistence/venues/venue-sim-store.js';
 import { fillOutright } from './admin-fill.js';
 import type { SimExchange } from './exchange.js';
 import type { Faults } from './faults.js';

@@ -1,6 +1,6 @@
 import { Dec, fmt } from '../domain/decimal.js';
 import type { Decimal } from '../domain/decimal.js';
-import type { SimOrder } from '../persistence/venue-sim-store.js';
+import type { SimOrder } from '../persistence/venues/venue-sim-store.js';
 import { d8 } from './formats.js';
 import type { SimMarket } from './markets.js';
 

@@ -1,5 +1,5 @@
 import { Dec } from '../domain/decimal.js';
-import type { SimBalance, SimOrder, SimTrade } from '../persistence/venue-sim-store.js';
+import type { SimBalance, SimOrder, SimTrade } from '../persistence/venues/venue-sim-store.js';
 import type { SimEvent } from './sim-event.js';
 
 /** A decimal as Binance writes it: a string with 8 decimals (`"0.01000000"`). */

@@ -1,5 +1,5 @@
 import { Dec, fmt } from '../domain/decimal.js';
-import type { SimBalance, VenueSimStore } from '../persistence/venue-sim-store.js';
+import type { SimBalance, VenueSimStore } from '../persistence/venues/venue-sim-store.js';
 import { errors } from './binance-error.js';
 
 /**

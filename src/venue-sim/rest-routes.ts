@@ -1,4 +1,4 @@
-import type { SimOrder, VenueSimStore } from '../persistence/venue-sim-store.js';
+import type { SimOrder, VenueSimStore } from '../persistence/venues/venue-sim-store.js';
 import { errors } from './binance-error.js';
 import type { SimExchange } from './exchange.js';
 import { depth, exchangeInfo, ticker24hr } from './exchange-info.js';

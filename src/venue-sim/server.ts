@@ -1,6 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { openVenueSimStore } from '../persistence/venue-sim-store.js';
+import { openVenueSimStore } from '../persistence/venues/venue-sim-store.js';
 import { SimExchange } from './exchange.js';
 import { Faults } from './faults.js';
 import { handleHttp } from './http-handler.js';

@@ -1,4 +1,4 @@
-import type { SimBalance, SimOrder, SimTrade } from '../persistence/venue-sim-store.js';
+import type { SimBalance, SimOrder, SimTrade } from '../persistence/venues/venue-sim-store.js';
 
 /** Binance's execution types the simulator produces. */
 export type ExecType = 'NEW' | 'TRADE' | 'CANCELED' | 'EXPIRED';

@@ -12,8 +12,8 @@ import { Rng, deriveSeed } from '../../src/adapters/paper/rng.js';
 import { stepWalk } from '../../src/adapters/paper/price-feed.js';
 import { VenueError } from '../../src/adapters/venue.js';
 import type { PlaceOrderRequest, VenueEvent, VenueFill, VenueOrder } from '../../src/adapters/venue.js';
-import { openPaperVenueStore } from '../../src/persistence/paper-venue-store.js';
-import type { PaperVenueStore } from '../../src/persistence/paper-venue-store.js';
+import { openPaperVenueStore } from '../../src/persistence/venues/paper-venue-store.js';
+import type { PaperVenueStore } from '../../src/persistence/venues/paper-venue-store.js';
 
 const SYMBOL = 'BTC/USDT';
 const MARKET: PaperMarket = {

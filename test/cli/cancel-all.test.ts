@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultVenueDb } from '../../src/cli/start.js';
-import { openPaperVenueStore } from '../../src/persistence/paper-venue-store.js';
+import { openPaperVenueStore } from '../../src/persistence/venues/paper-venue-store.js';
 import { liveOrderCounts } from '../support/cli-helpers.js';
 import { runCliToEnd } from '../support/engine-process.js';
 import { checkInvariants } from '../support/invariants.js';

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Rng } from '../../src/adapters/paper/rng.js';
-import { openPaperVenueStore } from '../../src/persistence/paper-venue-store.js';
+import { openPaperVenueStore } from '../../src/persistence/venues/paper-venue-store.js';
 import { runCli } from '../support/engine-process.js';
 import { checkInvariants } from '../support/invariants.js';
 import { tempDir } from '../support/tmp.js';

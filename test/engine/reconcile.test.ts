@@ -5,7 +5,7 @@ import { gapFill, reconcileOpenOrders, tradeCursorKey } from '../../src/engine/r
 import type { ReconcileDeps } from '../../src/engine/reconcile.js';
 import { parseVenueEvent } from '../../src/engine/venue-event-schema.js';
 import { orderActorId } from '../../src/machines/messages.js';
-import { openPaperVenueStore } from '../../src/persistence/paper-venue-store.js';
+import { openPaperVenueStore } from '../../src/persistence/venues/paper-venue-store.js';
 import {
   SYMBOL,
   T0,

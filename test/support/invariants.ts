@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import { isDeepStrictEqual } from 'node:util';
 import { sql } from 'kysely';
 import { machineRegistry } from '../../src/machines/registry.js';
-import { openPaperVenueStore } from '../../src/persistence/paper-venue-store.js';
+import { openPaperVenueStore } from '../../src/persistence/venues/paper-venue-store.js';
 import { integrityCheck, openSqliteReadOnly } from '../../src/persistence/sqlite.js';
 import { rebuildFromJournal } from '../../src/runtime/rebuild.js';
 

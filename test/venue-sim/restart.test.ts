@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openVenueSimStore } from '../../src/persistence/venue-sim-store.js';
+import { openVenueSimStore } from '../../src/persistence/venues/venue-sim-store.js';
 import { startVenueSim } from '../../src/venue-sim/server.js';
 import { ccxt, startVenueSimWithCcxt, venueSimAdmin } from '../support/venue-sim.js';
 import type { VenueSimHarness, VenueSimState } from '../support/venue-sim.js';

@@ -1,6 +1,6 @@
 import { Dec, fmt } from '../../domain/decimal.js';
 import { extend } from '../../domain/extend.js';
-import type { PaperVenueStore, StoredOrder } from '../../persistence/paper-venue-store.js';
+import type { PaperVenueStore, StoredOrder } from '../../persistence/venues/paper-venue-store.js';
 import type { OrderRef, PlaceOrderRequest, VenueEvent, VenueFill, VenueOrder } from '../venue.js';
 import { arrivalPrice, feeFor, matchResting } from './matching.js';
 import type { ResolvedPaperMarket } from './price-feed.js';

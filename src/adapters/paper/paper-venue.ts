@@ -1,8 +1,8 @@
 import type { Clock } from '../../domain/clock.js';
 import { ConfigError } from '../../domain/errors.js';
 import type { Market } from '../../domain/types.js';
-import { openPaperVenueStore } from '../../persistence/paper-venue-store.js';
-import type { PaperVenueStore } from '../../persistence/paper-venue-store.js';
+import { openPaperVenueStore } from '../../persistence/venues/paper-venue-store.js';
+import type { PaperVenueStore } from '../../persistence/venues/paper-venue-store.js';
 import { VenueError } from '../venue.js';
 import type {
   OrderRef,

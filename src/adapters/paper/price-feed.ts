@@ -3,7 +3,7 @@ import { ConfigError } from '../../domain/errors.js';
 import { SYMBOL_RE } from '../../domain/types.js';
 import type { Market } from '../../domain/types.js';
 import type { Clock } from '../../domain/clock.js';
-import type { PaperVenueStore } from '../../persistence/paper-venue-store.js';
+import type { PaperVenueStore } from '../../persistence/venues/paper-venue-store.js';
 import type { VenueEvent } from '../venue.js';
 import { Rng, deriveSeed } from './rng.js';
 

@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import { openVenueFile } from './venue-file.js';
-import type { ClientOrderId, VenueFill, VenueOrder, VenueOrderStatus } from '../domain/types.js';
-import { extend } from '../domain/extend.js';
+import type { ClientOrderId, VenueFill, VenueOrder, VenueOrderStatus } from '../../domain/types.js';
+import { extend } from '../../domain/extend.js';
 
 /**
  * The paper venue's own SQLite file: the "exchange side" of the simulation, separate from the engine's

@@ -2,7 +2,7 @@ import type Database from 'better-sqlite3';
 import { openVenueFile } from './venue-file.js';
 import { SCHEMA, upgradeTrades } from './venue-sim-schema.js';
 import type { ListQuery, SimBalance, SimMarketState, SimOrder, SimTrade } from './venue-sim-records.js';
-import { extend } from '../domain/extend.js';
+import { extend } from '../../domain/extend.js';
 
 export type {
   ListQuery,

@@ -1,0 +1,98 @@
+import type { ClientOrderId, Market, OrderType, Side, VenueFill, VenueOrder, VenueOrderId } from './types.js';
+
+export type { VenueFill, VenueOrder } from './types.js';
+export { VenueError } from './venue-error.js';
+export type { VenueErrorKind } from './venue-error.js';
+
+/**
+ * The venue port: the whole of what the engine needs from an exchange. Adapters (paper, ccxt) implement
+ * it, the engine drives it, and neither imports the other; nothing outside src/adapters imports a venue
+ * library. Every call is idempotent by clientOrderId or
+ * read-only, so the engine can resume any call after a crash.
+ */
+export interface VenuePort {
+  /** Venue id, used as the namespace of trade ids and order ids (`paper`, `binance`). */
+  readonly id: string;
+  /**
+   * How long after a request leaves this process the venue still accepts it (Binance's recvWindow plus a
+   * clock-skew margin). A place request that the venue does not have once this has passed can never land.
+   */
+  readonly requestWindowMs: number;
+  /** Tradable symbols and their filters. */
+  loadMarkets(): Promise<Market[]>;
+  /** Places an order keyed by `clientOrderId`. Resolves with the venue's view right after acceptance. */
+  placeOrder(request: PlaceOrderRequest): Promise<VenueOrder>;
+  /** Cancels an order; idempotent. Resolves with the order's final view. */
+  cancelOrder(request: OrderRef): Promise<VenueOrder>;
+  /** Looks an order up by clientOrderId. `null` means the venue does not have it. */
+  fetchOrder(request: OrderRef): Promise<VenueOrder | null>;
+  /** All open orders of a symbol (or of the account when omitted). */
+  fetchOpenOrders(symbol?: string): Promise<VenueOrder[]>;
+  /**
+   * Searches the symbol's order history (open and closed orders) for the order: by its venue id when
+   * known, else by clientOrderId among the orders created at or after `sinceMs`. `null`: not there either.
+   */
+  findInHistory(ref: OrderRef, sinceMs: number): Promise<VenueOrder | null>;
+  /** The account's fills of a symbol at or after `sinceMs`, oldest first. */
+  fetchMyTrades(symbol: string, sinceMs: number): Promise<VenueFill[]>;
+  /** The account's fills of one order (named by its venue id), oldest first. */
+  fetchOrderTrades(ref: OrderRef & { venueOrderId: VenueOrderId }): Promise<VenueFill[]>;
+  /** Best bid/ask and last price. */
+  fetchTicker(symbol: string): Promise<Ticker>;
+  /** The account's balances by asset, where the venue reports them (absent: it does not). */
+  fetchBalance?(): Promise<Record<string, VenueBalance>>;
+  /** Subscribes to order updates and fills. Delivery may be duplicated, late or out of order. */
+  subscribe(listener: VenueListener): () => void;
+  /** Releases connections and files. */
+  close(): Promise<void>;
+}
+
+/** A new order as sent to the venue. */
+export interface PlaceOrderRequest {
+  clientOrderId: ClientOrderId;
+  symbol: string;
+  side: Side;
+  type: OrderType;
+  /** Limit price; absent for market orders. */
+  price?: string;
+  quantity: string;
+}
+
+/** Names an order at the venue. */
+export interface OrderRef {
+  clientOrderId: ClientOrderId;
+  symbol: string;
+  venueOrderId?: VenueOrderId | null;
+}
+
+/**
+ * The latest of `orders` that is the order `ref` names: by its venue id when known, else by its
+ * clientOrderId (a venue may reuse a clientOrderId once an order with it is closed). Null when none is.
+ */
+export function latestOrderMatching(orders: readonly VenueOrder[], ref: OrderRef): VenueOrder | null {
+  const byId = ref.venueOrderId != null;
+  const same = (o: VenueOrder) =>
+    byId ? o.venueOrderId === ref.venueOrderId : o.clientOrderId === ref.clientOrderId;
+  return orders.filter(same).at(-1) ?? null;
+}
+
+/** One asset's balance at the venue (decimal strings): free, and locked by open orders. */
+export interface VenueBalance {
+  free: string;
+  locked: string;
+}
+
+/** Best prices of a symbol. */
+export interface Ticker {
+  symbol: string;
+  bid: string;
+  ask: string;
+  last: string;
+  at: number;
+}
+
+/** A pushed venue fact. */
+export type VenueEvent = { kind: 'order'; order: VenueOrder } | { kind: 'fill'; fill: VenueFill };
+
+/** Receives pushed venue facts; `raw` events are validated by the engine before use. */
+export type VenueListener = (event: unknown) => void;
