@@ -102,7 +102,7 @@ export class BalanceCheck {
       workCommand<undefined>({
         kind: 'work',
         name: 'balanceCheck.baseline',
-        run: (tx) => void tx.set.meta.push({ key, value }),
+        run: (tx) => tx.setMeta(key, value),
       }),
     );
   }

@@ -1,11 +1,10 @@
-import type { Selectable } from 'kysely';
 import type { VenueFill } from '../domain/venue-port.js';
 import { Dec } from '../domain/decimal.js';
 import type { Side } from '../domain/types.js';
 import type { OrderContext } from '../machines/order.machine.js';
 import { orderActorId } from '../machines/messages.js';
 import type { EngineStore } from '../persistence/engine-store.js';
-import type { FillsTable } from '../persistence/schema.js';
+import type { FillRecord } from '../persistence/commit-set.js';
 import { workCommand } from '../runtime/types.js';
 import type { TxApi, WorkCommand } from '../runtime/types.js';
 import { applyToBook, orderFilled } from './on-order-update.js';
@@ -32,7 +31,7 @@ export interface ContestedDecision {
  * closed, the versions left are dismissed. Anything else waits for the next reconciliation.
  */
 export function settleContested(venue: string, store: EngineStore, clientOrderId: string): WorkCommand {
-  return workCommand<Selectable<FillsTable>[]>({
+  return workCommand<FillRecord[]>({
     kind: 'work',
     name: 'reconcile.settleContested',
     actorIds: [orderActorId(clientOrderId)],
@@ -45,7 +44,7 @@ function decide(
   tx: TxApi,
   venue: string,
   clientOrderId: string,
-  rows: readonly Selectable<FillsTable>[],
+  rows: readonly FillRecord[],
 ): ContestedDecision[] {
   const id = orderActorId(clientOrderId);
   const decisions: ContestedDecision[] = [];
@@ -57,42 +56,41 @@ function decide(
     const fill = fillOf(row, clientOrderId);
     let decision: ContestedDecision['decision'] = 'held';
     if (gap.gte(row.quantity)) {
-      tx.send(id, orderFilled(fill, row.trade_id));
-      applyToBook(tx, venue, fill, row.trade_id);
+      tx.send(id, orderFilled(fill, row.tradeId));
+      applyToBook(tx, venue, fill, row.tradeId);
       decision = 'applied';
     } else if (gap.lte('0') && order.snapshot.hasTag('terminal')) {
       decision = 'dismissed';
     }
-    decisions.push({ tradeId: row.trade_id, decision });
+    decisions.push({ tradeId: row.tradeId, decision });
     if (decision === 'held') continue;
-    tx.set.fillStatuses.push({ venue, tradeId: row.trade_id, status: decision });
-    tx.set.anomalies.push({
+    tx.setFillStatus(venue, row.tradeId, decision);
+    tx.recordAnomaly({
       kind: 'trade-id-reused',
-      subject: `${venue}:${row.trade_id.slice(0, row.trade_id.lastIndexOf('~'))}`,
+      subject: `${venue}:${row.tradeId.slice(0, row.tradeId.lastIndexOf('~'))}`,
       detail: JSON.stringify({
-        heldAs: row.trade_id,
+        heldAs: row.tradeId,
         decision,
         venueFilledQuantity: c.venueFilledQuantity,
         filledQuantity: c.filledQuantity,
       }),
-      at: tx.now,
     });
   }
   return decisions;
 }
 
 /** A ledger row as the venue fill it records. */
-function fillOf(row: Selectable<FillsTable>, clientOrderId: string): VenueFill {
+function fillOf(row: FillRecord, clientOrderId: string): VenueFill {
   return {
-    tradeId: row.trade_id,
+    tradeId: row.tradeId,
     clientOrderId,
-    venueOrderId: row.venue_order_id,
+    venueOrderId: row.venueOrderId,
     symbol: row.symbol,
     side: row.side as Side,
     price: row.price,
     quantity: row.quantity,
     fee: row.fee,
-    feeCurrency: row.fee_currency,
+    feeCurrency: row.feeCurrency,
     liquidity: row.liquidity as VenueFill['liquidity'],
     at: row.at,
   };

@@ -74,14 +74,13 @@ function applyFill(tx: TxApi, venue: string, fill: VenueFill, prep: FillPrep): U
   const known = prep.clientOrderId !== null && tx.actor(orderActorId(prep.clientOrderId)) !== undefined;
   const outcome = known ? applyToOrder(tx, venue, fill, prep.clientOrderId!) : 'orphan';
   if (!known) {
-    tx.set.anomalies.push({
+    tx.recordAnomaly({
       kind: 'unknown-order-fill',
       subject: `${venue}:${fill.tradeId}`,
       detail: JSON.stringify(fill),
-      at: tx.now,
     });
   }
-  tx.set.fills.push(ledgerRow(tx, venue, fill, fill.tradeId, prep.clientOrderId, outcome));
+  tx.recordFill(ledgerRecord(tx, venue, fill, fill.tradeId, prep.clientOrderId, outcome));
   applyToBook(tx, venue, fill, fill.tradeId);
   return outcome;
 }
@@ -99,25 +98,23 @@ function applyToOrder(tx: TxApi, venue: string, fill: VenueFill, clientOrderId: 
   tx.send(orderId, orderFilled(fill, fill.tradeId));
   const context = tx.actor(orderId)!.snapshot.context as OrderContext;
   if (!context.tradeIds.includes(fill.tradeId)) {
-    tx.set.anomalies.push({
+    tx.recordAnomaly({
       kind: 'fill-refused-by-order',
       subject: `${venue}:${fill.tradeId}`,
       detail: JSON.stringify({ clientOrderId, state: topState(stateBefore), fill }),
-      at: tx.now,
     });
     return 'orphan';
   }
   if (CLOSED.has(stateBefore)) {
-    tx.set.anomalies.push({
+    tx.recordAnomaly({
       kind: 'fill-after-close',
       subject: `${venue}:${fill.tradeId}`,
       detail: JSON.stringify({ clientOrderId, state: stateBefore, fill }),
-      at: tx.now,
     });
   }
   // The order's own accounting records an overfill among its anomalies (see applyOverfill).
   if (context.anomalies.length > anomaliesBefore && context.anomalies.at(-1)!.startsWith('overfill:')) {
-    tx.set.anomalies.push({
+    tx.recordAnomaly({
       kind: 'order-overfilled',
       subject: `${venue}:${clientOrderId}`,
       detail: JSON.stringify({
@@ -126,7 +123,6 @@ function applyToOrder(tx: TxApi, venue: string, fill: VenueFill, clientOrderId: 
         filledQuantity: context.filledQuantity,
         tradeId: fill.tradeId,
       }),
-      at: tx.now,
     });
   }
   return 'applied';
@@ -166,7 +162,7 @@ export function applyToBook(tx: TxApi, venue: string, fill: VenueFill, tradeId: 
 }
 
 /** The fill ledger's row of a fill. */
-function ledgerRow(
+function ledgerRecord(
   tx: TxApi,
   venue: string,
   fill: VenueFill,
@@ -176,31 +172,30 @@ function ledgerRow(
 ) {
   return {
     venue,
-    trade_id: tradeId,
-    client_order_id: clientOrderId,
-    venue_order_id: fill.venueOrderId,
+    tradeId,
+    clientOrderId,
+    venueOrderId: fill.venueOrderId,
     symbol: fill.symbol,
     side: fill.side,
     price: fill.price,
     quantity: fill.quantity,
     fee: fill.fee,
-    fee_currency: fill.feeCurrency,
+    feeCurrency: fill.feeCurrency,
     liquidity: fill.liquidity,
     at: fill.at,
     status,
-    recorded_at: tx.now,
+    recordedAt: tx.now,
   };
 }
 
 /** Records a second version of a known trade id: held, not applied, with an anomaly naming both. */
 function holdContested(tx: TxApi, venue: string, fill: VenueFill, key: string, prep: FillPrep): void {
   tx.remember(`trade:${venue}:${key}`);
-  tx.set.fills.push(ledgerRow(tx, venue, fill, key, prep.clientOrderId, 'contested'));
-  tx.set.anomalies.push({
+  tx.recordFill(ledgerRecord(tx, venue, fill, key, prep.clientOrderId, 'contested'));
+  tx.recordAnomaly({
     kind: 'trade-id-reused',
     subject: `${venue}:${fill.tradeId}`,
     detail: JSON.stringify({ recorded: prep.recorded ?? null, reported: fill, heldAs: key }),
-    at: tx.now,
   });
 }
 
@@ -216,11 +211,10 @@ function orderCommand(venue: string, order: VenueOrder): WorkCommand {
 function applyOrderReport(tx: TxApi, venue: string, order: VenueOrder): UpdateOutcome {
   const id = orderActorId(order.clientOrderId);
   if (tx.actor(id) === undefined) {
-    tx.set.anomalies.push({
+    tx.recordAnomaly({
       kind: 'unknown-order',
       subject: `${venue}:${order.venueOrderId}`,
       detail: JSON.stringify(order),
-      at: tx.now,
     });
     return 'orphan';
   }

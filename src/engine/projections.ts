@@ -34,7 +34,7 @@ const projectOrder: Projector = (actor, set, before) => {
     return;
   }
   set.orders.push({
-    client_order_id: c.clientOrderId,
+    clientOrderId: c.clientOrderId,
     venue: c.venue,
     symbol: c.symbol,
     side: c.side,
@@ -42,14 +42,14 @@ const projectOrder: Projector = (actor, set, before) => {
     price: c.price,
     quantity: c.quantity,
     state,
-    venue_order_id: c.venueOrderId,
+    venueOrderId: c.venueOrderId,
     level: c.level,
     owner: c.owner,
     reason: c.reason,
     anomalies: c.anomalies.length,
-    fill_gap: fillGapOf(c),
-    created_at: c.createdAt,
-    updated_at: c.updatedAt,
+    fillGap: fillGapOf(c),
+    createdAt: c.createdAt,
+    updatedAt: c.updatedAt,
   });
 };
 
@@ -59,11 +59,11 @@ const projectPosition: Projector = (actor, set) => {
     venue: c.venue,
     symbol: c.symbol,
     quantity: c.quantity,
-    average_price: c.averagePrice,
-    realized_pnl: c.realizedPnl,
+    averagePrice: c.averagePrice,
+    realizedPnl: c.realizedPnl,
     fees: JSON.stringify(c.fees),
-    fill_count: c.fillCount,
-    updated_at: c.updatedAt,
+    fillCount: c.fillCount,
+    updatedAt: c.updatedAt,
   });
 };
 

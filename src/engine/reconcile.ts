@@ -59,7 +59,7 @@ export async function gapFill(deps: ReconcileDeps, symbol: string): Promise<numb
     workCommand<undefined>({
       kind: 'work',
       name: 'gapFill.cursor',
-      run: (tx) => void tx.set.meta.push({ key, value: String(next) }),
+      run: (tx) => tx.setCursor(key, next),
     }),
   );
   return outcomes.filter((o) => (o as UpdateOutcome) !== 'duplicate').length;
@@ -142,11 +142,10 @@ function adopt(tx: TxApi, deps: ReconcileDeps, order: VenueOrder): void {
     maxAttempts: 1,
     at: tx.now,
   };
-  tx.set.anomalies.push({
+  tx.recordAnomaly({
     kind: 'unknown-open-order',
     subject: `${deps.venue.id}:${order.venueOrderId}`,
     detail: JSON.stringify({ order, action: 'adopted and cancelled' }),
-    at: tx.now,
   });
   tx.spawn(id, 'order', input);
   tx.send(id, {
@@ -159,10 +158,9 @@ function adopt(tx: TxApi, deps: ReconcileDeps, order: VenueOrder): void {
 }
 
 function reportUnknown(tx: TxApi, venue: string, order: VenueOrder, terminalHere: boolean): void {
-  tx.set.anomalies.push({
+  tx.recordAnomaly({
     kind: terminalHere ? 'closed-here-open-at-venue' : 'unknown-open-order',
     subject: `${venue}:${order.venueOrderId}`,
     detail: JSON.stringify({ order, action: 'reported' }),
-    at: tx.now,
   });
 }

@@ -43,7 +43,7 @@ export class FillSettler {
   async pass(): Promise<void> {
     const { store, venue } = this.deps;
     const orders = (await store.ledger.ordersToSettle(venue.id)).slice(0, MAX_ORDERS_PER_PASS);
-    const listed = new Set(orders.map((o) => o.client_order_id));
+    const listed = new Set(orders.map((o) => o.clientOrderId));
     for (const id of this.#gaps.keys()) if (!listed.has(id)) this.closed(id); // filled in by other means
     for (const order of orders) await this.settle(order);
   }
@@ -54,10 +54,10 @@ export class FillSettler {
 
   private async settle(order: OrderToSettle): Promise<void> {
     const { venue, runtime, store, logger } = this.deps;
-    const id = order.client_order_id;
+    const id = order.clientOrderId;
     let fetchError: string | null = null;
-    if (order.venue_order_id !== null) {
-      const ref = { clientOrderId: id, symbol: order.symbol, venueOrderId: order.venue_order_id };
+    if (order.venueOrderId !== null) {
+      const ref = { clientOrderId: id, symbol: order.symbol, venueOrderId: order.venueOrderId };
       try {
         const fills = await venue.fetchOrderTrades(ref);
         await Promise.all(
@@ -79,7 +79,7 @@ export class FillSettler {
         code: 'FILL_GAP',
         clientOrderId: id,
         symbol: order.symbol,
-        venueOrderId: order.venue_order_id,
+        venueOrderId: order.venueOrderId,
         state: order.state,
         missingQuantity: gap,
         gapForMs: due.forMs,

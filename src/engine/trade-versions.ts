@@ -16,7 +16,7 @@ export function versionKey(
 /** True when the ledger's row and the fill describe the same trade (order, side, price and quantity). */
 export function sameTrade(recorded: LedgerTrade, fill: VenueFill): boolean {
   return (
-    recorded.venue_order_id === fill.venueOrderId &&
+    recorded.venueOrderId === fill.venueOrderId &&
     recorded.side === fill.side &&
     sameDecimal(recorded.price, fill.price) &&
     sameDecimal(recorded.quantity, fill.quantity)

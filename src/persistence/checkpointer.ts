@@ -1,7 +1,6 @@
-import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
-
-const require = createRequire(import.meta.url);
+import type { CheckpointerThreadData } from './checkpointer-thread.js';
+import { threadModule } from './thread-module.js';
 
 /**
  * Runs SQLite WAL checkpoints on a separate thread (its own connection, the machine's second core), so
@@ -14,26 +13,8 @@ export class Checkpointer {
   private stopped = false;
 
   constructor(file: string, intervalMs = 50) {
-    const code = `
-      const { parentPort, workerData } = require('node:worker_threads');
-      const Database = require(workerData.driver);
-      const db = new Database(workerData.file);
-      db.pragma('busy_timeout = 5000');
-      const timer = setInterval(() => {
-        try { db.pragma('wal_checkpoint(PASSIVE)'); } catch {}
-      }, workerData.intervalMs);
-      parentPort.on('message', (m) => {
-        if (m !== 'stop') return;
-        clearInterval(timer);
-        try { db.pragma('wal_checkpoint(PASSIVE)'); } catch {}
-        db.close();
-        parentPort.postMessage({ stopped: true });
-      });`;
-    this.worker = new Worker(code, {
-      eval: true,
-      execArgv: [],
-      workerData: { file, intervalMs, driver: require.resolve('better-sqlite3') },
-    });
+    const workerData: CheckpointerThreadData = { file, intervalMs };
+    this.worker = new Worker(threadModule('checkpointer-thread'), { execArgv: [], workerData });
     this.worker.unref();
   }
 

@@ -1,4 +1,7 @@
-import type { FillsTable, MetaTable, OrdersTable, PositionsTable } from './schema.js';
+/**
+ * What one transaction writes, as the runtime and the engine name it. Only src/persistence knows the
+ * tables and columns these land in (commit-statements.ts).
+ */
 
 /** A new or changed actor snapshot. */
 export interface ActorWrite {
@@ -10,7 +13,8 @@ export interface ActorWrite {
   /** The revision the batch started from (0: a new actor). The row must still be at it. */
   baseRev: number;
   state: string;
-  live: boolean;
+  /** 1 while the actor can still change (not terminal), else 0. */
+  live: 0 | 1;
   snapshot: string;
   createdAt: number;
   at: number;
@@ -18,6 +22,7 @@ export interface ActorWrite {
 
 /** One journaled event. */
 export interface JournalWrite {
+  batch: number;
   actorId: string;
   rev: number;
   eventType: string;
@@ -67,6 +72,69 @@ export interface FillStatusWrite {
   status: string;
 }
 
+/** The projection of an order's lifecycle (see OrdersTable). */
+export interface OrderRecord {
+  clientOrderId: string;
+  venue: string;
+  symbol: string;
+  side: string;
+  type: string;
+  price: string | null;
+  quantity: string;
+  state: string;
+  venueOrderId: string | null;
+  level: string | null;
+  owner: string | null;
+  reason: string | null;
+  anomalies: number;
+  /** How much more the venue reports filled than the ledger holds (decimal string), or null. */
+  fillGap: string | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+/** One venue trade in the fill ledger (see FillsTable for `status`). */
+export interface FillRecord {
+  venue: string;
+  tradeId: string;
+  clientOrderId: string | null;
+  venueOrderId: string;
+  symbol: string;
+  side: string;
+  price: string;
+  quantity: string;
+  fee: string;
+  feeCurrency: string;
+  liquidity: string | null;
+  at: number;
+  status: string;
+  recordedAt: number;
+}
+
+/** The projection of a position book. */
+export interface PositionRecord {
+  venue: string;
+  symbol: string;
+  quantity: string;
+  averagePrice: string;
+  realizedPnl: string;
+  fees: string;
+  fillCount: number;
+  updatedAt: number;
+}
+
+/** A small engine fact (a trade cursor, a balance baseline), upserted by key. */
+export interface MetaWrite {
+  key: string;
+  value: string;
+}
+
+/** A timer no longer due. */
+export interface TimerDelete {
+  actorId: string;
+  timerId: string;
+}
+
 /** Everything one transaction writes. Built by the runtime, written by the store, all or nothing. */
 export interface CommitSet {
   batch: number;
@@ -75,13 +143,13 @@ export interface CommitSet {
   outbox: OutboxWrite[];
   outboxClosed: OutboxClose[];
   timers: TimerWrite[];
-  timersDeleted: { actorId: string; timerId: string }[];
-  orders: OrdersTable[];
-  fills: FillsTable[];
+  timersDeleted: TimerDelete[];
+  orders: OrderRecord[];
+  fills: FillRecord[];
   fillStatuses: FillStatusWrite[];
-  positions: PositionsTable[];
+  positions: PositionRecord[];
   anomalies: AnomalyWrite[];
-  meta: MetaTable[];
+  meta: MetaWrite[];
 }
 
 /** An empty commit set for batch `batch`. */

@@ -1,16 +1,22 @@
 import { CompiledQuery, sql } from 'kysely';
-import type { Kysely, Selectable } from 'kysely';
+import type { Kysely } from 'kysely';
 import { SteadfastError } from '../domain/errors.js';
-import { COMMIT_STATEMENTS, planCommit } from './commit-plan.js';
+import { REVISION_CHECKED, REVISION_CONFLICT_MESSAGE, bindRecord } from './bound-statement.js';
+import { planCommit } from './commit-plan.js';
+import { commitStatements } from './commit-statements.js';
+import type { CommitStatements } from './commit-statements.js';
 import { LedgerQueries } from './ledger-queries.js';
 import type { CommitPlan } from './commit-plan.js';
-import type { CommitSet } from './commit-set.js';
-import type { ActorsTable, Database, FillsTable, JournalTable, OutboxTable, TimersTable } from './schema.js';
+import type { CommitSet, FillRecord, OutboxWrite, TimerWrite } from './commit-set.js';
+import type { Database } from './schema.js';
+import type { ActorHead, StoredActor, StoredJournalEntry } from './stored-records.js';
+
+export type { ActorHead, StoredActor, StoredJournalEntry } from './stored-records.js';
 
 /** What the fill ledger recorded of a trade (to tell a duplicate from a reused trade id). */
 export type LedgerTrade = Pick<
-  FillsTable,
-  'trade_id' | 'venue_order_id' | 'side' | 'price' | 'quantity' | 'status'
+  FillRecord,
+  'tradeId' | 'venueOrderId' | 'side' | 'price' | 'quantity' | 'status'
 >;
 
 /** What the store needs from its database beyond Kysely: fsync control and, optionally, a writer thread. */
@@ -24,15 +30,18 @@ export interface StoreOptions {
 /** Reads one actor's stored snapshot and revision, synchronously; undefined if there is no such actor. */
 export type SnapshotReader = (id: string) => { snapshot: string; rev: number } | undefined;
 
-/** A live actor's row without its snapshot, with the snapshot's shape key (null if it is not valid JSON). */
-export interface ActorHead {
-  id: string;
-  machine: string;
-  version: number;
-  rev: number;
-  created_at: number;
-  shape: string | null;
-}
+/** The actors columns as StoredActor fields. */
+const STORED_ACTOR = [
+  'id',
+  'machine',
+  'version',
+  'rev',
+  'state',
+  'live',
+  'snapshot',
+  'created_at as createdAt',
+  'updated_at as updatedAt',
+] as const;
 
 /**
  * The shape key of a stored snapshot, computed by SQLite's JSON functions without handing the snapshot to
@@ -49,18 +58,22 @@ const SHAPE_KEY = sql<string | null>`case when json_valid(snapshot) then json_ar
 
 /**
  * The engine's tables behind one small API. `commit` writes a whole CommitSet in ONE transaction (all or
- * nothing) — on the writer thread when there is one, else through Kysely on this connection; loaders
- * (Kysely queries) serve recovery and workflows.
+ * nothing) with the statements of commit-statements.ts: on the writer thread when there is one, else
+ * through Kysely on this connection. Loaders (Kysely queries) serve recovery and workflows; they return
+ * records named as the runtime names them, never table rows.
  */
 export class EngineStore {
   /** Reads of the ledger and its projections (reconciliation, operator checks). */
   readonly ledger: LedgerQueries;
+  /** The commit statements compiled for this database's dialect. */
+  private readonly statements: CommitStatements;
 
   constructor(
     readonly db: Kysely<Database>,
     private readonly options: StoreOptions = { setFullSync: () => {} },
   ) {
     this.ledger = new LedgerQueries(db);
+    this.statements = commitStatements(db);
   }
 
   /** Writes everything in `set` atomically. Throws REVISION_CONFLICT if another writer got there first. */
@@ -69,14 +82,13 @@ export class EngineStore {
     if (this.options.writer) return this.options.writer.commit(plan);
     this.options.setFullSync(plan.fullSync);
     await this.db.transaction().execute(async (trx) => {
-      for (const [name, rows] of plan.steps) {
-        for (const row of rows) {
-          const result = await trx.executeQuery(CompiledQuery.raw(COMMIT_STATEMENTS[name], row));
-          if (name === 'updateActor' && Number(result.numAffectedRows ?? 0) !== 1) {
-            throw new SteadfastError(
-              'REVISION_CONFLICT',
-              'an actor was changed by another writer; refusing to overwrite',
-            );
+      for (const [name, records] of plan.steps) {
+        const statement = this.statements[name];
+        for (const record of records) {
+          const query = CompiledQuery.raw(statement.sql, bindRecord(statement, record));
+          const result = await trx.executeQuery(query);
+          if (name === REVISION_CHECKED && Number(result.numAffectedRows ?? 0) !== 1) {
+            throw new SteadfastError('REVISION_CONFLICT', REVISION_CONFLICT_MESSAGE);
           }
         }
       }
@@ -84,8 +96,8 @@ export class EngineStore {
   }
 
   /** Actors that are not terminal. */
-  loadLiveActors(): Promise<ActorsTable[]> {
-    return this.db.selectFrom('actors').selectAll().where('live', '=', 1).execute();
+  loadLiveActors(): Promise<StoredActor[]> {
+    return this.db.selectFrom('actors').select(STORED_ACTOR).where('live', '=', 1).execute();
   }
 
   /**
@@ -95,7 +107,7 @@ export class EngineStore {
   loadLiveActorHeads(): Promise<ActorHead[]> {
     return this.db
       .selectFrom('actors')
-      .select(['id', 'machine', 'version', 'rev', 'created_at', SHAPE_KEY.as('shape')])
+      .select(['id', 'machine', 'version', 'rev', 'created_at as createdAt', SHAPE_KEY.as('shape')])
       .where('live', '=', 1)
       .execute();
   }
@@ -106,28 +118,39 @@ export class EngineStore {
   }
 
   /** The named actors that exist. */
-  async loadActors(ids: readonly string[]): Promise<ActorsTable[]> {
+  async loadActors(ids: readonly string[]): Promise<StoredActor[]> {
     if (ids.length === 0) return [];
     return this.db
       .selectFrom('actors')
-      .selectAll()
+      .select(STORED_ACTOR)
       .where('id', 'in', [...ids])
       .execute();
   }
 
   /** Outbox rows whose result has not been applied. */
-  loadOpenOutbox(): Promise<OutboxTable[]> {
+  loadOpenOutbox(): Promise<OutboxWrite[]> {
     return this.db
       .selectFrom('outbox')
-      .selectAll()
+      .select([
+        'key',
+        'actor_id as actorId',
+        'child_id as childId',
+        'src',
+        'input',
+        'created_at as createdAt',
+      ])
       .where('status', '=', 'pending')
       .orderBy('created_at')
       .execute();
   }
 
   /** All durable timers. */
-  loadTimers(): Promise<TimersTable[]> {
-    return this.db.selectFrom('timers').selectAll().orderBy('due_at').execute();
+  loadTimers(): Promise<TimerWrite[]> {
+    return this.db
+      .selectFrom('timers')
+      .select(['actor_id as actorId', 'timer_id as timerId', 'event', 'due_at as dueAt'])
+      .orderBy('due_at')
+      .execute();
   }
 
   private tradeProbe: { venue: string; ids: Set<string>; result: Promise<Map<string, LedgerTrade>> }[] = [];
@@ -156,11 +179,18 @@ export class EngineStore {
     if (tradeIds.length === 0) return new Map();
     const rows = await this.db
       .selectFrom('fills')
-      .select(['trade_id', 'venue_order_id', 'side', 'price', 'quantity', 'status'])
+      .select([
+        'trade_id as tradeId',
+        'venue_order_id as venueOrderId',
+        'side',
+        'price',
+        'quantity',
+        'status',
+      ])
       .where('venue', '=', venue)
       .where('trade_id', 'in', [...tradeIds])
       .execute();
-    return new Map(rows.map((r) => [r.trade_id, r]));
+    return new Map(rows.map((r) => [r.tradeId, r]));
   }
 
   /**
@@ -211,7 +241,21 @@ export class EngineStore {
   }
 
   /** An actor's journal, oldest first. */
-  journalOf(actorId: string): Promise<Selectable<JournalTable>[]> {
-    return this.db.selectFrom('journal').selectAll().where('actor_id', '=', actorId).orderBy('rev').execute();
+  journalOf(actorId: string): Promise<StoredJournalEntry[]> {
+    return this.db
+      .selectFrom('journal')
+      .select([
+        'seq',
+        'batch',
+        'actor_id as actorId',
+        'rev',
+        'event_type as eventType',
+        'event',
+        'state',
+        'at',
+      ])
+      .where('actor_id', '=', actorId)
+      .orderBy('rev')
+      .execute();
   }
 }

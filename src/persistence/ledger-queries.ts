@@ -1,14 +1,42 @@
 import { sql } from 'kysely';
-import type { Kysely, Selectable } from 'kysely';
+import type { Kysely } from 'kysely';
 import { listAlerts } from './alerts.js';
 import type { AlertRow } from './alerts.js';
-import type { Database, FillsTable, OrdersTable } from './schema.js';
+import type { FillRecord, OrderRecord } from './commit-set.js';
+import type { Database } from './schema.js';
 
 /** An order whose fills are to be settled with the venue (see LedgerQueries.ordersToSettle). */
 export type OrderToSettle = Pick<
-  OrdersTable,
-  'client_order_id' | 'venue_order_id' | 'symbol' | 'state' | 'fill_gap'
+  OrderRecord,
+  'clientOrderId' | 'venueOrderId' | 'symbol' | 'state' | 'fillGap'
 >;
+
+/** The fills columns as FillRecord fields. */
+const FILL_RECORD = [
+  'venue',
+  'trade_id as tradeId',
+  'client_order_id as clientOrderId',
+  'venue_order_id as venueOrderId',
+  'symbol',
+  'side',
+  'price',
+  'quantity',
+  'fee',
+  'fee_currency as feeCurrency',
+  'liquidity',
+  'at',
+  'status',
+  'recorded_at as recordedAt',
+] as const;
+
+/** The orders columns an OrderToSettle has. */
+const ORDER_TO_SETTLE = [
+  'orders.client_order_id as clientOrderId',
+  'orders.venue_order_id as venueOrderId',
+  'orders.symbol',
+  'orders.state',
+  'orders.fill_gap as fillGap',
+] as const;
 
 /** Written literally (not as a parameter), so that SQLite uses the partial index `fills_contested`. */
 const CONTESTED = sql<boolean>`fills.status = 'contested'`;
@@ -21,10 +49,10 @@ export class LedgerQueries {
   constructor(private readonly db: Kysely<Database>) {}
 
   /** The contested fills of one order at `venue` (second versions of reused trade ids), oldest first. */
-  contestedFillsOf(venue: string, clientOrderId: string): Promise<Selectable<FillsTable>[]> {
+  contestedFillsOf(venue: string, clientOrderId: string): Promise<FillRecord[]> {
     return this.db
       .selectFrom('fills')
-      .selectAll()
+      .select(FILL_RECORD)
       .where(CONTESTED)
       .where('venue', '=', venue)
       .where('client_order_id', '=', clientOrderId)
@@ -39,25 +67,19 @@ export class LedgerQueries {
   async ordersToSettle(venue: string): Promise<OrderToSettle[]> {
     const gaps = await this.db
       .selectFrom('orders')
-      .select(['client_order_id', 'venue_order_id', 'symbol', 'state', 'fill_gap'])
+      .select(ORDER_TO_SETTLE)
       .where('fill_gap', 'is not', null)
       .where('venue', '=', venue)
       .execute();
     const contested = await this.db
       .selectFrom('fills')
       .innerJoin('orders', 'orders.client_order_id', 'fills.client_order_id')
-      .select([
-        'orders.client_order_id',
-        'orders.venue_order_id',
-        'orders.symbol',
-        'orders.state',
-        'orders.fill_gap',
-      ])
+      .select(ORDER_TO_SETTLE)
       .where(CONTESTED)
       .where('fills.venue', '=', venue)
       .distinct()
       .execute();
-    const byId = new Map([...gaps, ...contested].map((o) => [o.client_order_id, o]));
+    const byId = new Map([...gaps, ...contested].map((o) => [o.clientOrderId, o]));
     return [...byId.values()];
   }
 

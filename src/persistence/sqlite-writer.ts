@@ -1,63 +1,10 @@
-import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import { SteadfastError } from '../domain/errors.js';
-import { COMMIT_STATEMENTS } from './commit-plan.js';
 import type { CommitPlan } from './commit-plan.js';
+import { SQLITE_COMMIT_STATEMENTS } from './commit-statements.js';
 import type { Durability } from './sqlite.js';
-
-const require = createRequire(import.meta.url);
-
-/** Runs in the writer thread (plain JavaScript: no loader needed). */
-const WORKER_SOURCE = `
-const { parentPort, workerData } = require('node:worker_threads');
-const Database = require(workerData.driver);
-const db = new Database(workerData.file);
-db.pragma('journal_mode = WAL');
-db.pragma('busy_timeout = 5000');
-db.pragma('cache_size = -65536');
-db.pragma('wal_autocheckpoint = 0');
-let full = workerData.durability === 'full';
-db.pragma('synchronous = ' + (full ? 'FULL' : 'NORMAL'));
-const statements = {};
-for (const [name, sql] of Object.entries(workerData.statements)) statements[name] = db.prepare(sql);
-const apply = db.transaction((plan) => {
-  for (const [name, rows] of plan.steps) {
-    const statement = statements[name];
-    for (const row of rows) {
-      const result = statement.run(row);
-      if (name === 'updateActor' && result.changes !== 1) {
-        const err = new Error('an actor was changed by another writer; refusing to overwrite');
-        err.code = 'REVISION_CONFLICT';
-        throw err;
-      }
-    }
-  }
-});
-parentPort.on('message', (message) => {
-  if (message.type === 'stop') {
-    db.close();
-    parentPort.postMessage({ stopped: true });
-    return;
-  }
-  try {
-    const wanted = workerData.durability === 'full' || (workerData.durability === 'intent' && message.plan.fullSync);
-    if (wanted !== full) {
-      db.pragma('synchronous = ' + (wanted ? 'FULL' : 'NORMAL'));
-      full = wanted;
-    }
-    const t0 = performance.now();
-    apply.immediate(message.plan);
-    parentPort.postMessage({ id: message.id, ok: true, fsynced: full, ms: performance.now() - t0 });
-  } catch (err) {
-    parentPort.postMessage({ id: message.id, ok: false, code: err.code, message: String(err && err.message) });
-  }
-});
-parentPort.postMessage({ ready: true });
-`;
-
-type Reply =
-  | { id: number; ok: true; fsynced: boolean; ms: number }
-  | { id: number; ok: false; code?: string; message: string };
+import type { WriterReply, WriterThreadData } from './sqlite-writer-thread.js';
+import { threadModule } from './thread-module.js';
 
 /**
  * The engine's SQLite writer: a thread with its own connection that applies commit plans, one
@@ -75,17 +22,9 @@ export class SqliteWriter {
   readonly stats = { commits: 0, fsyncedCommits: 0, busyMs: 0, maxMs: 0, durations: null as number[] | null };
 
   constructor(file: string, durability: Durability) {
-    this.worker = new Worker(WORKER_SOURCE, {
-      eval: true,
-      execArgv: [],
-      workerData: {
-        file,
-        durability,
-        statements: COMMIT_STATEMENTS,
-        driver: require.resolve('better-sqlite3'),
-      },
-    });
-    this.worker.on('message', (reply: Reply | { ready: true } | { stopped: true }) => {
+    const workerData: WriterThreadData = { file, durability, statements: SQLITE_COMMIT_STATEMENTS };
+    this.worker = new Worker(threadModule('sqlite-writer-thread'), { execArgv: [], workerData });
+    this.worker.on('message', (reply: WriterReply | { ready: true } | { stopped: true }) => {
       if (!('id' in reply)) return;
       const waiter = this.waiting.get(reply.id);
       this.waiting.delete(reply.id);

@@ -2,7 +2,7 @@ import type { AnyEventObject, AnyMachineSnapshot } from 'xstate';
 import { SteadfastError } from '../domain/errors.js';
 import type { MachineEntry } from '../machines/registry.js';
 import { emptyCommitSet } from '../persistence/commit-set.js';
-import type { CommitSet } from '../persistence/commit-set.js';
+import type { AnomalyWrite, CommitSet, FillRecord } from '../persistence/commit-set.js';
 import { HostedActor } from './hosted-actor.js';
 import { pureInitialTransition, pureTransition } from './pure-transition.js';
 import type { CommittedTransition, OutboxRow, Projector, TxApi } from './types.js';
@@ -76,6 +76,31 @@ export class Batch implements TxApi {
   /** Remembers `key` for the following batches, committed or not yet. */
   remember(key: string): void {
     this.remembered.add(key);
+  }
+
+  recordFill(fill: FillRecord): void {
+    this.set.fills.push(fill);
+  }
+
+  setFillStatus(venue: string, tradeId: string, status: string): void {
+    this.set.fillStatuses.push({ venue, tradeId, status });
+  }
+
+  recordAnomaly(anomaly: Omit<AnomalyWrite, 'at'>): void {
+    this.set.anomalies.push({
+      kind: anomaly.kind,
+      subject: anomaly.subject,
+      detail: anomaly.detail,
+      at: this.now,
+    });
+  }
+
+  setCursor(key: string, at: number): void {
+    this.setMeta(key, String(at));
+  }
+
+  setMeta(key: string, value: string): void {
+    this.set.meta.push({ key, value });
   }
 
   /** The open (not yet answered) outbox row, or undefined if closed or unknown. */
@@ -160,7 +185,7 @@ export class Batch implements TxApi {
         rev: actor.rev,
         baseRev: this.baseRevs.get(actor.id) ?? actor.rev - 1,
         state: actor.state,
-        live: actor.live,
+        live: actor.live ? 1 : 0,
         snapshot: actor.persist(),
         createdAt: actor.createdAt,
         at: this.now,
@@ -204,6 +229,7 @@ export class Batch implements TxApi {
     this.actors.set(actor.id, actor);
     const state = actor.state;
     this.set.journal.push({
+      batch: this.set.batch,
       actorId: actor.id,
       rev: actor.rev,
       eventType: event.type,

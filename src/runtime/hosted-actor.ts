@@ -2,7 +2,7 @@ import { createActor } from 'xstate';
 import type { AnyMachineSnapshot, Snapshot } from 'xstate';
 import { SteadfastError, describeError } from '../domain/errors.js';
 import type { MachineEntry, PersistedSnapshot } from '../machines/registry.js';
-import type { ActorsTable } from '../persistence/schema.js';
+import type { StoredActor } from '../persistence/stored-records.js';
 import { persistedJson } from './persisted-json.js';
 import { snapshotShape, statePath } from './snapshot-shape.js';
 
@@ -137,13 +137,13 @@ export class HostedActor {
    * whose snapshot stays in the database until first use: `read` returns its stored JSON.
    */
   static lazy(
-    head: { id: string; machine: string; rev: number; created_at: number },
+    head: { id: string; machine: string; rev: number; createdAt: number },
     entry: MachineEntry,
     shape: { state: string; terminal: boolean },
     read: () => string,
   ): HostedActor {
     const { id, machine, rev } = head;
-    const at = Number(head.created_at);
+    const at = Number(head.createdAt);
     return new HostedActor(id, machine, entry, rev, at, !shape.terminal, shape.state, undefined, read);
   }
 
@@ -152,7 +152,7 @@ export class HostedActor {
    * older one without a migration chain, and a snapshot that does not fit the machine (checked now, once
    * per distinct shape: see snapshotShape; the snapshot itself is restored on first use).
    */
-  static fromRow(row: ActorsTable, registry: Record<string, MachineEntry>): HostedActor {
+  static fromRow(row: StoredActor, registry: Record<string, MachineEntry>): HostedActor {
     const entry = registry[row.machine];
     if (entry === undefined) {
       throw new SteadfastError(
@@ -200,7 +200,7 @@ export class HostedActor {
       row.machine,
       entry,
       row.rev,
-      Number(row.created_at),
+      Number(row.createdAt),
       !shape.terminal,
       shape.state,
       snapshot,
@@ -211,6 +211,6 @@ export class HostedActor {
 }
 
 /** Rebuilds an actor from its row (see HostedActor.fromRow). */
-export function rehydrate(row: ActorsTable, registry: Record<string, MachineEntry>): HostedActor {
+export function rehydrate(row: StoredActor, registry: Record<string, MachineEntry>): HostedActor {
   return HostedActor.fromRow(row, registry);
 }

@@ -6,7 +6,7 @@ import type { MachineEntry } from '../machines/registry.js';
 /** A journal row as replay needs it. */
 export interface JournalEntry {
   rev: number;
-  event_type: string;
+  eventType: string;
   event: string;
 }
 
@@ -17,7 +17,7 @@ export interface JournalEntry {
  */
 export function rebuildFromJournal(entry: MachineEntry, journal: readonly JournalEntry[]): unknown {
   const [first, ...rest] = journal;
-  if (first === undefined || first.event_type !== 'xstate.init') {
+  if (first === undefined || first.eventType !== 'xstate.init') {
     throw new SteadfastError('INTERNAL', 'journal does not start with xstate.init');
   }
   let snapshot = initialTransition(
@@ -28,7 +28,7 @@ export function rebuildFromJournal(entry: MachineEntry, journal: readonly Journa
   for (const row of rest) {
     if (row.rev !== rev + 1) throw new SteadfastError('INTERNAL', `journal gap: rev ${rev} then ${row.rev}`);
     rev = row.rev;
-    if (row.event_type === 'engine.migrated') continue;
+    if (row.eventType === 'engine.migrated') continue;
     snapshot = transition(
       entry.machine,
       snapshot,

@@ -1,7 +1,7 @@
 import { SteadfastError, describeError } from '../domain/errors.js';
 import type { MachineEntry } from '../machines/registry.js';
 import type { ActorHead, EngineStore, SnapshotReader } from '../persistence/engine-store.js';
-import type { ActorsTable } from '../persistence/schema.js';
+import type { StoredActor } from '../persistence/stored-records.js';
 import { HostedActor, rehydrate } from './hosted-actor.js';
 
 /** Most ids per `IN (…)` list when rows are loaded in full (far below SQLite's variable limit). */
@@ -60,7 +60,7 @@ export async function restoreLiveActors(
 
 /** The actor of `row`, or undefined if there is no row or it does not fit this build. */
 function restoreOrUndefined(
-  row: ActorsTable | undefined,
+  row: StoredActor | undefined,
   registry: Record<string, MachineEntry>,
 ): HostedActor | undefined {
   if (row === undefined) return undefined;
@@ -83,14 +83,14 @@ function storedJson(read: SnapshotReader, head: ActorHead): string {
   return row.snapshot;
 }
 
-async function loadRows(store: EngineStore, ids: readonly string[]): Promise<ActorsTable[]> {
-  const rows: ActorsTable[] = [];
+async function loadRows(store: EngineStore, ids: readonly string[]): Promise<StoredActor[]> {
+  const rows: StoredActor[] = [];
   for (let i = 0; i < ids.length; i += CHUNK) rows.push(...(await store.loadActors(ids.slice(i, i + CHUNK))));
   return rows;
 }
 
 /** Rehydrates every row, collecting every refusal into one error. */
-function rehydrateAll(rows: readonly ActorsTable[], registry: Record<string, MachineEntry>): HostedActor[] {
+function rehydrateAll(rows: readonly StoredActor[], registry: Record<string, MachineEntry>): HostedActor[] {
   const errors: string[] = [];
   const actors: HostedActor[] = [];
   for (const row of rows) {

@@ -27,18 +27,18 @@ export async function restoreState(
 ): Promise<RestoredState> {
   const actors = await restoreLiveActors(store, registry);
   const timers = (await store.loadTimers()).map((row) => ({
-    actorId: row.actor_id,
-    timerId: row.timer_id,
+    actorId: row.actorId,
+    timerId: row.timerId,
     event: JSON.parse(row.event) as TimerEntry['event'],
-    dueAt: Number(row.due_at),
+    dueAt: Number(row.dueAt),
   }));
   const openCalls = (await store.loadOpenOutbox()).map((r) => ({
     key: r.key,
-    actorId: r.actor_id,
-    childId: r.child_id,
+    actorId: r.actorId,
+    childId: r.childId,
     src: r.src,
     input: JSON.parse(r.input) as unknown,
-    createdAt: Number(r.created_at),
+    createdAt: Number(r.createdAt),
   }));
   return {
     batchNo: await store.lastBatch(),
@@ -77,6 +77,7 @@ function migrationBatch(
     const bumped = actor.bumped();
     batch.adopt(bumped, actor.rev);
     batch.set.journal.push({
+      batch: batchNo,
       actorId: actor.id,
       rev: bumped.rev,
       eventType: 'engine.migrated',

@@ -1,6 +1,6 @@
 import type { AnyEventObject } from 'xstate';
 import type { CallKind } from '../machines/messages.js';
-import type { AnomalyWrite, CommitSet } from '../persistence/commit-set.js';
+import type { AnomalyWrite, CommitSet, FillRecord } from '../persistence/commit-set.js';
 import type { HostedActor } from './hosted-actor.js';
 
 /** An exchange call recorded in the outbox. */
@@ -39,7 +39,6 @@ export type Projector = (actor: HostedActor, set: CommitSet, before: HostedActor
 /** Transaction-scoped access for workflow commands (OnOrderUpdate). Synchronous: no I/O inside. */
 export interface TxApi {
   readonly now: number;
-  readonly set: CommitSet;
   /** The actor as of this point of the batch, or undefined. */
   actor(id: string): HostedActor | undefined;
   /** Delivers an event (and everything it causes) to an existing actor. Returns true if it changed state. */
@@ -54,6 +53,16 @@ export interface TxApi {
   seen(key: string): boolean;
   /** Remembers `key` (see `seen`). */
   remember(key: string): void;
+  /** Adds a trade to the fill ledger. */
+  recordFill(fill: FillRecord): void;
+  /** Changes the status of a ledger trade (a contested version decided). */
+  setFillStatus(venue: string, tradeId: string, status: string): void;
+  /** Records an occurrence of an anomaly (upserted by kind and subject), at this batch's time. */
+  recordAnomaly(anomaly: Omit<AnomalyWrite, 'at'>): void;
+  /** Moves a cursor (e.g. a symbol's trade cursor) to `at`. */
+  setCursor(key: string, at: number): void;
+  /** Sets a small engine fact (e.g. a balance baseline). */
+  setMeta(key: string, value: string): void;
 }
 
 /** A unit of work for the runtime; each is applied within one batch transaction. */

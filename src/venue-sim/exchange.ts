@@ -1,5 +1,10 @@
 import { Dec, fmt } from '../domain/decimal.js';
-import type { SimMarketState, SimOrder, SimTrade, VenueSimStore } from '../persistence/venues/venue-sim-store.js';
+import type {
+  SimMarketState,
+  SimOrder,
+  SimTrade,
+  VenueSimStore,
+} from '../persistence/venues/venue-sim-store.js';
 import { matchResting } from '../adapters/paper/matching.js';
 import { quoteFromMid, stepWalk } from '../adapters/paper/price-feed.js';
 import { Rng, deriveSeed } from '../adapters/paper/rng.js';

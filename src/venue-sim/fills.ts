@@ -1,5 +1,10 @@
 import { Dec, fmt } from '../domain/decimal.js';
-import type { SimOrder, SimOrderStatus, SimTrade, VenueSimStore } from '../persistence/venues/venue-sim-store.js';
+import type {
+  SimOrder,
+  SimOrderStatus,
+  SimTrade,
+  VenueSimStore,
+} from '../persistence/venues/venue-sim-store.js';
 import type { Ledger } from './ledger.js';
 import type { SimMarket } from './markets.js';
 

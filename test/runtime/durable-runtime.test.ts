@@ -124,9 +124,13 @@ describe('group commit', () => {
     await Promise.all(ids.map((id) => runtime.send(orderActorId(id), { type: 'SUBMIT' })));
     expect(runtime.stats.batches - batchesBefore).toBe(2);
 
-    const rows = await db.db.selectFrom('journal').select(['batch', 'event_type']).orderBy('seq').execute();
+    const rows = await db.db
+      .selectFrom('journal')
+      .select(['batch', 'event_type as eventType'])
+      .orderBy('seq')
+      .execute();
     const batchesOf = (type: string) => [
-      ...new Set(rows.filter((r) => r.event_type === type).map((r) => r.batch)),
+      ...new Set(rows.filter((r) => r.eventType === type).map((r) => r.batch)),
     ];
     expect(rows).toHaveLength(16);
     expect(batchesOf('xstate.init')).toEqual([1]);
@@ -187,7 +191,7 @@ describe('durable timers', () => {
     });
     expect(await second.db.db.selectFrom('timers').selectAll().execute()).toEqual([]);
     const journal = await second.store.journalOf(O1);
-    expect(journal.slice(2).map((j) => [j.event_type, j.state, j.at])).toEqual([
+    expect(journal.slice(2).map((j) => [j.eventType, j.state, j.at])).toEqual([
       [ACK, 'unconfirmed.lookingUp', T0 + 10_001],
     ]);
     const outbox = await second.db.db

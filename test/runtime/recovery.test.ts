@@ -73,7 +73,7 @@ async function restart(): Promise<{ clock: SimulatedClock; second: EngineHandle 
 }
 
 const tail = async (e: EngineHandle, from: number) =>
-  (await e.store.journalOf(O1)).slice(from).map((j) => [j.event_type, j.state]);
+  (await e.store.journalOf(O1)).slice(from).map((j) => [j.eventType, j.state]);
 
 describe('recovery of a place call in flight at the crash', () => {
   it('looks the order up first; when the venue has it, it ends open with exactly one place request', async () => {

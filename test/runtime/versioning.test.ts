@@ -123,7 +123,7 @@ describe('snapshot versions', () => {
       ['placeOrder'],
     ]);
     const journal = await e.store.journalOf(O1);
-    expect(journal.map((j) => [j.rev, j.event_type])).toEqual([
+    expect(journal.map((j) => [j.rev, j.eventType])).toEqual([
       [1, 'xstate.init'],
       [2, 'SUBMIT'],
       [3, 'engine.migrated'],
@@ -144,7 +144,7 @@ describe('snapshot versions', () => {
     const again = await engine(new ScriptedEffects(() => 'hang'), registry);
     expect((await again.runtime.start()).migrated).toBe(0);
     const after = await again.store.journalOf(O1);
-    expect(after.map((j) => j.event_type)).toEqual([
+    expect(after.map((j) => j.eventType)).toEqual([
       'xstate.init',
       'SUBMIT',
       'engine.migrated',

@@ -48,7 +48,7 @@ export async function journalReplayProblems(db: ReturnType<typeof openSqliteRead
   for (const a of actors) {
     const journal = await db
       .selectFrom('journal')
-      .select(['rev', 'event_type', 'event'])
+      .select(['rev', 'event_type as eventType', 'event'])
       .where('actor_id', '=', a.id)
       .orderBy('rev')
       .execute();
