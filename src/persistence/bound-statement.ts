@@ -1,12 +1,35 @@
+import type { Compilable } from 'kysely';
+
 /**
  * A compiled statement whose parameters are named by the fields of the record it is run with: `params[i]`
  * is the name of the record field bound to the i-th `?`, or `{ value }`, a constant of the statement.
- * Plain data (posted to the writer thread as it is). Built by commit-statements.ts from Kysely queries;
- * this file imports nothing, so the writer thread loads only what it runs.
+ * Plain data (posted to the writer thread as it is). Built from a Kysely query by `bind`, with `fieldsOf`
+ * standing in for the record; this file imports no runtime code, so the writer thread loads only this.
  */
 export interface BoundStatement {
   sql: string;
   params: readonly (string | { value: unknown })[];
+}
+
+/** Stands for a record field in a query being compiled; becomes the field's name in BoundStatement.params. */
+class Field {
+  constructor(readonly name: string) {}
+}
+
+/** The fields of a record of type R, each standing in for its value in a query (typed as the value). */
+export function fieldsOf<R extends object>(): { readonly [K in keyof R]-?: R[K] } {
+  return new Proxy({} as { readonly [K in keyof R]-?: R[K] }, {
+    get: (_target, name) => new Field(String(name)),
+  });
+}
+
+/** Compiles `query` once; its Field parameters become field names, every other parameter a constant. */
+export function bind(query: Compilable): BoundStatement {
+  const compiled = query.compile();
+  return {
+    sql: compiled.sql,
+    params: compiled.parameters.map((p) => (p instanceof Field ? p.name : { value: p })),
+  };
 }
 
 /** The parameter values of `statement` for one record. */

@@ -1,6 +1,8 @@
-import { DummyDriver, Kysely, SqliteAdapter, SqliteIntrospector, SqliteQueryCompiler, sql } from 'kysely';
-import type { Compilable } from 'kysely';
+import { sql } from 'kysely';
+import type { Kysely } from 'kysely';
+import { bind, fieldsOf } from './bound-statement.js';
 import type { BoundStatement } from './bound-statement.js';
+import { sqliteCompiler } from './sqlite-compiler.js';
 import type {
   ActorWrite,
   AnomalyWrite,
@@ -16,27 +18,6 @@ import type {
   TimerWrite,
 } from './commit-set.js';
 import type { Database } from './schema.js';
-
-/** Stands for a record field in a query being compiled; becomes the field's name in BoundStatement.params. */
-class Field {
-  constructor(readonly name: string) {}
-}
-
-/** The fields of a record of type R, each standing in for its value in a query (typed as the value). */
-function fieldsOf<R extends object>(): { readonly [K in keyof R]-?: R[K] } {
-  return new Proxy({} as { readonly [K in keyof R]-?: R[K] }, {
-    get: (_target, name) => new Field(String(name)),
-  });
-}
-
-/** Compiles `query` once; its Field parameters become field names, every other parameter a constant. */
-function bind(query: Compilable): BoundStatement {
-  const compiled = query.compile();
-  return {
-    sql: compiled.sql,
-    params: compiled.parameters.map((p) => (p instanceof Field ? p.name : { value: p })),
-  };
-}
 
 /**
  * Every write of a commit, as a Kysely query typed against the schema, compiled once for `db`'s dialect
@@ -262,15 +243,5 @@ export type CommitStatements = ReturnType<typeof commitStatements>;
 /** Name of a commit statement. */
 export type CommitStatement = keyof CommitStatements;
 
-/** A Kysely that only compiles (no connection): SQLite's SQL for the writer thread. */
-const sqliteCompiler = new Kysely<Database>({
-  dialect: {
-    createAdapter: () => new SqliteAdapter(),
-    createDriver: () => new DummyDriver(),
-    createIntrospector: (db) => new SqliteIntrospector(db),
-    createQueryCompiler: () => new SqliteQueryCompiler(),
-  },
-});
-
 /** The commit statements compiled for SQLite. */
-export const SQLITE_COMMIT_STATEMENTS: CommitStatements = commitStatements(sqliteCompiler);
+export const SQLITE_COMMIT_STATEMENTS: CommitStatements = commitStatements(sqliteCompiler<Database>());
