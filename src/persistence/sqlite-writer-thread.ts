@@ -3,7 +3,7 @@ import Database from 'better-sqlite3';
 import { REVISION_CHECKED, REVISION_CONFLICT_MESSAGE, bindRecord } from './bound-statement.js';
 import type { BoundStatement } from './bound-statement.js';
 import type { CommitPlan } from './commit-plan.js';
-import type { Durability } from './sqlite.js';
+import type { Durability } from './durability.js';
 
 /** What SqliteWriter starts this thread with. */
 export interface WriterThreadData {

@@ -2,7 +2,7 @@ import { Worker } from 'node:worker_threads';
 import { SteadfastError } from '../domain/errors.js';
 import type { CommitPlan } from './commit-plan.js';
 import { SQLITE_COMMIT_STATEMENTS } from './commit-statements.js';
-import type { Durability } from './sqlite.js';
+import type { Durability } from './durability.js';
 import type { WriterReply, WriterThreadData } from './sqlite-writer-thread.js';
 import { threadModule } from './thread-module.js';
 

@@ -6,18 +6,12 @@ import type { SqliteDatabase as KyselySqliteDatabase } from 'kysely';
 import { SteadfastError } from '../domain/errors.js';
 import { Checkpointer } from './checkpointer.js';
 import type { SnapshotReader } from './engine-store.js';
+import type { Durability } from './durability.js';
 import { SqliteWriter } from './sqlite-writer.js';
 import { migrationProvider } from './migrations/index.js';
 import type { Database } from './schema.js';
 
-/**
- * When a commit reaches the disk:
- * - `normal`: WAL + synchronous=NORMAL: survives a process kill; a power loss can drop the last commits.
- * - `full`: synchronous=FULL: every commit is fsynced.
- * - `intent` (default): FULL for commits that start an exchange call (their intent must be on disk before
- *   the call leaves), NORMAL for the rest. A power loss can then only drop commits that started no call.
- */
-export type Durability = 'normal' | 'full' | 'intent';
+export type { Durability } from './durability.js';
 
 /** An open engine database. */
 export interface EngineDatabase {

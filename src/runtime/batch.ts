@@ -1,35 +1,16 @@
 import type { AnyEventObject, AnyMachineSnapshot } from 'xstate';
 import { SteadfastError } from '../domain/errors.js';
-import type { MachineEntry } from '../machines/registry.js';
 import { emptyCommitSet } from '../persistence/commit-set.js';
 import type { AnomalyWrite, CommitSet, FillRecord } from '../persistence/commit-set.js';
 import { HostedActor } from './hosted-actor.js';
 import { pureInitialTransition, pureTransition } from './pure-transition.js';
-import type { CommittedTransition, OutboxRow, Projector, TxApi } from './types.js';
+import type { CommittedTransition, OutboxRow, TxApi } from './types.js';
+import { timerKey } from './batch-host.js';
+import type { BatchHost, TimerEntry } from './batch-host.js';
 import { extend } from '../domain/extend.js';
 
-/** A durable timer as the runtime holds it. */
-export interface TimerEntry {
-  actorId: string;
-  timerId: string;
-  event: AnyEventObject;
-  dueAt: number;
-}
-
-/** Key of a timer in maps. */
-export const timerKey = (actorId: string, timerId: string): string => `${actorId}\n${timerId}`;
-
-/** The committed state a batch reads through (the runtime's memory). */
-export interface BatchHost {
-  readonly registry: Record<string, MachineEntry>;
-  readonly projectors: Record<string, Projector>;
-  committedActor(id: string): HostedActor | undefined;
-  committedOutbox(key: string): OutboxRow | undefined;
-  committedOutboxOf(actorId: string): Iterable<OutboxRow>;
-  committedTimer(key: string): TimerEntry | undefined;
-  /** True for a key remembered by an earlier batch (see TxApi.remember). */
-  recentlySeen(key: string): boolean;
-}
+export type { BatchHost, TimerEntry } from './batch-host.js';
+export { timerKey } from './batch-host.js';
 
 type Delivery = { id: string; event: AnyEventObject };
 

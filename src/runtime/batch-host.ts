@@ -1,0 +1,27 @@
+import type { AnyEventObject } from 'xstate';
+import type { MachineEntry } from '../machines/registry.js';
+import type { HostedActor } from './hosted-actor.js';
+import type { OutboxRow, Projector } from './types.js';
+
+/** A durable timer as the runtime holds it. */
+export interface TimerEntry {
+  actorId: string;
+  timerId: string;
+  event: AnyEventObject;
+  dueAt: number;
+}
+
+/** Key of a timer in maps. */
+export const timerKey = (actorId: string, timerId: string): string => `${actorId}\n${timerId}`;
+
+/** The committed state a batch reads through (the runtime's memory). */
+export interface BatchHost {
+  readonly registry: Record<string, MachineEntry>;
+  readonly projectors: Record<string, Projector>;
+  committedActor(id: string): HostedActor | undefined;
+  committedOutbox(key: string): OutboxRow | undefined;
+  committedOutboxOf(actorId: string): Iterable<OutboxRow>;
+  committedTimer(key: string): TimerEntry | undefined;
+  /** True for a key remembered by an earlier batch (see TxApi.remember). */
+  recentlySeen(key: string): boolean;
+}
