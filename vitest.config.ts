@@ -14,6 +14,7 @@ const UNIT = [
   'test/strategy/**/*.test.ts',
   'test/engine/failure-streak.test.ts',
   'test/engine/periodic-tasks.test.ts',
+  'test/engine/read-model-store.test.ts',
   'test/engine/symbols.test.ts',
   'test/engine/watched-conditions.test.ts',
   'test/adapters/ccxt/error-map.test.ts',

@@ -1,16 +1,14 @@
 import { Dec, fmt } from '../domain/decimal.js';
 import type { Engine } from '../engine/engine.js';
-import { topState } from '../engine/projections.js';
-import type { PositionBookContext } from '../machines/position-book.machine.js';
+import { countOrders } from '../engine/read-model.js';
 
 /**
  * The compact live status line of `npm start`: mid, position, open orders, realized PnL, durable events/s,
- * calls in flight. Rewritten in place on a terminal; one line per 5 intervals otherwise.
+ * calls in flight. The figures come from the engine's read model. Rewritten in place on a terminal; one
+ * line per 5 intervals otherwise.
  */
 export class StatusLine {
   private timer: NodeJS.Timeout | null = null;
-  private lastEvents = 0;
-  private lastAt = performance.now();
   private ticks = 0;
 
   constructor(
@@ -32,23 +30,18 @@ export class StatusLine {
 
   /** The current line. */
   line(): string {
-    const { runtime, strategy } = this.engine;
-    const now = performance.now();
-    const rate = ((runtime.stats.events - this.lastEvents) * 1000) / Math.max(1, now - this.lastAt);
-    this.lastEvents = runtime.stats.events;
-    this.lastAt = now;
-    let open = 0;
-    for (const a of runtime.liveActors('order'))
-      if (['open', 'partiallyFilled'].includes(topState(a.state))) open += 1;
+    const { readModel, runtime } = this.engine;
+    const model = readModel.context;
     const parts: string[] = [];
-    for (const book of runtime.liveActors('positionBook')) {
-      const c = book.context as unknown as PositionBookContext;
-      const mid = strategy.mids.get(c.symbol);
-      const avg = new Dec(c.averagePrice).round(2);
+    for (const view of Object.values(model.symbols)) {
+      const p = view.position;
+      const avg = new Dec(p.averagePrice).round(2);
       parts.push(
-        `${c.symbol} mid ${mid ?? '-'} pos ${c.quantity} @ ${fmt(avg)} rPnL ${fmt(new Dec(c.realizedPnl).round(6))}`,
+        `${view.symbol} mid ${view.mid ?? '-'} pos ${p.quantity} @ ${fmt(avg)} rPnL ${fmt(new Dec(p.realizedPnl).round(6))}`,
       );
     }
+    const open = countOrders(model, ['open', 'partiallyFilled']);
+    const rate = readModel.eventsPerSecond();
     return `${parts.join(' | ')} | open ${open} | ${rate.toFixed(0)} ev/s | calls ${runtime.openCalls}`;
   }
 

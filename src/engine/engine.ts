@@ -23,6 +23,7 @@ import type { ReconcileDeps, UnknownOrderPolicy } from './reconcile.js';
 import { RequestBudget } from '../domain/request-budget.js';
 import { DEFAULT_STARTUP_RETRY_MS, retryRead, startupRetry } from '../domain/retry.js';
 import type { ReadRetry } from '../domain/retry.js';
+import { ReadModel } from './read-model.js';
 import { StrategyRunner } from './strategy-runner.js';
 import { ensureSymbolActors, managedSymbols, symbolIdPrefix, withdrawQuotes } from './symbols.js';
 import type { ManagedSymbols } from './symbols.js';
@@ -68,6 +69,8 @@ export interface EngineOptions {
  */
 export class Engine {
   readonly strategy: StrategyRunner;
+  /** Live per-symbol figures and the trading state, fed by what the runtime commits (see ReadModel). */
+  readonly readModel: ReadModel;
   /** Prefix of the clientOrderIds created in this run: `sf<install>-<boot epoch>-` (then a symbol tag). */
   readonly idPrefix: string;
   private readonly periodic: PeriodicTasks;
@@ -89,7 +92,9 @@ export class Engine {
     budget: RequestBudget,
     markets: ReadonlyMap<string, Market>,
     notices: OperatorNotices,
+    readModel: ReadModel,
   ) {
+    this.readModel = readModel;
     this.idPrefix = `${reconcileDeps.ownPrefix}${identity.bootEpoch.toString(36)}-`;
     this.symbols = { all: [...options.symbols], retired: [], unlisted: [] };
     this.checks = new VenueChecks({
@@ -106,6 +111,7 @@ export class Engine {
       clock: options.clock,
       logger: options.logger,
       budget,
+      readModel,
       markets,
       symbols: options.symbols,
       params: options.strategy,
@@ -151,6 +157,7 @@ export class Engine {
       const identity = await bootIdentity(database.db, options.newInstallId, clock.now());
       database.setFullSync(false);
       const budget = new RequestBudget(clock, options.requestsPerSecond, options.requestBurst);
+      const readModel = new ReadModel(clock, venue.id);
       const awaited = { isAwaited: (_key: string): boolean => false };
       const effects = new VenueEffects(venue, clock, budget, (key) => awaited.isAwaited(key));
       const runtime = new DurableRuntime({
@@ -160,6 +167,7 @@ export class Engine {
         projectors,
         onError: (what, err) => logger.error({ err: describeError(err) }, `${what} failed`),
         onHalt: (err) => {
+          readModel.tradingState('halted');
           logger.error({ err: describeError(err) }, 'a commit failed: the engine halts (restart to recover)');
           options.onFatal?.(err);
         },
@@ -167,7 +175,9 @@ export class Engine {
       awaited.isAwaited = (key) => runtime.isAwaited(key);
       const notices = new OperatorNotices(logger, clock, { cancelUnconfirmedMs: options.timeouts.cancelMs });
       runtime.onCommitted(notices.committed);
+      runtime.onCommitted(readModel.committed);
       const recovery = await runtime.start();
+      readModel.recovered(runtime.liveActors());
       const deps: ReconcileDeps = {
         venue,
         runtime,
@@ -190,6 +200,7 @@ export class Engine {
         budget,
         markets,
         notices,
+        readModel,
       );
       await ensureSymbolActors(runtime, store, clock, venue, options.symbols, {
         maxOpenOrders: options.maxOpenOrders,
@@ -206,6 +217,7 @@ export class Engine {
       await runtime.drain();
       await engine.reconcile(startupRetry(patience, logger, 'open orders'));
       logger.info(extend(recovery, { bootEpoch: identity.bootEpoch }), 'recovered and reconciled');
+      readModel.tradingState('ready');
       return engine;
     } catch (err) {
       await database.close();
@@ -220,6 +232,7 @@ export class Engine {
    */
   startTrading(): void {
     const { clock, gapFillIntervalMs } = this.options;
+    this.readModel.tradingState('trading');
     this.strategy.start();
     for (const symbol of this.symbols.retired) {
       this.options.logger.warn(
@@ -266,6 +279,7 @@ export class Engine {
   }
 
   private async windDown(options: { cancelOrders?: boolean; timeoutMs?: number }): Promise<StopReport> {
+    this.readModel.tradingState('stopping');
     await this.periodic.stop();
     this.unsubscribe();
     await this.strategy.stop();
@@ -279,6 +293,7 @@ export class Engine {
     await releaseLease(this.database.db, this.held.lease).catch(() => {});
     await this.database.close();
     this.held.lock?.release();
+    this.readModel.tradingState('stopped');
     return { quiet, liveOrders };
   }
 

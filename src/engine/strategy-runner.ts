@@ -3,12 +3,13 @@ import type { Clock } from '../domain/clock.js';
 import { fmt } from '../domain/decimal.js';
 import type { Logger } from '../domain/logger.js';
 import type { Market } from '../domain/types.js';
-import { adjusterActorId, bookActorId } from '../machines/messages.js';
-import type { PositionBookContext } from '../machines/position-book.machine.js';
+import { adjusterActorId } from '../machines/messages.js';
 import type { DurableRuntime } from '../runtime/durable-runtime.js';
 import { midOf, quote, shouldRequote } from '../strategy/market-maker.js';
 import type { MarketMakerParams, MarketView } from '../strategy/market-maker.js';
 import { FailureStreaks } from './failure-streak.js';
+import { ordersOf } from './read-model.js';
+import type { ReadModel } from './read-model.js';
 import { symbolIdPrefix } from './symbols.js';
 import type { RequestBudget } from '../domain/request-budget.js';
 import { validateDesired } from './validate-desired.js';
@@ -20,6 +21,8 @@ export interface StrategyDeps {
   clock: Clock;
   logger: Logger;
   budget: RequestBudget;
+  /** Where the runner records each mid and reads its symbol's position and live orders. */
+  readModel: ReadModel;
   markets: ReadonlyMap<string, Market>;
   symbols: readonly string[];
   params: MarketMakerParams;
@@ -31,13 +34,12 @@ export interface StrategyDeps {
 }
 
 /**
- * Runs the market maker: every interval, per symbol, reads the ticker and the position, and when the mid
- * moved enough or the position changed, validates the desired quotes and hands them to the symbol's
- * AdjustOrders workflow. Invalid quotes are logged with the offending field and change nothing.
+ * Runs the market maker: every interval, per symbol, reads the ticker, records its mid in the read model
+ * and reads the symbol's position and live orders from it; when the mid moved enough or the position
+ * changed, validates the desired quotes and hands them to the symbol's AdjustOrders workflow. Invalid
+ * quotes are logged with the offending field and change nothing.
  */
 export class StrategyRunner {
-  /** Last mid seen per symbol (for the status line). */
-  readonly mids = new Map<string, string>();
   private readonly quoted = new Map<string, { mid: string; position: string }>();
   private timer: unknown = null;
   private running = false;
@@ -89,16 +91,21 @@ export class StrategyRunner {
     await this.deps.budget.take('normal');
     const ticker = await venue.fetchTicker(symbol);
     const mid = midOf(ticker);
-    this.mids.set(symbol, fmt(mid));
-    const book = runtime.actor(bookActorId(venue.id, symbol))?.snapshot.context as
-      PositionBookContext | undefined;
-    const position = book?.quantity ?? '0';
+    this.deps.readModel.midSeen(symbol, fmt(mid));
+    const view = this.deps.readModel.symbol(symbol);
+    const position = view?.position.quantity ?? '0';
     const last = this.quoted.get(symbol);
     if (last !== undefined && last.position === position && !shouldRequote(params, last.mid, mid)) return;
     const strategy = this.deps.strategy ?? quote;
     const desired = validateDesired(
       symbol,
-      strategy(params, { market, bid: ticker.bid, ask: ticker.ask, position }),
+      strategy(params, {
+        market,
+        bid: ticker.bid,
+        ask: ticker.ask,
+        position,
+        orders: view === undefined ? [] : ordersOf(view),
+      }),
       this.deps.markets,
     );
     if (!this.running) return;

@@ -1,7 +1,7 @@
 import BigJs from 'big.js';
 import { Dec, fmt } from '../domain/decimal.js';
 import type { Decimal } from '../domain/decimal.js';
-import type { DesiredOrder, Market } from '../domain/types.js';
+import type { DesiredOrder, Market, Side } from '../domain/types.js';
 
 /** Parameters of the sample market maker. Decimals are strings; bps are basis points (1/10000). */
 export interface MarketMakerParams {
@@ -21,6 +21,20 @@ export interface MarketMakerParams {
   requoteBps: string;
 }
 
+/** One of the symbol's live orders as the strategy sees it (decimals as strings). */
+export interface LiveOrder {
+  clientOrderId: string;
+  side: Side;
+  price: string | null;
+  quantity: string;
+  /** Quantity filled so far. */
+  filled: string;
+  /** Top-level state of the order (`open`, `partiallyFilled`, `pendingCancel`, ...). */
+  state: string;
+  /** Level tag the order was placed for (`bid-0`), or null. */
+  level: string | null;
+}
+
 /** What the strategy sees. */
 export interface MarketView {
   market: Market;
@@ -28,6 +42,8 @@ export interface MarketView {
   ask: string;
   /** Signed position in base units. */
   position: string;
+  /** The symbol's live orders (the sample market maker does not need them; absent: not known). */
+  orders?: readonly LiveOrder[];
 }
 
 const BPS = new Dec('10000');

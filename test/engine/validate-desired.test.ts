@@ -7,6 +7,7 @@ import type { Logger } from '../../src/domain/logger.js';
 import type { DesiredOrder, Market } from '../../src/domain/types.js';
 import { projectors } from '../../src/engine/projections.js';
 import { RequestBudget } from '../../src/domain/request-budget.js';
+import { ReadModel } from '../../src/engine/read-model.js';
 import { StrategyRunner } from '../../src/engine/strategy-runner.js';
 import { validateDesired } from '../../src/engine/validate-desired.js';
 import type { AdjustOrdersInput } from '../../src/machines/adjust-orders.machine.js';
@@ -263,6 +264,7 @@ describe('StrategyRunner validates before anything is sent (real runtime, temp S
   let runtime: DurableRuntime;
   let effects: HangingEffects;
   let clock: SimulatedClock;
+  let readModel: ReadModel;
 
   beforeEach(async () => {
     tmp = tempDir('strategy-runner');
@@ -272,6 +274,8 @@ describe('StrategyRunner validates before anything is sent (real runtime, temp S
     const store = new EngineStore(database.db, database);
     effects = new HangingEffects();
     runtime = new DurableRuntime({ store, effects, clock, projectors, onError: () => {} });
+    readModel = new ReadModel(clock, 'paper');
+    runtime.onCommitted(readModel.committed);
     await runtime.start();
     const book: PositionBookInput = { venue: 'paper', symbol: SYMBOL, at: T0 };
     await runtime.spawn(bookActorId('paper', SYMBOL), 'positionBook', book);
@@ -313,6 +317,7 @@ describe('StrategyRunner validates before anything is sent (real runtime, temp S
       clock,
       logger,
       budget: new RequestBudget(clock, 50, 20),
+      readModel,
       markets: new Map([[SYMBOL, market]]),
       symbols: [SYMBOL],
       params,
@@ -361,7 +366,7 @@ describe('StrategyRunner validates before anything is sent (real runtime, temp S
     expect(await database.db.selectFrom('orders').selectAll().execute()).toEqual([]);
     expect(await database.db.selectFrom('outbox').selectAll().execute()).toEqual([]);
     expect(effects.executed).toEqual([]);
-    expect(strategy.mids.get(SYMBOL)).toBe('50000');
+    expect(readModel.symbol(SYMBOL)?.mid).toBe('50000');
   });
 
   it('control: the same wiring with valid quotes journals exactly one ADJUST_ORDERS', async () => {
