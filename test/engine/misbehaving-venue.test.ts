@@ -2,7 +2,8 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Dec, fmt } from '../../src/domain/decimal.js';
 import { runCliToEnd } from '../support/engine-process.js';
-import { orderState, simDesk, waitFor } from '../support/engine-on-sim.js';
+import { orderState, simDesk } from '../support/engine-on-sim.js';
+import { waitFor } from '../support/wait.js';
 import type { EngineOnSim, SimDesk } from '../support/engine-on-sim.js';
 import { tempDir } from '../support/tmp.js';
 
