@@ -11,3 +11,15 @@ export async function waitFor(
   }
 }
 
+/**
+ * Fails at once if `happened` turns true within `ms`, naming `what` happened. For the claim that something
+ * does not happen while a state lasts: nothing marks that it never will, so it is watched for a while.
+ */
+export async function notWithin(what: string, happened: () => boolean, ms: number): Promise<void> {
+  const until = Date.now() + ms;
+  for (;;) {
+    if (happened()) throw new Error(`${what} (within ${ms} ms)`);
+    if (Date.now() > until) return;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
