@@ -6,6 +6,8 @@ import { defineConfig } from 'vitest/config';
  *   processes (`npm run test:unit`);
  * - integration: real SQLite files, the runtime, the venues and the simulator in this process;
  * - e2e: child processes (the CLI, SIGKILL), the browser.
+ * Integration and e2e tests that start the engine run its bundle (`node dist/steadfast.mjs`), built once per
+ * run by their globalSetup before any test (test/support/build-once.ts); the unit project builds nothing.
  */
 const UNIT = [
   'test/machines/**/*.test.ts',
@@ -31,6 +33,8 @@ const E2E = [
   'test/tools/studio-export.test.ts',
 ];
 
+const BUILD_ONCE = 'test/support/build-once.ts';
+
 export default defineConfig({
   test: {
     testTimeout: 30_000,
@@ -40,9 +44,14 @@ export default defineConfig({
       { extends: true, test: { name: 'unit', include: UNIT } },
       {
         extends: true,
-        test: { name: 'integration', include: ['test/**/*.test.ts'], exclude: [...UNIT, ...E2E] },
+        test: {
+          name: 'integration',
+          include: ['test/**/*.test.ts'],
+          exclude: [...UNIT, ...E2E],
+          globalSetup: [BUILD_ONCE],
+        },
       },
-      { extends: true, test: { name: 'e2e', include: E2E } },
+      { extends: true, test: { name: 'e2e', include: E2E, globalSetup: [BUILD_ONCE] } },
     ],
   },
 });

@@ -6,7 +6,7 @@ import type { StatusReport } from '../../src/persistence/status-query.js';
 import { startVenueSim } from '../../src/venue-sim/server.js';
 import type { VenueSim } from '../../src/venue-sim/server.js';
 import { checkCcxtInvariants } from '../support/ccxt-invariants.js';
-import { waitFor } from '../support/ccxt-venue.js';
+import { waitFor } from '../support/wait.js';
 import { jsonLines, rowCount, runNpm } from '../support/cli-helpers.js';
 import { runCli, runCliToEnd } from '../support/engine-process.js';
 import { tempDir } from '../support/tmp.js';

@@ -2,9 +2,9 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { waitFor } from '../support/ccxt-venue.js';
-import { runCli } from '../support/engine-process.js';
+import { engineCommand, runCli } from '../support/engine-process.js';
 import { repoRoot, tempDir } from '../support/tmp.js';
+import { waitFor } from '../support/wait.js';
 
 /**
  * A supervisor restarts the engine the moment it dies. The engine killed with SIGKILL may not have been
@@ -29,14 +29,14 @@ function procState(pid: number): string | null {
  * zombie until the parent goes. Resolves with the engine's pid once it is trading, and the parent.
  */
 async function engineUnderLazyParent(db: string) {
-  const node = JSON.stringify(process.execPath);
+  const engine = engineCommand(['start', '--seed', '3', '--db', db]);
   const parent = spawn(
     '/bin/sh',
-    [
-      '-c',
-      `${node} --import tsx src/main.ts start --seed 3 --db ${JSON.stringify(db)} & echo $!; exec sleep 120`,
-    ],
-    { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] },
+    ['-c', '"$@" & echo $!; exec sleep 120', 'sh', engine.command, ...engine.args],
+    {
+      cwd: repoRoot,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
   );
   let stdout = '';
   let stderr = '';

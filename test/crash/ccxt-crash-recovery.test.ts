@@ -4,7 +4,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { Rng } from '../../src/adapters/paper/rng.js';
 import { startVenueSim } from '../../src/venue-sim/server.js';
 import { checkCcxtInvariants } from '../support/ccxt-invariants.js';
-import { jsonLines } from '../support/cli-helpers.js';
+import { jsonLines, withReadOnly } from '../support/cli-helpers.js';
 import { runCli } from '../support/engine-process.js';
 import type { EngineProcess } from '../support/engine-process.js';
 import { tempDir } from '../support/tmp.js';
@@ -93,11 +93,20 @@ describe(`crash recovery through ccxt (seed ${SEED}; rerun with STEADFAST_TEST_S
         const problems = await checkCcxtInvariants(db, await admin.state(), false);
         expect(problems, `after kill ${i} (seed ${SEED})`).toEqual([]);
       }
-      // Final run: trade on, then freeze the market and let it stop gracefully by itself.
+      // Final run: trade until a fill made after it was ready is recorded, then freeze the market and let it
+      // stop gracefully by itself.
       await admin.post('faults', faultPlan(KILLS, rng));
       const last = start(KILLS, ['--duration', '6']);
       await Promise.race([last.ready, last.exited]);
-      await new Promise((r) => setTimeout(r, 3000));
+      const before = new Set((await admin.state()).trades.map((t) => String(t.id)));
+      await last.until('a fill made at the venue during the final run, in the engine database', async () => {
+        const fresh = (await admin.state()).trades.map((t) => String(t.id)).filter((id) => !before.has(id));
+        if (fresh.length === 0) return false;
+        const recorded = await withReadOnly(db, (d) =>
+          d.selectFrom('fills').select('trade_id').where('trade_id', 'in', fresh).execute(),
+        );
+        return recorded.length > 0;
+      });
       running = false;
       await Promise.all([market, drops]);
       const { code } = await last.exited;

@@ -7,10 +7,14 @@ import { systemClock } from '../../src/domain/clock.js';
 import { Engine } from '../../src/engine/engine.js';
 import { recordingLogger } from '../support/ccxt-venue.js';
 import { tempDirPerTest } from '../support/test-dir.js';
+import { notWithin } from '../support/wait.js';
 
 const tmp = tempDirPerTest('engine-stop');
 
-/** The paper venue, whose first trade read after `hold()` waits until `release()`. */
+/**
+ * The paper venue, whose first trade read after `hold()` waits until `release()`. `reads` lists the trade
+ * reads after `hold()` in the order they returned: `held` for that one, `other` for the rest.
+ */
 function holdingVenue() {
   const paper = createPaperVenue({
     dbPath: path.join(tmp.dir, 'venue.db'),
@@ -20,6 +24,8 @@ function holdingVenue() {
   });
   tmp.cleanups.push(() => paper.close());
   let holding = false;
+  let watching = false;
+  const reads: string[] = [];
   let entered!: () => void;
   let release!: () => void;
   const held = new Promise<void>((r) => (entered = r));
@@ -31,19 +37,32 @@ function holdingVenue() {
         return async (symbol: string, sinceMs: number) => {
           entered();
           await released;
-          return target.fetchMyTrades(symbol, sinceMs);
+          const fills = await target.fetchMyTrades(symbol, sinceMs);
+          reads.push('held');
+          return fills;
+        };
+      }
+      if (key === 'fetchMyTrades' && watching) {
+        return async (symbol: string, sinceMs: number) => {
+          const fills = await target.fetchMyTrades(symbol, sinceMs);
+          reads.push('other');
+          return fills;
         };
       }
       const value: unknown = Reflect.get(target, key, target);
       return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
     },
   }) as VenuePort;
-  return { venue, hold: () => (holding = true), held, release };
+  const hold = () => {
+    holding = true;
+    watching = true;
+  };
+  return { venue, hold, held, release, reads };
 }
 
 describe('Engine.stop', () => {
   it('waits for a periodic gap-fill already in flight before it closes the database', async () => {
-    const { venue, hold, held, release } = holdingVenue();
+    const { venue, hold, held, release, reads } = holdingVenue();
     const logger = recordingLogger();
     const engine = await Engine.open({
       dbPath: path.join(tmp.dir, 'engine.db'),
@@ -74,16 +93,21 @@ describe('Engine.stop', () => {
     hold();
     engine.startTrading();
     await held; // the periodic gap-fill is now waiting for the venue
-    let stopped = false;
+    const events: string[] = [];
     const stopping = engine.stop({ timeoutMs: 1000 }).then((report) => {
-      stopped = true;
+      events.push(...reads.splice(0), 'stopped');
       return report;
     });
-    await new Promise((r) => setTimeout(r, 100));
-    expect(stopped).toBe(false);
+    // What a stop that did not wait would do next: its own last gap-fill (another trade read), then resolve.
+    await notWithin(
+      'stop went on while a gap-fill was in flight',
+      () => reads.length + events.length > 0,
+      200,
+    );
     release();
     expect(await stopping).toEqual({ quiet: true, liveOrders: 0 });
-    await new Promise((r) => setTimeout(r, 50));
+    // The held read returned before stop's last gap-fill read, and both before stop resolved.
+    expect(events).toEqual(['held', 'other', 'stopped']);
     const failures = logger.lines.filter((l) => l.level === 'warn' || l.level === 'error');
     expect(failures.map((l) => l.msg)).toEqual([]);
   });

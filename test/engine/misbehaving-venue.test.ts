@@ -2,7 +2,8 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Dec, fmt } from '../../src/domain/decimal.js';
 import { runCliToEnd } from '../support/engine-process.js';
-import { orderState, simDesk, waitFor } from '../support/engine-on-sim.js';
+import { orderState, simDesk } from '../support/engine-on-sim.js';
+import { waitFor } from '../support/wait.js';
 import type { EngineOnSim, SimDesk } from '../support/engine-on-sim.js';
 import { tempDir } from '../support/tmp.js';
 
@@ -173,11 +174,10 @@ describe('trades the venue reports oddly', () => {
     expect((JSON.parse(listed.stdout) as { alerts: { id: string; code: string }[] }).alerts).toMatchObject([
       { id, code: 'ORDER_OVERFILLED' },
     ]);
-    // Restarted, the engine reminds the operator of it...
+    // Restarted, the engine reminds the operator of it (in the reconciliation Engine.open awaits; the next
+    // reminder would come a minute later)...
     const again = await desk.open('over.db');
-    await waitFor('the reminder', () =>
-      again.logger.lines.some((l) => l.msg.startsWith('unacknowledged alert')),
-    );
+    expect(again.logger.lines.filter((l) => l.msg.startsWith('unacknowledged alert'))).toHaveLength(1);
     await again.stop();
     // ... until acknowledged (while no engine or an engine runs: the command is the same)
     expect((await runCliToEnd(['ack', 'order-overfilled/binance:nope', '--db', db])).code).toBe(1);
@@ -185,7 +185,6 @@ describe('trades the venue reports oddly', () => {
     expect([ack.code, JSON.parse(ack.stdout)]).toEqual([0, { acknowledged: id }]);
     expect((await runCliToEnd(['ack', id, '--db', db])).code).toBe(1);
     const quiet = await desk.open('over.db');
-    await new Promise((r) => setTimeout(r, 1000));
     expect(quiet.logger.lines.filter((l) => l.msg.startsWith('unacknowledged alert'))).toEqual([]);
   }, 60_000);
 });
@@ -195,7 +194,14 @@ describe('what the operator is told', () => {
     await desk.h.admin.post('balances', { balances: { USDT: '10' } });
     const e = await desk.open('refused.db');
     await waitFor('a refusal', () => e.coded('ORDER_REJECTED').length > 0);
-    await new Promise((r) => setTimeout(r, 1000)); // ~10 more refused bids
+    await waitFor('ten refused bids in the engine database', async () => {
+      const row = await e.engine.store.db
+        .selectFrom('orders')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('state', '=', 'rejected')
+        .executeTakeFirstOrThrow();
+      return Number(row.n) >= 10;
+    });
     const lines = e.coded('ORDER_REJECTED');
     expect(lines).toHaveLength(1);
     expect(String(lines[0]!.obj['reason'])).toMatch(/insufficient/i);

@@ -3,7 +3,7 @@ import { systemClock } from '../../src/domain/clock.js';
 import { Engine } from '../../src/engine/engine.js';
 import type { EngineOptions } from '../../src/engine/engine.js';
 import { orderActorId } from '../../src/machines/messages.js';
-import { startVenueOnSim, waitFor } from './ccxt-venue.js';
+import { startVenueOnSim } from './ccxt-venue.js';
 import type { LogRecord, VenueOnSim } from './ccxt-venue.js';
 import { recordingLogger } from './ccxt-venue.js';
 
@@ -102,5 +102,3 @@ export function orderState(e: EngineOnSim, clientOrderId: string): string {
   const actor = e.engine.runtime.actor(orderActorId(clientOrderId));
   return actor === undefined ? 'gone' : actor.state.split('.')[0]!;
 }
-
-export { waitFor };

@@ -1,8 +1,30 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import { inject } from 'vitest';
 import { repoRoot } from './tmp.js';
+import { waitFor } from './wait.js';
 
-/** A running `steadfast` child process (the real CLI, through tsx). */
+/**
+ * The command that runs the engine's CLI with `args`, as `npm start` does: `node dist/steadfast.mjs <args>`,
+ * the bundle built once per run by test/support/build-once.ts. Throws (failing the test) when this run built
+ * no bundle or the file is gone.
+ */
+export function engineCommand(args: readonly string[]): { command: string; args: string[] } {
+  const bundle = inject('engineBundle');
+  if (bundle === undefined)
+    throw new Error(
+      'no engine bundle was built for this run: tests that start the engine must be in a vitest project ' +
+        'whose globalSetup is test/support/build-once.ts (integration or e2e, see vitest.config.ts)',
+    );
+  if (!fs.existsSync(bundle))
+    throw new Error(
+      `the engine bundle ${bundle} is missing (built by test/support/build-once.ts at the start of the run)`,
+    );
+  return { command: process.execPath, args: [bundle, ...args] };
+}
+
+/** A running `steadfast` child process (the real CLI, from the bundle). */
 export interface EngineProcess {
   child: ChildProcess;
   /** Everything written so far. */
@@ -10,11 +32,17 @@ export interface EngineProcess {
   /** Resolves when the engine logged trading-ready (rejects if it exits first). */
   ready: Promise<void>;
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /**
+   * Polls `check` until it holds; rejects naming `what` after `ms`, or as soon as the engine has exited
+   * (with the end of its log).
+   */
+  until(what: string, check: () => boolean | Promise<boolean>, ms?: number): Promise<void>;
 }
 
-/** Runs `node --import tsx src/main.ts <args>` in the repository. */
+/** Runs the engine's CLI (see engineCommand) in the repository. */
 export function runCli(args: string[], env: NodeJS.ProcessEnv = {}): EngineProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', ...args], {
+  const { command, args: argv } = engineCommand(args);
+  const child = spawn(command, argv, {
     cwd: repoRoot,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -39,7 +67,21 @@ export function runCli(args: string[], env: NodeJS.ProcessEnv = {}): EngineProce
       resolve({ code, signal });
     });
   });
-  return { child, output: () => ({ stdout, stderr }), ready, exited };
+  const gone = () => child.exitCode !== null || child.signalCode !== null;
+  const until: EngineProcess['until'] = (what, check, ms) =>
+    waitFor(
+      what,
+      async () => {
+        if (await check()) return true;
+        if (gone())
+          throw new Error(
+            `engine exited (${child.exitCode ?? child.signalCode}) while waiting for ${what}:\n${stderr.slice(-2000)}`,
+          );
+        return false;
+      },
+      ms,
+    );
+  return { child, output: () => ({ stdout, stderr }), ready, exited, until };
 }
 
 /** Runs a CLI command to completion. */

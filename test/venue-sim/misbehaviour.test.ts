@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startVenueSimWithCcxt } from '../support/venue-sim.js';
 import type { VenueSimHarness } from '../support/venue-sim.js';
+import { waitUntil } from './wait.js';
 
 /**
  * The simulator misbehaves as real venues do, on request, seen through the unmodified ccxt client: order
@@ -30,7 +31,15 @@ describe('venue simulator: misbehaviour on request', () => {
       (await h.exchange.fetchOrders(S, undefined, 10, { orderId: order.id! })).map((o) => o.clientOrderId),
     ).toEqual(['lag-2']);
     // cancels reach the matching engine, which knows the order
-    await new Promise((r) => setTimeout(r, 650));
+    await waitUntil(
+      () =>
+        h.exchange.fetchOrder(order.id!, S).then(
+          () => true,
+          () => false,
+        ),
+      3000,
+      'lag-1 to be found again once the fault ended',
+    );
     expect((await h.exchange.fetchOrder(order.id!, S)).clientOrderId).toBe('lag-1');
     expect((await h.exchange.fetchOpenOrders(S)).length).toBe(2);
   });

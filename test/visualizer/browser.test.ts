@@ -9,6 +9,7 @@ import { launchBrowser } from '../support/browser.js';
 import { runCli } from '../support/engine-process.js';
 import type { EngineProcess } from '../support/engine-process.js';
 import { repoRoot, tempDir } from '../support/tmp.js';
+import { waitFor } from '../support/wait.js';
 import { startVisualizer } from '../support/visualizer-process.js';
 import type { VisualizerProcess } from '../support/visualizer-process.js';
 
@@ -111,12 +112,12 @@ describe('visualizer page', () => {
       const res = await fetch(new URL('/api/orders?state=cancelled&limit=1', viz.url));
       return ((await res.json()) as { orders: OrderListItem[] }).orders[0];
     };
-    let pick = await pickable();
-    for (let i = 0; pick === undefined && i < 50; i += 1) {
-      await new Promise((r) => setTimeout(r, 200));
-      pick = await pickable();
-    }
-    if (pick === undefined) throw new Error('no cancelled order to travel through');
+    let found: OrderListItem | undefined;
+    await waitFor(
+      'a cancelled order to travel through',
+      async () => (found = await pickable()) !== undefined,
+    );
+    const pick = found!;
     const res = await fetch(new URL(`/api/journal?order=${pick.clientOrderId}`, viz.url));
     const { entries } = (await res.json()) as { entries: JournalEntry[] };
     expect(entries.length).toBeGreaterThanOrEqual(3);

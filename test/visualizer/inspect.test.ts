@@ -13,6 +13,7 @@ import type { JournalEntry } from '../../src/persistence/visualizer-query.js';
 import { inspectRuntime } from '../../src/runtime/inspection.js';
 import { runCliToEnd } from '../support/engine-process.js';
 import { tempDir } from '../support/tmp.js';
+import { waitFor } from '../support/wait.js';
 import { startVisualizer } from '../support/visualizer-process.js';
 import type { VisualizerProcess } from '../support/visualizer-process.js';
 
@@ -106,6 +107,10 @@ describe('--inspect [url]', () => {
     const db = () => path.join(tmp.dir, 'engine.db');
     const received: StatelyInspectionEvent[] = [];
     let run: { code: number | null; stderr: string };
+    const relayStats = async () => {
+      const res = await fetch(new URL('/api/inspect?limit=1', viz.url));
+      return ((await res.json()) as { stats: { clients: number; received: number; rejected: number } }).stats;
+    };
 
     beforeAll(async () => {
       // The visualizer starts first, before the engine has created its database, and waits for it.
@@ -115,7 +120,12 @@ describe('--inspect [url]', () => {
       await new Promise((resolve) => receiver.on('open', resolve));
       const args = ['start', '--duration', '2', '--seed', '5', '--db', db(), '--status-interval', '0'];
       run = await runCliToEnd([...args, '--inspect', viz.url + 'inspect']);
-      await new Promise((r) => setTimeout(r, 300));
+      // The engine's connection is closed at the relay (only the receiver is left), so the relay has
+      // taken every event it will get; the receiver then holds all of them once the counts agree.
+      await waitFor('the relay to have passed every event of the closed engine connection on', async () => {
+        const { clients, received: relayed } = await relayStats();
+        return clients === 1 && received.length === relayed;
+      });
       receiver.close();
     }, 40_000);
     afterAll(() => viz?.stop());
@@ -160,10 +170,7 @@ describe('--inspect [url]', () => {
         );
         expect(stream).toEqual(pairs.flat());
       }
-      const stats = (await (await fetch(new URL('/api/inspect?limit=1', viz.url))).json()) as {
-        stats: { received: number; rejected: number };
-      };
-      expect(stats.stats).toMatchObject({ received: received.length, rejected: 0 });
+      expect(await relayStats()).toMatchObject({ received: received.length, rejected: 0 });
     });
   });
 });

@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { VenueError } from '../../../src/adapters/venue.js';
 import type { VenueEvent, VenueFill, VenueOrder } from '../../../src/adapters/venue.js';
-import { startVenueOnSim, waitFor } from '../../support/ccxt-venue.js';
+import { startVenueOnSim } from '../../support/ccxt-venue.js';
+import { waitFor } from '../../support/wait.js';
 import type { VenueOnSim } from '../../support/ccxt-venue.js';
 
 let h: VenueOnSim | null = null;
