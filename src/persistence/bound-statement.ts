@@ -17,8 +17,11 @@ class Field {
 }
 
 /** The fields of a record of type R, each standing in for its value in a query (typed as the value). */
-export function fieldsOf<R extends object>(): { readonly [K in keyof R]-?: R[K] } {
-  return new Proxy({} as { readonly [K in keyof R]-?: R[K] }, {
+export type Fields<R extends object> = { readonly [K in keyof R]-?: R[K] };
+
+/** The fields of a record of type R (see Fields). */
+export function fieldsOf<R extends object>(): Fields<R> {
+  return new Proxy({} as Fields<R>, {
     get: (_target, name) => new Field(String(name)),
   });
 }

@@ -1,4 +1,6 @@
 import type Database from 'better-sqlite3';
+import type { Generated } from 'kysely';
+import type { SimOrder, SimOrderStatus } from './venue-sim-records.js';
 
 /** The venue simulator file's schema (see venue-sim-store.ts), applied with `CREATE … IF NOT EXISTS`. */
 export const SCHEMA = `
@@ -71,4 +73,78 @@ export function upgradeTrades(db: Database.Database): void {
   for (const column of TRADE_COLUMNS_ADDED) {
     if (!have.has(column.split(' ')[0]!)) db.exec(`ALTER TABLE trades ADD COLUMN ${column}`);
   }
+}
+
+/** The venue simulator file's tables, as its statements (venue-sim-statements.ts) are typed against. */
+export interface VenueSimDatabase {
+  meta: MetaTable;
+  markets_state: MarketsStateTable;
+  balances: BalancesTable;
+  orders: OrdersTable;
+  trades: TradesTable;
+}
+
+/** Small facts of the simulator (key/value). */
+export interface MetaTable {
+  key: string;
+  value: string;
+}
+
+/** One row per symbol (Binance id): its price state. */
+export interface MarketsStateTable {
+  symbol: string;
+  price: string;
+  rng_state: number;
+  tick: number;
+  open_price: string;
+  high_price: string;
+  low_price: string;
+  updated_at: number;
+}
+
+/** One row per asset of the account. */
+export interface BalancesTable {
+  asset: string;
+  free: string;
+  locked: string;
+  updated_at: number;
+}
+
+/** Every order placed at the simulator; `order_id` is its autoincrement id (from 100001). */
+export interface OrdersTable {
+  order_id: Generated<number>;
+  client_order_id: string;
+  symbol: string;
+  side: SimOrder['side'];
+  type: SimOrder['type'];
+  time_in_force: string;
+  price: string;
+  orig_qty: string;
+  orig_quote_qty: string;
+  executed_qty: string;
+  cumm_quote_qty: string;
+  status: SimOrderStatus;
+  created_at: number;
+  updated_at: number;
+}
+
+/** Every fill; `trade_id` is its autoincrement id (from 500001). */
+export interface TradesTable {
+  trade_id: Generated<number>;
+  order_id: number;
+  client_order_id: string;
+  symbol: string;
+  side: SimOrder['side'];
+  price: string;
+  qty: string;
+  quote_qty: string;
+  commission: string;
+  commission_asset: string;
+  /** 1 or 0. */
+  is_maker: number;
+  at: number;
+  /** The trade id reported instead of `trade_id` (a venue reusing an id), or null. */
+  reported_id: number | null;
+  /** 1 while left out of myTrades and the user-data stream, else 0. */
+  hidden: Generated<number>;
 }
