@@ -10,7 +10,6 @@ import { midOf, quote, shouldRequote } from '../strategy/market-maker.js';
 import type { MarketMakerParams, MarketView } from '../strategy/market-maker.js';
 import { FailureStreaks } from './failure-streak.js';
 import { symbolIdPrefix } from './symbols.js';
-import type { RequestBudget } from '../domain/request-budget.js';
 import { validateDesired } from './validate-desired.js';
 
 /** What the strategy loop needs. */
@@ -19,7 +18,6 @@ export interface StrategyDeps {
   runtime: DurableRuntime;
   clock: Clock;
   logger: Logger;
-  budget: RequestBudget;
   markets: ReadonlyMap<string, Market>;
   symbols: readonly string[];
   params: MarketMakerParams;
@@ -86,7 +84,6 @@ export class StrategyRunner {
     const { venue, runtime, params } = this.deps;
     const market = this.deps.markets.get(symbol);
     if (market === undefined) return;
-    await this.deps.budget.take('normal');
     const ticker = await venue.fetchTicker(symbol);
     const mid = midOf(ticker);
     this.mids.set(symbol, fmt(mid));
