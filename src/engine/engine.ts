@@ -257,10 +257,10 @@ export class Engine {
   }
 
   /**
-   * The venue's stream is live (again): what happened while it was not was pushed to nobody. Gap-fills
-   * every symbol (fills since the trade cursor) and, after a reconnect, reconciles the open orders (our
-   * open orders the venue no longer lists are looked up, which tells their fate). At the first
-   * subscription the open orders were just reconciled by `open`.
+   * The venue's stream is live (again): what happened before, since it was last live or since it was
+   * asked for, was pushed to nobody. Gap-fills every symbol (fills since the trade cursor), then
+   * reconciles the open orders as at start (our open orders the venue no longer lists are looked up, which
+   * tells their fate; the ones it lists with fills are applied as status reports).
    */
   private afterSubscription(reconnect: boolean): void {
     if (this.stopping !== null) return;
@@ -268,7 +268,7 @@ export class Engine {
     void this.checks
       .serially(async () => {
         const missedFills = await this.checks.gapFillAll(this.symbols.all);
-        if (reconnect) await this.reconcileOpenOrders();
+        await this.reconcileOpenOrders();
         logger.info({ venue: venue.id, reconnect, missedFills }, 'gap-fill after subscription done');
       })
       .catch((err) => logger.warn({ err: describeError(err) }, 'gap-fill after subscription failed'));
