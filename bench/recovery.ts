@@ -52,8 +52,6 @@ export async function seedLiveOrders(dir: string, liveOrders: number): Promise<v
     maxAttempts: 3,
     gapFillIntervalMs: 60_000,
     unknownOrders: 'report',
-    requestsPerSecond: 1_000_000,
-    requestBurst: 1_000_000,
     newInstallId: () => 'bench0',
   });
   const pending: Promise<unknown>[] = [];

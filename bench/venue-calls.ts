@@ -85,7 +85,6 @@ export async function runVenueCalls(
       url: sim.url,
       recvWindowMs: 5000,
       timeoutMs: 10_000,
-      symbols: ['BTC/USDT'],
       // The bench measures the client path, not our request budget: the budget is set out of the way.
       budget: { requestsPerSecond: 1_000_000, burst: 1_000_000 },
       seed: 1,

@@ -29,7 +29,6 @@ export interface ExchangeVenueOptions {
   timeoutMs: number;
   /** How long the account check retries a venue failing transiently (default DEFAULT_STARTUP_RETRY_MS). */
   startupRetryMs?: number | undefined;
-  symbols: readonly string[];
   budget: { requestsPerSecond: number; burst: number };
   /** Seeds anything random on our side (reconnect jitter). */
   seed: number;
@@ -66,7 +65,6 @@ export async function openExchangeVenue(options: ExchangeVenueOptions): Promise<
     credentials,
     clock: options.clock,
     logger: options.logger,
-    symbols: options.symbols,
     recvWindowMs: options.recvWindowMs,
     budget: options.budget,
     seed: options.seed,

@@ -101,7 +101,6 @@ export async function runStart(flags: StartFlags): Promise<number> {
       ? await openExchangeVenue({
           ...config.venue,
           exchangeId: config.venue.kind,
-          symbols: config.symbols,
           budget: config.venueBudget,
           seed: config.paper.seed, // --seed: anything random on our side (reconnect jitter)
           clock: systemClock,
@@ -119,6 +118,8 @@ export async function runStart(flags: StartFlags): Promise<number> {
           requestWindowMs: config.paper.requestWindowMs,
           faults: config.paper.faults,
           onListenerError: (err) => logger.error({ err: describeError(err) }, 'venue listener failed'),
+          budget: config.venueBudget,
+          logger,
         });
   venue.start();
   let engine: Engine;
@@ -145,8 +146,6 @@ export async function runStart(flags: StartFlags): Promise<number> {
       balanceCheckIntervalMs: config.reconcile.balanceCheckIntervalMs,
       startupRetryMs: config.venue.startupRetryMs,
       unknownOrders: config.reconcile.unknownOrders,
-      requestsPerSecond: config.venueBudget.requestsPerSecond,
-      requestBurst: config.venueBudget.burst,
       newInstallId: () => crypto.randomBytes(4).readUInt32BE(0).toString(36).padStart(6, '0').slice(0, 6),
       onFatal: (err) => onFatal(err),
     });

@@ -1,12 +1,20 @@
 import type { Clock } from './clock.js';
+import { sleep } from './clock.js';
 
 /** Priority of a venue request: cancels and lookups go before new orders when the budget is short. */
 export type RequestPriority = 'high' | 'normal';
 
 /**
+ * Longest a place waits for the request budget before it is sent (or refused unsent): a venue's request
+ * window starts when the request is signed, so a place must not wait in a queue for long.
+ */
+export const PLACE_QUEUE_MS = 250;
+
+/**
  * A per-venue request budget (token bucket): at most `perSecond` requests on average, bursts up to `burst`.
  * Waiting requests are served high priority first, so a requote storm never delays a cancel. A venue's
- * Retry-After pauses the whole budget.
+ * Retry-After pauses the whole budget. Each venue adapter owns the one budget of its venue (config
+ * `venueBudget`) and every request it sends takes a token; nothing else holds one.
  */
 export class RequestBudget {
   private tokens: number;
@@ -45,6 +53,21 @@ export class RequestBudget {
       return 0;
     }
     return Math.max(1, Math.ceil((Math.max(0, 1 - this.tokens) * 1000) / this.perSecond));
+  }
+
+  /**
+   * Takes a token for a request that must not queue (a place), waiting at most `maxWaitMs` (default
+   * PLACE_QUEUE_MS) behind nobody. Resolves 0 once taken, else with how many ms until one may be free:
+   * the caller refuses the request unsent (`rateLimited`).
+   */
+  async takeWithin(maxWaitMs = PLACE_QUEUE_MS): Promise<number> {
+    const start = this.clock.now();
+    for (;;) {
+      const wait = this.tryTake();
+      if (wait === 0) return 0;
+      if (this.clock.now() - start + wait > maxWaitMs) return wait;
+      await sleep(this.clock, wait);
+    }
   }
 
   /** Stops sending until `ms` from now (a venue answered 429/418 with Retry-After). */

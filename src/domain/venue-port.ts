@@ -7,8 +7,12 @@ export type { VenueErrorKind } from './venue-error.js';
 /**
  * The venue port: the whole of what the engine needs from an exchange. Adapters (paper, ccxt) implement
  * it, the engine drives it, and neither imports the other; nothing outside src/adapters imports a venue
- * library. Every call is idempotent by clientOrderId or
- * read-only, so the engine can resume any call after a crash.
+ * library. Every call is idempotent by clientOrderId or read-only, so the engine can resume any call after
+ * a crash. What crosses the port is typed and valid: the adapter checks every order and fill the venue
+ * sends, once, and names each fill's order by its clientOrderId when the venue has one. The adapter also
+ * holds the venue's one request budget: every request it sends takes a token (cancels and lookups first),
+ * a place that cannot have one soon is refused unsent (`rateLimited`), and a rate-limit answer pauses the
+ * budget for the venue's Retry-After; callers hold no budget of their own.
  */
 export interface VenuePort {
   /** Venue id, used as the namespace of trade ids and order ids (`paper`, `binance`). */
@@ -41,7 +45,12 @@ export interface VenuePort {
   fetchTicker(symbol: string): Promise<Ticker>;
   /** The account's balances by asset, where the venue reports them (absent: it does not). */
   fetchBalance?(): Promise<Record<string, VenueBalance>>;
-  /** Subscribes to order updates and fills. Delivery may be duplicated, late or out of order. */
+  /**
+   * Subscribes to order updates and fills, each validated by the adapter (a malformed payload is logged
+   * and dropped there). Delivery may be duplicated, late or out of order, and a stream that was down has
+   * lost what happened meanwhile: a stream that connects asynchronously tells each time it is live again
+   * (`subscribed`), so the engine can fetch what it may have missed.
+   */
   subscribe(listener: VenueListener): () => void;
   /** Releases connections and files. */
   close(): Promise<void>;
@@ -91,8 +100,15 @@ export interface Ticker {
   at: number;
 }
 
-/** A pushed venue fact. */
-export type VenueEvent = { kind: 'order'; order: VenueOrder } | { kind: 'fill'; fill: VenueFill };
+/** A venue fact: an order's state, or one fill. */
+export type VenueFact = { kind: 'order'; order: VenueOrder } | { kind: 'fill'; fill: VenueFill };
 
-/** Receives pushed venue facts; `raw` events are validated by the engine before use. */
-export type VenueListener = (event: unknown) => void;
+/**
+ * What a venue pushes: facts, and `subscribed` each time its stream is live (`reconnect`: again, after it
+ * was down). A venue whose stream is live as soon as `subscribe` returns and never drops (the paper venue)
+ * sends no `subscribed`.
+ */
+export type VenueEvent = VenueFact | { kind: 'subscribed'; reconnect: boolean };
+
+/** Receives pushed venue events, already validated by the adapter. */
+export type VenueListener = (event: VenueEvent) => void;

@@ -20,7 +20,6 @@ import { listenToVenue } from './on-order-update.js';
 import { projectors } from './projections.js';
 import { reconcileOpenOrders } from './reconcile.js';
 import type { ReconcileDeps, UnknownOrderPolicy } from './reconcile.js';
-import { RequestBudget } from '../domain/request-budget.js';
 import { DEFAULT_STARTUP_RETRY_MS, retryRead, startupRetry } from '../domain/retry.js';
 import type { ReadRetry } from '../domain/retry.js';
 import { ReadModel } from './read-model.js';
@@ -54,8 +53,6 @@ export interface EngineOptions {
   /** How long opening retries venue reads failing transiently (default DEFAULT_STARTUP_RETRY_MS). */
   startupRetryMs?: number;
   unknownOrders: UnknownOrderPolicy;
-  requestsPerSecond: number;
-  requestBurst: number;
   newInstallId: () => string;
   leaseTtlMs?: number;
   /** Called when the engine can no longer work (a commit failed, the lease was lost); the caller exits. */
@@ -89,7 +86,6 @@ export class Engine {
     readonly recovery: RecoveryReport,
     private readonly held: { lease: Lease; lock: WriterLock | null },
     private readonly reconcileDeps: ReconcileDeps,
-    budget: RequestBudget,
     markets: ReadonlyMap<string, Market>,
     notices: OperatorNotices,
     readModel: ReadModel,
@@ -110,7 +106,6 @@ export class Engine {
       runtime,
       clock: options.clock,
       logger: options.logger,
-      budget,
       readModel,
       markets,
       symbols: options.symbols,
@@ -141,6 +136,9 @@ export class Engine {
       lock?.release();
       throw err;
     }
+    // A failed open stops listening and waits for any check a subscription started before closing.
+    let stopListening = (): void => {};
+    let checksIdle = (): Promise<void> => Promise.resolve();
     try {
       const store = new EngineStore(database.db, database);
       const ttl = options.leaseTtlMs ?? 15_000;
@@ -156,10 +154,9 @@ export class Engine {
       database.setFullSync(true);
       const identity = await bootIdentity(database.db, options.newInstallId, clock.now());
       database.setFullSync(false);
-      const budget = new RequestBudget(clock, options.requestsPerSecond, options.requestBurst);
       const readModel = new ReadModel(clock, venue.id);
       const awaited = { isAwaited: (_key: string): boolean => false };
-      const effects = new VenueEffects(venue, clock, budget, (key) => awaited.isAwaited(key));
+      const effects = new VenueEffects(venue, clock, (key) => awaited.isAwaited(key));
       const runtime = new DurableRuntime({
         store,
         effects,
@@ -197,7 +194,6 @@ export class Engine {
         recovery,
         { lease, lock },
         deps,
-        budget,
         markets,
         notices,
         readModel,
@@ -213,13 +209,19 @@ export class Engine {
       engine.symbols = await managedSymbols(store, venue.id, options.symbols, (s) => markets.has(s));
       for (const symbol of engine.symbols.unlisted)
         logger.warn({ symbol }, 'orders of a symbol the venue does not list are left as they are');
-      engine.unsubscribe = listenToVenue(venue, runtime, store, logger);
+      engine.unsubscribe = listenToVenue(venue, runtime, store, logger, (reconnect) =>
+        engine.afterSubscription(reconnect),
+      );
+      stopListening = engine.unsubscribe;
+      checksIdle = () => engine.checks.idle();
       await runtime.drain();
       await engine.reconcile(startupRetry(patience, logger, 'open orders'));
       logger.info(extend(recovery, { bootEpoch: identity.bootEpoch }), 'recovered and reconciled');
       readModel.tradingState('ready');
       return engine;
     } catch (err) {
+      stopListening();
+      await checksIdle().catch(() => {});
       await database.close();
       lock?.release();
       throw err;
@@ -243,10 +245,12 @@ export class Engine {
         this.options.logger.error({ symbol, err: describeError(err) }, 'withdrawing quotes failed'),
       );
     }
-    this.periodic.every(gapFillIntervalMs, async () => {
-      await this.checks.gapFillAll(this.symbols.all);
-      await this.checks.afterGapFill();
-    });
+    this.periodic.every(gapFillIntervalMs, () =>
+      this.checks.serially(async () => {
+        await this.checks.gapFillAll(this.symbols.all);
+        await this.checks.afterGapFill();
+      }),
+    );
     const ttl = this.options.leaseTtlMs ?? 15_000;
     this.periodic.every(ttl / 3, () =>
       renewLease(this.database.db, this.held.lease, ttl, clock.now()).catch((err) => {
@@ -257,15 +261,39 @@ export class Engine {
   }
 
   /** Gap-fill and open-order reconciliation for every symbol; `retry` governs the open-orders read. */
-  async reconcile(retry?: ReadRetry): Promise<void> {
-    await this.checks.gapFillAll(this.symbols.all);
+  reconcile(retry?: ReadRetry): Promise<void> {
+    return this.checks.serially(async () => {
+      await this.checks.gapFillAll(this.symbols.all);
+      await this.reconcileOpenOrders(retry);
+      await this.checks.afterGapFill();
+    });
+  }
+
+  /**
+   * The venue's stream is live (again): what happened before, since it was last live or since it was
+   * asked for, was pushed to nobody. Gap-fills every symbol (fills since the trade cursor), then
+   * reconciles the open orders as at start (our open orders the venue no longer lists are looked up, which
+   * tells their fate; the ones it lists with fills are applied as status reports).
+   */
+  private afterSubscription(reconnect: boolean): void {
+    if (this.stopping !== null) return;
+    const { logger, venue } = this.options;
+    void this.checks
+      .serially(async () => {
+        const missedFills = await this.checks.gapFillAll(this.symbols.all);
+        await this.reconcileOpenOrders();
+        logger.info({ venue: venue.id, reconnect, missedFills }, 'gap-fill after subscription done');
+      })
+      .catch((err) => logger.warn({ err: describeError(err) }, 'gap-fill after subscription failed'));
+  }
+
+  private async reconcileOpenOrders(retry?: ReadRetry): Promise<void> {
     for (const symbol of this.symbols.all) {
       const report = await reconcileOpenOrders(this.reconcileDeps, symbol, retry);
       if (report.lookedUp.length + report.adopted.length + report.reported.length > 0) {
         this.options.logger.warn({ symbol, ...report }, 'reconciled open orders with the venue');
       }
     }
-    await this.checks.afterGapFill();
   }
 
   /**
@@ -282,12 +310,13 @@ export class Engine {
     this.readModel.tradingState('stopping');
     await this.periodic.stop();
     this.unsubscribe();
+    await this.checks.idle();
     await this.strategy.stop();
     if (options.cancelOrders) for (const symbol of this.symbols.all) await this.withdraw(symbol);
     const quiet = await waitUntilQuiet(this.runtime, options.timeoutMs ?? 10_000);
     if (!quiet)
       this.options.logger.warn({}, 'stopping with orders still unresolved; the next start resumes them');
-    await this.checks.gapFillAll(this.symbols.all);
+    await this.checks.serially(() => this.checks.gapFillAll(this.symbols.all));
     const liveOrders = [...this.runtime.liveActors('order')].length;
     await this.runtime.stop();
     await releaseLease(this.database.db, this.held.lease).catch(() => {});

@@ -1,4 +1,4 @@
-import type { VenueEvent, VenueFill, VenueOrder, VenuePort } from '../domain/venue-port.js';
+import type { VenueFact, VenueFill, VenueOrder, VenuePort } from '../domain/venue-port.js';
 import { describeError } from '../domain/errors.js';
 import type { Logger } from '../domain/logger.js';
 import type { OrderContext, OrderEvent } from '../machines/order.machine.js';
@@ -10,7 +10,6 @@ import { workCommand } from '../runtime/types.js';
 import type { TxApi, WorkCommand } from '../runtime/types.js';
 import { topState } from './projections.js';
 import { sameTrade, versionKey } from './trade-versions.js';
-import { parseVenueEvent } from './venue-event-schema.js';
 
 /** What OnOrderUpdate did with a venue fact. */
 export type UpdateOutcome = 'applied' | 'duplicate' | 'ignored' | 'orphan' | 'contested';
@@ -25,9 +24,11 @@ const CLOSED = new Set(['cancelled', 'expired', 'rejected']);
  * order machine when they no longer apply. Every trade of the account moves the position (the venue
  * traded): a fill of an order nobody knows, a fill after the order ended, a fill past the order's quantity
  * are applied and recorded as anomalies. A trade id the ledger already has with other content is held as
- * contested (see contested-fills.ts): the venue's filled quantity decides later.
+ * contested (see contested-fills.ts): the venue's filled quantity decides later. The fact comes typed and
+ * validated from the venue port, its fill's clientOrderId resolved by the adapter (null: the venue knows
+ * no clientOrderId of the order, which is then unknown here).
  */
-export function onOrderUpdate(venue: string, store: EngineStore, event: VenueEvent): WorkCommand {
+export function onOrderUpdate(venue: string, store: EngineStore, event: VenueFact): WorkCommand {
   return event.kind === 'fill' ? fillCommand(venue, store, event.fill) : orderCommand(venue, event.order);
 }
 
@@ -40,20 +41,18 @@ interface FillPrep {
 }
 
 function fillCommand(venue: string, store: EngineStore, fill: VenueFill): WorkCommand {
+  const { clientOrderId } = fill;
   return workCommand<FillPrep>({
     kind: 'work',
     name: 'OnOrderUpdate.fill',
-    actorIds: (prep) => (prep.clientOrderId === null ? [] : [orderActorId(prep.clientOrderId)]),
+    actorIds: clientOrderId === null ? [] : [orderActorId(clientOrderId)],
     prepare: async () => {
-      const [recorded, clientOrderId] = await Promise.all([
-        store.tradeOf(venue, fill.tradeId),
-        fill.clientOrderId ?? store.clientOrderIdOf(venue, fill.venueOrderId),
-      ]);
+      const recorded = await store.tradeOf(venue, fill.tradeId);
       // Only a trade id the ledger has with other content needs its version looked up (rare).
       const key = recorded !== undefined && !sameTrade(recorded, fill) ? versionKey(fill) : null;
       const version =
         key === null ? null : { key, recorded: (await store.tradeOf(venue, key)) !== undefined };
-      return { recorded, version, clientOrderId: clientOrderId ?? null };
+      return { recorded, version, clientOrderId };
     },
     run: (tx, prep) => applyFill(tx, venue, fill, prep),
   });
@@ -222,23 +221,18 @@ function applyOrderReport(tx: TxApi, venue: string, order: VenueOrder): UpdateOu
 }
 
 /**
- * Applies every pushed venue fact through OnOrderUpdate, validated first (a malformed one is logged and
- * changes nothing). Returns the unsubscribe function.
+ * Applies every pushed venue fact through OnOrderUpdate (the adapter validated it) and hands each
+ * `subscribed` to `onSubscribed` (the engine gap-fills then). Returns the unsubscribe function.
  */
 export function listenToVenue(
   venue: VenuePort,
   runtime: DurableRuntime,
   store: EngineStore,
   logger: Logger,
+  onSubscribed: (reconnect: boolean) => void = () => {},
 ): () => void {
-  return venue.subscribe((raw) => {
-    let event;
-    try {
-      event = parseVenueEvent(raw);
-    } catch (err) {
-      logger.warn({ err: describeError(err) }, 'malformed venue update ignored');
-      return;
-    }
+  return venue.subscribe((event) => {
+    if (event.kind === 'subscribed') return onSubscribed(event.reconnect);
     runtime.enqueue(onOrderUpdate(venue.id, store, event)).catch((err) => {
       logger.error({ err: describeError(err) }, 'venue update failed');
     });

@@ -1,6 +1,5 @@
 import type { VenuePort } from '../domain/venue-port.js';
 import type { Clock } from '../domain/clock.js';
-import { RequestBudget } from '../domain/request-budget.js';
 import type { CallFailure, OrderCalls } from '../machines/order.machine.js';
 import { VenueEffects } from './venue-effects.js';
 
@@ -10,12 +9,8 @@ import { VenueEffects } from './venue-effects.js';
  * VenueEffects, with nothing durable around them. A failed call rejects with its CallFailure, which is the
  * error the machine's guards read.
  */
-export function venueOrderCalls(venue: VenuePort, clock: Clock, requestsPerSecond = 50): OrderCalls {
-  const effects = new VenueEffects(
-    venue,
-    clock,
-    new RequestBudget(clock, requestsPerSecond, requestsPerSecond),
-  );
+export function venueOrderCalls(venue: VenuePort, clock: Clock): OrderCalls {
+  const effects = new VenueEffects(venue, clock);
   let next = 0;
   const run = async <T>(src: string, input: unknown): Promise<T> => {
     next += 1;

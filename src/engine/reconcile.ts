@@ -12,7 +12,6 @@ import type { UpdateOutcome } from './on-order-update.js';
 import { topState } from './projections.js';
 import { retryRead } from '../domain/retry.js';
 import type { ReadRetry } from '../domain/retry.js';
-import { parseVenueEvent } from './venue-event-schema.js';
 
 /** What to do with an open venue order this database does not know. */
 export type UnknownOrderPolicy = 'cancel-own' | 'cancel-all' | 'report';
@@ -50,9 +49,7 @@ export async function gapFill(deps: ReconcileDeps, symbol: string): Promise<numb
   const askedAt = deps.clock.now();
   const fills = await retryRead(deps.clock, () => venue.fetchMyTrades(symbol, Math.max(0, cursor)));
   const outcomes = await Promise.all(
-    fills.map((fill) =>
-      runtime.enqueue(onOrderUpdate(venue.id, store, parseVenueEvent({ kind: 'fill', fill }))),
-    ),
+    fills.map((fill) => runtime.enqueue(onOrderUpdate(venue.id, store, { kind: 'fill', fill }))),
   );
   const next = Math.max(cursor, askedAt - CLOCK_SKEW_MS);
   await runtime.enqueue(

@@ -7,7 +7,6 @@ import type { OrderToSettle } from '../persistence/ledger-queries.js';
 import type { DurableRuntime } from '../runtime/durable-runtime.js';
 import { settleContested } from './contested-fills.js';
 import { onOrderUpdate } from './on-order-update.js';
-import { parseVenueEvent } from './venue-event-schema.js';
 import { WatchedConditions } from './watched-conditions.js';
 
 /** Orders settled per pass at most (each costs one trade request). */
@@ -61,9 +60,7 @@ export class FillSettler {
       try {
         const fills = await venue.fetchOrderTrades(ref);
         await Promise.all(
-          fills.map((fill) =>
-            runtime.enqueue(onOrderUpdate(venue.id, store, parseVenueEvent({ kind: 'fill', fill }))),
-          ),
+          fills.map((fill) => runtime.enqueue(onOrderUpdate(venue.id, store, { kind: 'fill', fill }))),
         );
       } catch (err) {
         fetchError = describeError(err);

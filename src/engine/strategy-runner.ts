@@ -11,7 +11,6 @@ import { FailureStreaks } from './failure-streak.js';
 import { ordersOf } from './read-model.js';
 import type { ReadModel } from './read-model.js';
 import { symbolIdPrefix } from './symbols.js';
-import type { RequestBudget } from '../domain/request-budget.js';
 import { validateDesired } from './validate-desired.js';
 
 /** What the strategy loop needs. */
@@ -20,7 +19,6 @@ export interface StrategyDeps {
   runtime: DurableRuntime;
   clock: Clock;
   logger: Logger;
-  budget: RequestBudget;
   /** Where the runner records each mid and reads its symbol's position and live orders. */
   readModel: ReadModel;
   markets: ReadonlyMap<string, Market>;
@@ -88,7 +86,6 @@ export class StrategyRunner {
     const { venue, runtime, params } = this.deps;
     const market = this.deps.markets.get(symbol);
     if (market === undefined) return;
-    await this.deps.budget.take('normal');
     const ticker = await venue.fetchTicker(symbol);
     const mid = midOf(ticker);
     this.deps.readModel.midSeen(symbol, fmt(mid));

@@ -25,7 +25,9 @@ export interface VenueChecksDeps {
  * What the engine checks with the venue while it runs, besides the pushed updates: fills since the trade
  * cursor (gap-fill), fills of orders whose venue-reported filled quantity runs ahead of the ledger and
  * contested trade ids (FillSettler), balances against positions (BalanceCheck), unconfirmed cancels, and
- * reminders of unacknowledged alerts. A failing check is logged once per streak and tried again.
+ * reminders of unacknowledged alerts. A failing check is logged once per streak and tried again. The
+ * engine runs the gap-fill (the only one: at start, after every (re)subscription of the venue's stream and
+ * periodically) and the other checks through `serially`, so no two of them overlap.
  */
 export class VenueChecks {
   readonly #gapFills: FailureStreaks;
@@ -35,6 +37,8 @@ export class VenueChecks {
   readonly #balances: BalanceCheck;
   #balanceAt = Number.NEGATIVE_INFINITY;
   #remindedAt = Number.NEGATIVE_INFINITY;
+  /** The last task queued by `serially` (settled: never rejects). */
+  #queue: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly deps: VenueChecksDeps) {
     const { logger, reconcile } = deps;
@@ -46,18 +50,36 @@ export class VenueChecks {
     this.#balances = new BalanceCheck({ venue, runtime, store, clock, logger, markets: deps.markets });
   }
 
-  /** Gap-fills every symbol (one failure streak per symbol). */
-  async gapFillAll(symbols: readonly string[]): Promise<void> {
+  /** Runs `task` once every task queued before it has settled; resolves or rejects as `task` does. */
+  serially<T>(task: () => Promise<T>): Promise<T> {
+    const run = this.#queue.then(task);
+    this.#queue = run.catch(() => {});
+    return run;
+  }
+
+  /** Resolves once every task queued so far has settled. */
+  async idle(): Promise<void> {
+    await this.#queue;
+  }
+
+  /**
+   * Gap-fills every symbol (one failure streak per symbol). Resolves with how many fills were new to the
+   * ledger: fills the stream had not delivered.
+   */
+  async gapFillAll(symbols: readonly string[]): Promise<number> {
+    let missed = 0;
     for (const symbol of symbols) {
       try {
         const n = await gapFill(this.deps.reconcile, symbol);
         this.#gapFills.of(symbol).succeeded({ symbol });
+        missed += n;
         if (n > 0)
           this.deps.logger.info({ symbol, fills: n }, 'gap-fill found fills the stream had not delivered');
       } catch (err) {
         this.#gapFills.of(symbol).failed({ symbol }, err);
       }
     }
+    return missed;
   }
 
   /** Everything after a gap-fill: settling fills, the balance check when due, notices, alert reminders. */

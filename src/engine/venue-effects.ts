@@ -14,7 +14,6 @@ import type {
 } from '../machines/order.machine.js';
 import type { CallKind } from '../machines/messages.js';
 import type { EffectHandler, OutboxRow, RecoveryDecision } from '../runtime/types.js';
-import type { RequestBudget } from '../domain/request-budget.js';
 
 const MAX_RATE_LIMIT_RETRIES = 5;
 /** An order's history is searched from this long before we created it (the venue's clock may be behind). */
@@ -43,19 +42,20 @@ const viewOf = (order: VenueOrder, sentAt: number, at: number): VenueOrderView =
 /**
  * Runs the order machine's calls against a venue port and turns every outcome into the event the machine
  * expects. Errors are classified by what they prove: a definite refusal, an unknown outcome (with the
- * instant after which the request can no longer land), not found, or a duplicate clientOrderId.
+ * instant after which the request can no longer land), not found, or a duplicate clientOrderId. The
+ * venue's request budget is the port's own (each request of the adapter takes a token, cancels and
+ * lookups before places, and a 429 pauses it): this is only where a call refused as rate-limited is tried
+ * again, after the venue's Retry-After.
  */
 export class VenueEffects implements EffectHandler {
   constructor(
     private readonly venue: VenuePort,
     private readonly clock: Clock,
-    private readonly budget: RequestBudget,
     private readonly isAwaited: (key: string) => boolean = () => true,
   ) {}
 
   async execute(row: OutboxRow): Promise<AnyEventObject> {
     for (let attempt = 0; ; attempt += 1) {
-      await this.budget.take(row.src === 'placeOrder' ? 'normal' : 'high');
       if (!this.isAwaited(row.key)) {
         return failed(row, { kind: 'unknown', message: 'no longer awaited; not sent', at: this.clock.now() });
       }
@@ -64,9 +64,7 @@ export class VenueEffects implements EffectHandler {
         return done(row, await this.call(row, sentAt));
       } catch (err) {
         if (err instanceof VenueError && err.kind === 'rateLimited' && attempt < MAX_RATE_LIMIT_RETRIES) {
-          const wait = err.retryAfterMs ?? 1000;
-          this.budget.pause(wait);
-          await sleep(this.clock, wait);
+          await sleep(this.clock, err.retryAfterMs ?? 1000);
           continue;
         }
         return failed(row, this.classify(err, sentAt));

@@ -208,17 +208,6 @@ export class EngineStore {
     return rows.filter((r) => r.venue === venue).map((r) => r.symbol);
   }
 
-  /** Our clientOrderId of a venue order, if we know the order. */
-  async clientOrderIdOf(venue: string, venueOrderId: string): Promise<string | undefined> {
-    const row = await this.db
-      .selectFrom('orders')
-      .select('client_order_id')
-      .where('venue', '=', venue)
-      .where('venue_order_id', '=', venueOrderId)
-      .executeTakeFirst();
-    return row?.client_order_id;
-  }
-
   /** A meta value, or undefined. */
   async getMeta(key: string): Promise<string | undefined> {
     const row = await this.db.selectFrom('meta').select('value').where('key', '=', key).executeTakeFirst();

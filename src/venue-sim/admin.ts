@@ -44,6 +44,7 @@ const fillBody = z
     hidden: z.boolean().default(false),
   })
   .strict();
+const pushBody = z.object({ event: z.record(z.string(), z.unknown()) }).strict();
 const balancesBody = z
   .object({ balances: z.record(z.string().regex(/^[A-Z0-9]{2,12}$/), nonNegativeDecimal) })
   .strict();
@@ -165,6 +166,11 @@ export function handleAdmin(deps: AdminDeps, r: AdminRequest): unknown {
     case 'POST /reset-faults':
       faults.reset(r.now);
       return { plan: faults.plan };
+    case 'POST /ws/push': {
+      // A user-data event exactly as given, unchecked and unfaulted: how a venue's malformed payload looks.
+      const body = parseWith(pushBody, r.body);
+      return { pushed: userStream.pushRaw(body.event) };
+    }
     case 'POST /ws/disconnect':
       return { disconnected: userStream.disconnectAll() };
     case 'GET /ws':

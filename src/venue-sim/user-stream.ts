@@ -112,6 +112,12 @@ export class UserStream {
     }
   }
 
+  /** Pushes `event` as it is to every subscriber (no faults); returns how many sockets got it. */
+  pushRaw(event: Record<string, unknown>): number {
+    this.#send(event);
+    return this.subscriberCount;
+  }
+
   /** Drops every socket at once (the client sees close code 1006); returns how many. */
   disconnectAll(): number {
     const n = this.#peers.size;

@@ -551,7 +551,11 @@ describe('PaperVenue: update stream', () => {
     clock.increment(500);
     await flush();
     const labels = events.map((e) =>
-      e.kind === 'order' ? `${e.order.clientOrderId}:${e.order.status}` : `${e.fill.clientOrderId}:fill`,
+      e.kind === 'order'
+        ? `${e.order.clientOrderId}:${e.order.status}`
+        : e.kind === 'fill'
+          ? `${e.fill.clientOrderId}:fill`
+          : e.kind,
     );
     const emitted = ['l1:open', 'l1:fill', 'l1:filled', 'l2:open', 'l2:fill', 'l2:filled'];
     expect([...labels].sort()).toEqual([...emitted].sort());
@@ -572,6 +576,36 @@ describe('PaperVenue: update stream', () => {
       'fill',
       'filled',
     ]);
+  });
+});
+
+describe('PaperVenue: request budget', () => {
+  it('takes a token per call: cancels and lookups go first, a place that cannot have one soon is refused unsent', async () => {
+    const venue = open({ budget: { requestsPerSecond: 1, burst: 2 } });
+    await venue.placeOrder(limit('b1', 'buy', '99'));
+    await venue.fetchTicker(SYMBOL);
+    // The budget is empty for 1 s: a place does not queue that long (its request window would run).
+    const refused = await venueError(venue.placeOrder(limit('b2', 'buy', '99')));
+    expect([refused.kind, refused.retryAfterMs]).toEqual(['rateLimited', 1000]);
+    expect(
+      inspect()
+        .requests()
+        .map((r) => r.clientOrderId),
+    ).toEqual(['b1', null]);
+    // A read queued first and a cancel queued after it: the cancel leaves first, one per second.
+    const served: string[] = [];
+    const read = venue.fetchOpenOrders(SYMBOL).then(() => served.push('read'));
+    const cancel = venue
+      .cancelOrder({ clientOrderId: 'b1', symbol: SYMBOL })
+      .then(() => served.push('cancel'));
+    await flush();
+    expect(served).toEqual([]);
+    clock.increment(1000);
+    await flush();
+    expect(served).toEqual(['cancel']);
+    clock.increment(1000);
+    await Promise.all([read, cancel]);
+    expect(served).toEqual(['cancel', 'read']);
   });
 });
 

@@ -216,7 +216,8 @@ describe('npm start --venue binance (ccxt) against the simulator', () => {
   it('a socket dropped during fills: the fills are found by the reconnect gap-fill and counted once', async () => {
     const { db, config } = configured('drop', {
       venue: { kind: 'binance', url: sim.url, recvWindowMs: 1000, timeoutMs: 1000 },
-      // The engine's own periodic gap-fill is off for this run: only the adapter's can find lost fills.
+      // The periodic gap-fill is off for this run: only the engine's gap-fill after each resubscription of
+      // the stream can find the lost fills.
       reconcile: { gapFillIntervalMs: 600_000 },
       strategy: { intervalMs: 100, levels: 2 },
       statusIntervalMs: 0,

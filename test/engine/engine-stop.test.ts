@@ -86,8 +86,6 @@ describe('Engine.stop', () => {
       maxAttempts: 3,
       gapFillIntervalMs: 10,
       unknownOrders: 'report',
-      requestsPerSecond: 1_000_000,
-      requestBurst: 1_000_000,
       newInstallId: () => 'stop0',
     });
     hold();

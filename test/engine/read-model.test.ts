@@ -59,8 +59,6 @@ function engineOptions(venue: PaperVenue): EngineOptions {
     maxAttempts: 3,
     gapFillIntervalMs: 1000,
     unknownOrders: 'report',
-    requestsPerSecond: 1_000_000,
-    requestBurst: 1_000_000,
     newInstallId: () => 'rm0001',
   };
 }

@@ -3,7 +3,7 @@ import type { PaperVenue } from '../../src/adapters/paper/paper-venue.js';
 import { onOrderUpdate } from '../../src/engine/on-order-update.js';
 import { gapFill, reconcileOpenOrders, tradeCursorKey } from '../../src/engine/reconcile.js';
 import type { ReconcileDeps } from '../../src/engine/reconcile.js';
-import { parseVenueEvent } from '../../src/engine/venue-event-schema.js';
+import { parseVenueEvent } from '../../src/adapters/venue-event-schema.js';
 import { orderActorId } from '../../src/machines/messages.js';
 import { openPaperVenueStore } from '../../src/persistence/venues/paper-venue-store.js';
 import {

@@ -6,7 +6,6 @@ import { ValidationError } from '../../src/domain/errors.js';
 import type { Logger } from '../../src/domain/logger.js';
 import type { DesiredOrder, Market } from '../../src/domain/types.js';
 import { projectors } from '../../src/engine/projections.js';
-import { RequestBudget } from '../../src/domain/request-budget.js';
 import { ReadModel } from '../../src/engine/read-model.js';
 import { StrategyRunner } from '../../src/engine/strategy-runner.js';
 import { validateDesired } from '../../src/engine/validate-desired.js';
@@ -316,7 +315,6 @@ describe('StrategyRunner validates before anything is sent (real runtime, temp S
       runtime,
       clock,
       logger,
-      budget: new RequestBudget(clock, 50, 20),
       readModel,
       markets: new Map([[SYMBOL, market]]),
       symbols: [SYMBOL],

@@ -6,7 +6,7 @@ import type { SimulatedClock } from 'xstate';
 import type { PaperVenue } from '../../src/adapters/paper/paper-venue.js';
 import { SteadfastError } from '../../src/domain/errors.js';
 import { onOrderUpdate } from '../../src/engine/on-order-update.js';
-import { parseVenueEvent } from '../../src/engine/venue-event-schema.js';
+import { parseVenueEvent } from '../../src/adapters/venue-event-schema.js';
 import { bookActorId, orderActorId } from '../../src/machines/messages.js';
 import type { PositionBookInput } from '../../src/machines/position-book.machine.js';
 import { claimLease, processOwner, renewLease } from '../../src/persistence/lease.js';

@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { AnyEventObject, SimulatedClock } from 'xstate';
 import { onOrderUpdate } from '../../src/engine/on-order-update.js';
-import { parseVenueEvent } from '../../src/engine/venue-event-schema.js';
+import { parseVenueEvent } from '../../src/adapters/venue-event-schema.js';
 import { orderActorId } from '../../src/machines/messages.js';
 import type { OrderContext } from '../../src/machines/order.machine.js';
 import { openSqliteReadOnly } from '../../src/persistence/sqlite.js';

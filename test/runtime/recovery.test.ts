@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { AnyEventObject, SimulatedClock } from 'xstate';
 import type { PaperVenue } from '../../src/adapters/paper/paper-venue.js';
-import { RequestBudget } from '../../src/domain/request-budget.js';
 import { VenueEffects } from '../../src/engine/venue-effects.js';
 import { orderActorId } from '../../src/machines/messages.js';
 import type { OrderContext } from '../../src/machines/order.machine.js';
@@ -80,7 +79,7 @@ describe('recovery of a place call in flight at the crash', () => {
     // the call reaches the venue, which accepts it; the reply never comes back (the process died)
     const clock = newClock();
     const venue = paper(clock);
-    const inner = new VenueEffects(venue, clock, new RequestBudget(clock, 1000, 1000));
+    const inner = new VenueEffects(venue, clock);
     const reached = deferred<void>();
     const replyLost: EffectHandler = {
       execute: async (row: OutboxRow) => {

@@ -85,7 +85,6 @@ export async function startVenueOnSim(
       credentials,
       clock: systemClock,
       logger,
-      symbols: ['BTC/USDT'],
       recvWindowMs,
       budget: v.budget ?? { requestsPerSecond: 200, burst: 100 },
       seed: 11,

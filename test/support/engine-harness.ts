@@ -6,7 +6,6 @@ import type { AnyEventObject } from 'xstate';
 import { createPaperVenue } from '../../src/adapters/paper/paper-venue.js';
 import type { PaperMarket, PaperVenue, PaperVenueOptions } from '../../src/adapters/paper/paper-venue.js';
 import { projectors } from '../../src/engine/projections.js';
-import { RequestBudget } from '../../src/domain/request-budget.js';
 import { VenueEffects } from '../../src/engine/venue-effects.js';
 import type { CallKind } from '../../src/machines/messages.js';
 import type { MachineEntry } from '../../src/machines/registry.js';
@@ -130,9 +129,9 @@ export function openPaper(
   return createPaperVenue({ dbPath: file, seed: 7, clock, markets: [MARKET], ...over });
 }
 
-/** VenueEffects on `venue`, with a generous request budget. */
+/** VenueEffects on `venue` (whose own budget, if any, is the only one). */
 export function paperEffects(venue: PaperVenue, clock: SimulatedClock): EffectsFactory {
-  return (isAwaited) => new VenueEffects(venue, clock, new RequestBudget(clock, 1000, 1000), isAwaited);
+  return (isAwaited) => new VenueEffects(venue, clock, isAwaited);
 }
 
 /** The paper venue's request log, read from its file through a second connection. */

@@ -4,7 +4,7 @@ import { Engine } from '../../src/engine/engine.js';
 import type { EngineOptions } from '../../src/engine/engine.js';
 import { orderActorId } from '../../src/machines/messages.js';
 import { startVenueOnSim } from './ccxt-venue.js';
-import type { LogRecord, VenueOnSim } from './ccxt-venue.js';
+import type { LogRecord, VenueOnSim, VenueOnSimOptions } from './ccxt-venue.js';
 import { recordingLogger } from './ccxt-venue.js';
 
 /** The sample market maker quoting one level each side (one bid, one ask), handing AdjustOrders its quotes every tick. */
@@ -22,6 +22,8 @@ const ONE_LEVEL = {
 export interface EngineOnSim {
   engine: Engine;
   logger: ReturnType<typeof recordingLogger>;
+  /** What its CcxtVenue logged. */
+  venueLogger: ReturnType<typeof recordingLogger>;
   /** Log lines with `code` (operator warnings), oldest first. */
   coded(code: string): LogRecord[];
   /** Stops the engine (orders stay at the venue, like any restart) and closes its venue client. */
@@ -33,7 +35,12 @@ export interface SimDesk {
   h: VenueOnSim;
   dir: string;
   /** Opens an engine on `db` (a file name in `dir`) with its own CcxtVenue; `trade` starts the strategy. */
-  open(db: string, over?: Partial<EngineOptions>, trade?: boolean): Promise<EngineOnSim>;
+  open(
+    db: string,
+    over?: Partial<EngineOptions>,
+    trade?: boolean,
+    venueOptions?: VenueOnSimOptions,
+  ): Promise<EngineOnSim>;
   /** The simulator's open orders of this engine (clientOrderIds starting `sf`). */
   openAtVenue(): Promise<{ clientOrderId: string; side: string; executedQty: string }[]>;
   close(): Promise<void>;
@@ -46,8 +53,8 @@ export async function simDesk(dir: string): Promise<SimDesk> {
   return {
     h,
     dir,
-    open: async (db, over = {}, trade = true) => {
-      const { venue } = await h.openVenue();
+    open: async (db, over = {}, trade = true, venueOptions = {}) => {
+      const { venue, logger: venueLogger } = await h.openVenue(venueOptions);
       const logger = recordingLogger();
       const engine = await Engine.open({
         dbPath: path.join(dir, db),
@@ -64,8 +71,6 @@ export async function simDesk(dir: string): Promise<SimDesk> {
         gapFillIntervalMs: 300,
         balanceCheckIntervalMs: 0,
         unknownOrders: 'cancel-own',
-        requestsPerSecond: 200,
-        requestBurst: 100,
         newInstallId: () => 'simdsk',
         ...over,
       });
@@ -74,6 +79,7 @@ export async function simDesk(dir: string): Promise<SimDesk> {
       const handle: EngineOnSim = {
         engine,
         logger,
+        venueLogger,
         coded: (code) => logger.lines.filter((l) => l.obj['code'] === code),
         stop: async () => {
           if (stopped) return;

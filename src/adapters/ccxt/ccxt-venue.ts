@@ -1,7 +1,9 @@
-import type { Exchange, Order } from 'ccxt';
+import type { Exchange, Order, Trade } from 'ccxt';
 import type { Clock } from '../../domain/clock.js';
+import { describeError } from '../../domain/errors.js';
 import type { Logger } from '../../domain/logger.js';
 import { silentLogger } from '../../domain/logger.js';
+import { PLACE_QUEUE_MS } from '../../domain/request-budget.js';
 import type { Market } from '../../domain/types.js';
 import { VenueError, latestOrderMatching } from '../venue.js';
 import type {
@@ -17,9 +19,9 @@ import type {
 import type { ApiCredentials } from './credentials.js';
 import { orderViolation, precisionProblem, spotRulesOf, toMarket } from './market-rules.js';
 import type { MarketRules } from './market-rules.js';
-import { toBalances, toTicker, toVenueFill } from './parse.js';
+import { toBalances, toTicker, toVenueFill, toVenueOrder } from './parse.js';
 import { OrderIndex } from './order-index.js';
-import { PLACE_QUEUE_MS, RestGate } from './rest-gate.js';
+import { RestGate } from './rest-gate.js';
 import { UserFeed } from './user-feed.js';
 import { fetchAllTrades, TRADES_PAGE } from './trade-history.js';
 
@@ -32,8 +34,6 @@ export interface CcxtVenueOptions {
   credentials: ApiCredentials;
   clock: Clock;
   logger?: Logger;
-  /** Symbols the engine trades: gap-filled after every stream reconnect. */
-  symbols: readonly string[];
   /** The venue's recvWindow, ms; the landing window adds a clock-skew margin and the place queue. */
   recvWindowMs: number;
   /** Per-venue request budget: every REST call of this process takes a token. */
@@ -49,9 +49,11 @@ const CLOCK_SKEW_MS = 1_000;
 
 /**
  * The venue port on a ccxt.pro exchange (Binance spot is the tested one). REST calls go through one
- * per-venue request budget; errors are classified by what they prove (error-map.ts); order filters are
- * checked before sending; the user-data stream (watchOrders / watchMyTrades) reconnects by itself and
- * gap-fills over REST after every (re)subscription. Money is read from the venue's raw strings.
+ * per-venue request budget (RestGate: the venue's only one); errors are classified by what they prove
+ * (error-map.ts); order filters are checked before sending; every order and fill, replied or pushed, is
+ * validated here (parse.ts) and carries its clientOrderId (OrderIndex); the user-data stream
+ * (watchOrders / watchMyTrades) reconnects by itself and says `subscribed` after every (re)subscription.
+ * Money is read from the venue's raw strings.
  */
 export class CcxtVenue implements VenuePort {
   /** See VenuePort.id. */
@@ -62,8 +64,7 @@ export class CcxtVenue implements VenuePort {
   readonly #o: CcxtVenueOptions;
   readonly #log: Logger;
   readonly #gate: RestGate;
-  readonly #index = new OrderIndex();
-  readonly #symbols: Set<string>;
+  readonly #index: OrderIndex;
   readonly #feed: UserFeed;
   #rules: Map<string, MarketRules> | null = null;
   #closed = false;
@@ -81,7 +82,7 @@ export class CcxtVenue implements VenuePort {
       budget: options.budget,
       redact: (t) => options.credentials.redact(t),
     });
-    this.#symbols = new Set(options.symbols);
+    this.#index = new OrderIndex((symbol, venueOrderId) => this.#clientOrderIdOf(symbol, venueOrderId));
     this.#feed = new UserFeed({
       exchange: this.#ex,
       venueId: this.id,
@@ -90,8 +91,6 @@ export class CcxtVenue implements VenuePort {
       seed: options.seed,
       redact: (t) => options.credentials.redact(t),
       index: this.#index,
-      symbols: this.#symbols,
-      reads: this,
       quoteOf: (symbol) => this.#quoteOf(symbol),
       backoffMs: options.backoffMs,
     });
@@ -124,7 +123,6 @@ export class CcxtVenue implements VenuePort {
       throw new VenueError('rejected', `${this.id} ${what}: refused before sending: ${problem}`);
     }
     await this.#gate.takeForPlace(what);
-    this.#symbols.add(request.symbol);
     const order = await this.#gate.call('place', what, null, () =>
       this.#ex.createOrder(
         request.symbol,
@@ -205,11 +203,10 @@ export class CcxtVenue implements VenuePort {
     const trades = await this.#gate.call('read', what, 'normal', () =>
       this.#ex.fetchMyTrades(ref.symbol, undefined, TRADES_PAGE, { orderId: ref.venueOrderId }),
     );
-    return trades.map((t) => {
-      const fill = toVenueFill(t, quote);
-      fill.clientOrderId ??= ref.clientOrderId;
-      return fill;
-    });
+    this.#index.note(ref.venueOrderId, ref.clientOrderId);
+    const fills: VenueFill[] = [];
+    for (const t of trades) fills.push(await this.#index.resolve(this.#fill(t, quote, what)));
+    return fills;
   }
 
   /** See VenuePort.fetchMyTrades: every page, oldest first; clientOrderIds resolved from order ids. */
@@ -227,11 +224,9 @@ export class CcxtVenue implements VenuePort {
         now: () => this.#o.clock.now(),
       },
       sinceMs,
-      (t) => toVenueFill(t, quote),
+      (t) => this.#fill(t, quote, what),
     );
-    for (const fill of fills) {
-      fill.clientOrderId ??= await this.#clientOrderIdOf(symbol, fill.venueOrderId);
-    }
+    for (const fill of fills) await this.#index.resolve(fill);
     return fills;
   }
 
@@ -277,21 +272,37 @@ export class CcxtVenue implements VenuePort {
     return this.#rules?.get(symbol)?.quote ?? symbol.split('/')[1] ?? '';
   }
 
+  /**
+   * An order of a reply, validated and its ids remembered. An unreadable one is an unknown outcome (the
+   * venue may have acted on the request), naming the call and the field.
+   */
   #remember(order: Order, what: string): VenueOrder {
-    return this.#index.remember(order, this.id, what);
+    const view = this.#readable(what, () => toVenueOrder(order));
+    this.#index.note(view.venueOrderId, view.clientOrderId);
+    return view;
   }
 
-  async #clientOrderIdOf(symbol: string, venueOrderId: string): Promise<string | null> {
-    const known = this.#index.clientOrderIdOf(venueOrderId);
-    if (known !== undefined) return known;
+  /** A trade of a reply, validated (see #remember). */
+  #fill(trade: Trade, quote: string, what: string): VenueFill {
+    return this.#readable(what, () => toVenueFill(trade, quote));
+  }
+
+  #readable<T>(what: string, convert: () => T): T {
     try {
-      const what = `fetchOrder #${venueOrderId} ${symbol}`;
-      const order = await this.#gate.call('read', what, 'normal', () =>
-        this.#ex.fetchOrder(venueOrderId, symbol),
-      );
-      return this.#remember(order, what).clientOrderId;
-    } catch {
-      return null;
+      return convert();
+    } catch (err) {
+      throw new VenueError('unknown', `${this.id} ${what}: unreadable reply: ${describeError(err)}`, {
+        cause: err,
+      });
     }
+  }
+
+  /** Asks the venue which clientOrderId its order `venueOrderId` has (OrderIndex's lookup). */
+  async #clientOrderIdOf(symbol: string, venueOrderId: string): Promise<string> {
+    const what = `fetchOrder #${venueOrderId} ${symbol}`;
+    const order = await this.#gate.call('read', what, 'normal', () =>
+      this.#ex.fetchOrder(venueOrderId, symbol),
+    );
+    return this.#remember(order, what).clientOrderId;
   }
 }

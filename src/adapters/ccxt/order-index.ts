@@ -1,61 +1,49 @@
-import type { Order } from 'ccxt';
-import { describeError } from '../../domain/errors.js';
+import type { VenueFill } from '../venue.js';
 import { VenueError } from '../venue.js';
-import type { OrderRef, VenueOrder } from '../venue.js';
-import { toVenueOrder } from './parse.js';
 
 /** How many venue order ids the index remembers (oldest forgotten first). */
 const MAX_IDS = 20_000;
 
+/** Asks the venue for an order's clientOrderId by its venue id (a REST lookup). */
+export type ClientOrderIdLookup = (symbol: string, venueOrderId: string) => Promise<string>;
+
 /**
- * What this process has seen of the account's orders: venue order id -> clientOrderId (Binance's REST
- * trades carry only the order id) and the orders last seen open (whose fate a gap-fill must learn).
- * A cache only: losing it (a restart) costs lookups, never correctness.
+ * The one place that maps a venue order id to our clientOrderId (Binance's REST trades carry only the
+ * order id): from the orders this process has seen (replies and stream updates), else by asking the
+ * venue. Every fill leaves the adapter with its clientOrderId when the venue has one, so the engine never
+ * maps ids itself. The venue is asked rather than the engine's orders table because an order whose place
+ * reply was lost has no venue id there yet, while the venue knows it. The memory is a cache only: losing
+ * it (a restart) costs lookups, never correctness.
  */
 export class OrderIndex {
   readonly #ids = new Map<string, string>();
-  readonly #open = new Map<string, OrderRef>();
+
+  constructor(private readonly lookup: ClientOrderIdLookup) {}
+
+  /** Records that venue order `venueOrderId` is our `clientOrderId`. */
+  note(venueOrderId: string, clientOrderId: string): void {
+    this.#ids.delete(venueOrderId);
+    this.#ids.set(venueOrderId, clientOrderId);
+    if (this.#ids.size > MAX_IDS) this.#ids.delete(this.#ids.keys().next().value!);
+  }
 
   /**
-   * Converts a ccxt order of a reply into our view and records it; an unreadable one is an unknown
-   * outcome (`venueId` and `what` name the call in the error).
+   * The fill with its clientOrderId filled in when it has none: from memory, else from the venue. An order
+   * the venue does not know leaves it null (an order placed elsewhere); any other failure rejects (the
+   * caller's read failed, and is tried again), so a fill never leaves unresolved by accident.
    */
-  remember(order: Order, venueId: string, what: string): VenueOrder {
-    let view: VenueOrder;
-    try {
-      view = toVenueOrder(order);
-    } catch (err) {
-      throw new VenueError('unknown', `${venueId} ${what}: unreadable reply: ${describeError(err)}`, {
-        cause: err,
-      });
+  async resolve(fill: VenueFill): Promise<VenueFill> {
+    if (fill.clientOrderId !== null) return fill;
+    let clientOrderId = this.#ids.get(fill.venueOrderId) ?? null;
+    if (clientOrderId === null) {
+      try {
+        clientOrderId = await this.lookup(fill.symbol, fill.venueOrderId);
+        this.note(fill.venueOrderId, clientOrderId);
+      } catch (err) {
+        if (!(err instanceof VenueError) || err.kind !== 'notFound') throw err;
+      }
     }
-    this.record(view);
-    return view;
-  }
-
-  /** Records the latest view of an order. */
-  record(order: VenueOrder): void {
-    this.#ids.delete(order.venueOrderId);
-    this.#ids.set(order.venueOrderId, order.clientOrderId);
-    if (this.#ids.size > MAX_IDS) this.#ids.delete(this.#ids.keys().next().value!);
-    if (order.status === 'open' || order.status === 'partiallyFilled') {
-      this.#open.set(order.clientOrderId, {
-        clientOrderId: order.clientOrderId,
-        symbol: order.symbol,
-        venueOrderId: order.venueOrderId,
-      });
-    } else {
-      this.#open.delete(order.clientOrderId);
-    }
-  }
-
-  /** The clientOrderId of a venue order id, if seen. */
-  clientOrderIdOf(venueOrderId: string): string | undefined {
-    return this.#ids.get(venueOrderId);
-  }
-
-  /** Orders of `symbol` last seen open. */
-  openRefs(symbol: string): OrderRef[] {
-    return [...this.#open.values()].filter((r) => r.symbol === symbol);
+    fill.clientOrderId = clientOrderId;
+    return fill;
   }
 }

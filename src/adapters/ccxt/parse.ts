@@ -3,13 +3,17 @@ import { Dec, fmt } from '../../domain/decimal.js';
 import { ValidationError } from '../../domain/errors.js';
 import type { OrderType, Side, VenueOrderStatus } from '../../domain/types.js';
 import type { Ticker, VenueBalance, VenueFill, VenueOrder } from '../venue.js';
+import { parseVenueFill, parseVenueOrder } from '../venue-event-schema.js';
 import { decimalOf } from './market-rules.js';
 
 /**
  * Conversions from ccxt's unified structures to the port's. Money comes from the venue's raw `info`
  * strings whenever they are there (Binance REST and executionReport fields), because ccxt's unified
- * fields are JS floats; the unified fields are only a fallback for other exchanges. Every result is a new
- * plain object: ccxt mutates its cached watch results in place, so nothing of theirs is kept.
+ * fields are JS floats; the unified fields are only a fallback for other exchanges. Orders and fills are
+ * checked against the port's schema (venue-event-schema.ts) here, at the edge: whatever the venue sent,
+ * pushed or fetched, either becomes a valid VenueOrder / VenueFill or throws a ValidationError naming the
+ * field (`fill.price`). Every result is a new plain object: ccxt mutates its cached watch results in
+ * place, so nothing of theirs is kept.
  */
 
 type Info = Record<string, unknown>;
@@ -75,7 +79,7 @@ function statusOf(order: Order, info: Info, filled: string): VenueOrderStatus {
     UNIFIED_STATUS[order.status ?? ''];
   if (s === undefined) {
     throw new ValidationError(
-      'status',
+      'order.status',
       `unknown order status ${JSON.stringify(venueStatus ?? order.status)}`,
     );
   }
@@ -87,33 +91,32 @@ function statusOf(order: Order, info: Info, filled: string): VenueOrderStatus {
 function clientOrderIdOf(order: Order, info: Info): string {
   const id = raw(info, 'C', 'origClientOrderId') ?? raw(info, 'c', 'clientOrderId') ?? order.clientOrderId;
   if (id === undefined || id === '')
-    throw new ValidationError('clientOrderId', 'venue sent no clientOrderId');
+    throw new ValidationError('order.clientOrderId', 'venue sent no clientOrderId');
   return id;
 }
 
-function sideOf(value: string | undefined): Side {
+function sideOf(field: string, value: string | undefined): Side {
   const s = value?.toLowerCase();
-  if (s !== 'buy' && s !== 'sell') throw new ValidationError('side', `unknown side ${JSON.stringify(value)}`);
+  if (s !== 'buy' && s !== 'sell') throw new ValidationError(field, `unknown side ${JSON.stringify(value)}`);
   return s;
 }
 
-/** Converts a ccxt order (REST reply, cancel reply or watchOrders element) into the port's VenueOrder. */
+/**
+ * Converts a ccxt order (REST reply, cancel reply or watchOrders element) into the port's VenueOrder,
+ * validated; a ValidationError names the field (`order.quantity`).
+ */
 export function toVenueOrder(order: Order): VenueOrder {
   const info = infoOf(order);
-  const venueOrderId = raw(info, 'i', 'orderId') ?? order.id;
-  if (venueOrderId === undefined || venueOrderId === '') {
-    throw new ValidationError('venueOrderId', 'venue sent no order id');
-  }
-  const quantity = money('quantity', info, ['q', 'origQty'], order.amount);
-  const filledQuantity = money('filledQuantity', info, ['z', 'executedQty'], order.filled ?? 0);
+  const quantity = money('order.quantity', info, ['q', 'origQty'], order.amount);
+  const filledQuantity = money('order.filledQuantity', info, ['z', 'executedQty'], order.filled ?? 0);
   const rawType = (raw(info, 'o', 'type') ?? order.type ?? '').toLowerCase();
   const type: OrderType = rawType === 'market' ? 'market' : 'limit';
   const price = decimalOf(raw(info, 'p', 'price') ?? order.price);
-  return {
+  return parseVenueOrder({
     clientOrderId: clientOrderIdOf(order, info),
-    venueOrderId,
-    symbol: order.symbol ?? '',
-    side: sideOf(raw(info, 'S', 'side') ?? order.side),
+    venueOrderId: raw(info, 'i', 'orderId') ?? order.id,
+    symbol: order.symbol,
+    side: sideOf('order.side', raw(info, 'S', 'side') ?? order.side),
     type,
     price: price === null || new Dec(price).lte('0') ? null : price,
     quantity,
@@ -125,30 +128,25 @@ export function toVenueOrder(order: Order): VenueOrder {
       order.lastUpdateTimestamp,
       order.timestamp,
     ),
-  };
+  });
 }
 
 /**
- * Converts a ccxt trade (fetchMyTrades or watchMyTrades element) into the port's VenueFill. Binance's
- * REST trades carry no clientOrderId (null: the caller may resolve it from the order id).
+ * Converts a ccxt trade (fetchMyTrades or watchMyTrades element) into the port's VenueFill, validated; a
+ * ValidationError names the field (`fill.price`). Binance's REST trades carry no clientOrderId (null: the
+ * adapter resolves it from the order id, see order-index.ts).
  */
 export function toVenueFill(trade: Trade, quoteCurrency: string): VenueFill {
   const info = infoOf(trade);
   const isStream = raw(info, 'e') === 'executionReport';
-  const tradeId = (isStream ? raw(info, 't') : raw(info, 'id')) ?? trade.id;
-  const venueOrderId = raw(info, 'i', 'orderId') ?? trade.order;
-  if (tradeId === undefined || tradeId === '') throw new ValidationError('tradeId', 'venue sent no trade id');
-  if (venueOrderId === undefined || venueOrderId === '') {
-    throw new ValidationError('venueOrderId', 'venue sent no order id for a trade');
-  }
   const isBuyer = info.isBuyer;
   const side = isStream
-    ? sideOf(raw(info, 'S'))
+    ? sideOf('fill.side', raw(info, 'S'))
     : typeof isBuyer === 'boolean'
       ? isBuyer
         ? 'buy'
         : 'sell'
-      : sideOf(trade.side);
+      : sideOf('fill.side', trade.side);
   const maker = isStream ? info.m : (info.isMaker ?? undefined);
   const makerFlag =
     typeof maker === 'boolean'
@@ -159,19 +157,19 @@ export function toVenueFill(trade: Trade, quoteCurrency: string): VenueFill {
   const fee = decimalOf(raw(info, isStream ? 'n' : 'commission') ?? trade.fee?.cost ?? '0') ?? '0';
   const feeCurrency = raw(info, isStream ? 'N' : 'commissionAsset') ?? trade.fee?.currency ?? quoteCurrency;
   const cid = isStream ? (raw(info, 'C') ?? raw(info, 'c')) : undefined;
-  return {
-    tradeId,
+  return parseVenueFill({
+    tradeId: (isStream ? raw(info, 't') : raw(info, 'id')) ?? trade.id,
     clientOrderId: cid ?? null,
-    venueOrderId,
-    symbol: trade.symbol ?? '',
+    venueOrderId: raw(info, 'i', 'orderId') ?? trade.order,
+    symbol: trade.symbol,
     side,
-    price: money('price', info, isStream ? ['L'] : ['price'], trade.price),
-    quantity: money('quantity', info, isStream ? ['l'] : ['qty'], trade.amount),
+    price: money('fill.price', info, isStream ? ['L'] : ['price'], trade.price),
+    quantity: money('fill.quantity', info, isStream ? ['l'] : ['qty'], trade.amount),
     fee,
     feeCurrency,
     liquidity: makerFlag === null ? null : makerFlag ? 'maker' : 'taker',
     at: time(info, isStream ? ['T', 'E'] : ['time'], trade.timestamp),
-  };
+  });
 }
 
 /** Converts a ccxt ticker; bid, ask and last come from Binance's raw strings when present. */

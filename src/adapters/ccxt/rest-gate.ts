@@ -1,14 +1,10 @@
 import type { Clock } from '../../domain/clock.js';
-import { sleep } from '../../domain/clock.js';
 import type { Logger } from '../../domain/logger.js';
-import { RequestBudget } from '../../domain/request-budget.js';
+import { PLACE_QUEUE_MS, RequestBudget } from '../../domain/request-budget.js';
 import type { RequestPriority } from '../../domain/request-budget.js';
 import { VenueError } from '../venue.js';
 import { accountProblemOf, classifyCcxtError } from './error-map.js';
 import type { CcxtOperation } from './error-map.js';
-
-/** Longest a place waits for the request budget before it is sent (or refused unsent). */
-export const PLACE_QUEUE_MS = 250;
 
 /** Configuration of a RestGate. */
 export interface RestGateOptions {
@@ -20,10 +16,11 @@ export interface RestGateOptions {
 }
 
 /**
- * The one door every REST call of a venue goes through: a per-venue request budget (token bucket, cancels
- * and lookups first), then the call, then its error classified by what it proves. A rate-limit answer
- * (429/418) pauses the whole budget for the venue's Retry-After, so no other request goes out meanwhile
- * and the engine never gets itself banned; the caller retries after `retryAfterMs`.
+ * The one door every REST call of a venue goes through: the venue's one request budget (token bucket,
+ * cancels and lookups first), then the call, then its error classified by what it proves. A rate-limit
+ * answer (429/418) pauses the whole budget for the venue's Retry-After, once, here, so no other request
+ * goes out meanwhile and the engine never gets itself banned; the caller decides whether to try again
+ * (the engine's VenueEffects does, after `retryAfterMs`; nothing else pauses or sleeps for it).
  */
 export class RestGate {
   readonly #o: RestGateOptions;
@@ -52,7 +49,11 @@ export class RestGate {
       return await run();
     } catch (err) {
       const error = classifyCcxtError(err, { op, venue: venueId, what, redact: this.#o.redact });
-      if (error.kind === 'rateLimited') this.#budget.pause(error.retryAfterMs ?? 1000);
+      if (error.kind === 'rateLimited') {
+        const pauseMs = error.retryAfterMs ?? 1000;
+        this.#budget.pause(pauseMs);
+        this.#o.logger.warn({ venue: venueId, what, pauseMs }, 'venue rate limit: every request waits');
+      }
       const problem = accountProblemOf(err);
       if (problem !== null) {
         this.#o.logger.error({ venue: venueId, problem, err: error.message }, 'venue refused the account');
@@ -67,21 +68,10 @@ export class RestGate {
    * place is refused unsent as `rateLimited`.
    */
   async takeForPlace(what: string): Promise<void> {
-    const { clock } = this.#o;
-    const start = clock.now();
-    for (;;) {
-      const wait = this.#budget.tryTake();
-      if (wait === 0) return;
-      if (clock.now() - start + wait > PLACE_QUEUE_MS) {
-        throw new VenueError(
-          'rateLimited',
-          `${this.#o.venueId} ${what}: request budget exhausted, not sent`,
-          {
-            retryAfterMs: wait,
-          },
-        );
-      }
-      await sleep(clock, wait);
-    }
+    const wait = await this.#budget.takeWithin(PLACE_QUEUE_MS);
+    if (wait === 0) return;
+    throw new VenueError('rateLimited', `${this.#o.venueId} ${what}: request budget exhausted, not sent`, {
+      retryAfterMs: wait,
+    });
   }
 }

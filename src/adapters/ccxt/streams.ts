@@ -24,10 +24,7 @@ export interface StreamSource {
 
 /** What a stream reports, for logging. */
 export type StreamStatus =
-  | { kind: 'connected'; reconnect: boolean }
-  | { kind: 'disconnected'; error: unknown; retryInMs: number }
-  | { kind: 'gapFilled'; sinceMs: number; counts: Record<string, number> }
-  | { kind: 'gapFillFailed'; error: unknown; attempt: number };
+  { kind: 'connected'; reconnect: boolean } | { kind: 'disconnected'; error: unknown; retryInMs: number };
 
 /** Configuration of a UserStream. */
 export interface UserStreamOptions {
@@ -40,31 +37,22 @@ export interface UserStreamOptions {
   /** Called synchronously with each batch of trades. */
   onTrades: (trades: Trade[]) => void;
   /**
-   * REST catch-up after every (re)subscription: fetch what may have happened since `sinceMs` (fills,
-   * order states) and deliver it like pushed updates. Duplicates are harmless (the engine dedupes).
-   * Resolves with counts for the log.
+   * Called after every (re)subscription, once the watch loops run: whatever happened while the stream was
+   * down was not pushed, and the listener must fetch it (the engine's gap-fill does).
    */
-  gapFill: (sinceMs: number) => Promise<Record<string, number>>;
+  onSubscribed: (reconnect: boolean) => void;
   onStatus?: (status: StreamStatus) => void;
   /** Reconnect backoff, ms (default 100 .. 5000, doubling). */
   minBackoffMs?: number;
   maxBackoffMs?: number;
-  /** Subtracted from the gap-fill start for the venue's clock running behind ours (default 5000). */
-  skewMarginMs?: number;
-  /**
-   * Longest a dead connection can go unnoticed (two missed keep-alive pongs, default 45000): after a
-   * session ends, everything before its end minus this lag was delivered, so a gap-fill never reaches
-   * further back than that even when the market was quiet for hours.
-   */
-  detectionLagMs?: number;
 }
 
 /**
- * The account's user-data stream with reconnect and gap-fill. One supervisor loop: subscribe, run the
- * watchOrders and watchMyTrades loops on the shared connection, and REST gap-fill from the last moment
- * the stream was known to be delivering (minus a clock-skew margin). Any stream error drops the
- * connection, waits (exponential backoff with seeded jitter) and starts over, so no fill is lost while the
- * socket was down. Every watch promise is observed at once: none can become an unhandled rejection.
+ * The account's user-data stream with reconnect. One supervisor loop: subscribe, run the watchOrders and
+ * watchMyTrades loops on the shared connection and say so (`onSubscribed`, after every subscription: the
+ * listener fetches what the stream may have missed). Any stream error drops the connection, waits
+ * (exponential backoff with seeded jitter) and starts over. Every watch promise is observed at once: none
+ * can become an unhandled rejection.
  */
 export class UserStream {
   readonly #o: Required<Omit<UserStreamOptions, 'onStatus'>> & Pick<UserStreamOptions, 'onStatus'>;
@@ -72,25 +60,20 @@ export class UserStream {
   #run = { on: false };
   #loop: Promise<void> = Promise.resolve();
   readonly #wakers = new Set<() => void>();
-  /** Everything the stream resolved before this instant was delivered. */
-  #deliveredUntil = 0;
 
   constructor(options: UserStreamOptions) {
     this.#o = {
       minBackoffMs: 100,
       maxBackoffMs: 5000,
-      skewMarginMs: 5000,
-      detectionLagMs: 45_000,
       ...options,
     };
   }
 
-  /** Starts streaming; the first gap-fill starts at this instant (minus the margin). */
+  /** Starts streaming. */
   start(): void {
     if (this.#run.on) return;
     const run = { on: true };
     this.#run = run;
-    this.#deliveredUntil = this.#o.clock.now();
     this.#loop = this.#supervise(run);
   }
 
@@ -112,22 +95,20 @@ export class UserStream {
         await observed(this.#o.source.connect());
         if (!run.on) break;
         this.#o.onStatus?.({ kind: 'connected', reconnect: connectedBefore });
+        const reconnect = connectedBefore;
         connectedBefore = true;
         const connectedAt = this.#o.clock.now();
-        const since = this.#deliveredUntil - this.#o.skewMarginMs;
         // Both loops run on the one connection; the first error ends it.
         const session = { over: false, run };
         const loops = [
           this.#pump(session, () => this.#o.source.watchOrders(), this.#o.onOrders),
           this.#pump(session, () => this.#o.source.watchMyTrades(), this.#o.onTrades),
         ];
-        void this.#gapFill(session, since);
+        this.#o.onSubscribed(reconnect);
         error = await Promise.race(loops);
         session.over = true;
-        const now = this.#o.clock.now();
-        this.#deliveredUntil = Math.max(this.#deliveredUntil, now - this.#o.detectionLagMs);
         // Only a session that lasted resets the backoff: a venue that accepts then drops is not hammered.
-        if (now - connectedAt >= STABLE_SESSION_MS) failures = 0;
+        if (this.#o.clock.now() - connectedAt >= STABLE_SESSION_MS) failures = 0;
         await this.#o.source.drop().catch(() => {});
         await Promise.allSettled(loops);
       } catch (err) {
@@ -152,23 +133,9 @@ export class UserStream {
         return err;
       }
       if (session.over) return null;
-      this.#deliveredUntil = Math.max(this.#deliveredUntil, this.#o.clock.now());
       deliver(items);
     }
     return null;
-  }
-
-  async #gapFill(session: Session, since: number): Promise<void> {
-    for (let attempt = 1; session.run.on && !session.over; attempt += 1) {
-      try {
-        const counts = await this.#o.gapFill(Math.max(0, since));
-        this.#o.onStatus?.({ kind: 'gapFilled', sinceMs: since, counts });
-        return;
-      } catch (err) {
-        this.#o.onStatus?.({ kind: 'gapFillFailed', error: err, attempt });
-        await this.#pause(this.#backoff(attempt));
-      }
-    }
   }
 
   #backoff(failures: number): number {
@@ -211,15 +178,6 @@ export function logStreamStatus(
       log.warn(
         { venue, err: redact(describeError(status.error)), retryInMs: status.retryInMs },
         'user-data stream down; reconnecting',
-      );
-      return;
-    case 'gapFilled':
-      log.info({ venue, sinceMs: status.sinceMs, ...status.counts }, 'gap-fill after subscription done');
-      return;
-    case 'gapFillFailed':
-      log.warn(
-        { venue, err: redact(describeError(status.error)), attempt: status.attempt },
-        'gap-fill failed',
       );
   }
 }

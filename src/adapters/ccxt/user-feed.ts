@@ -1,22 +1,12 @@
 import type { Exchange, Order, Trade } from 'ccxt';
 import type { Clock } from '../../domain/clock.js';
-import { describeError } from '../../domain/errors.js';
+import { describeError, ValidationError } from '../../domain/errors.js';
 import type { Logger } from '../../domain/logger.js';
 import { Rng } from '../paper/rng.js';
-import type { OrderRef, VenueEvent, VenueFill, VenueListener, VenueOrder } from '../venue.js';
+import type { VenueEvent, VenueFill, VenueListener } from '../venue.js';
 import type { OrderIndex } from './order-index.js';
 import { toVenueFill, toVenueOrder } from './parse.js';
 import { logStreamStatus, UserStream } from './streams.js';
-
-/** How many delivered trade ids a feed remembers. */
-const MAX_REMEMBERED = 10_000;
-
-/** The REST reads a gap-fill uses (the venue's own, so they share its budget and error mapping). */
-export interface FeedReads {
-  fetchMyTrades(symbol: string, sinceMs: number): Promise<VenueFill[]>;
-  fetchOpenOrders(symbol: string): Promise<VenueOrder[]>;
-  fetchOrder(ref: OrderRef): Promise<VenueOrder | null>;
-}
 
 /** Configuration of a UserFeed. */
 export interface UserFeedOptions {
@@ -27,11 +17,8 @@ export interface UserFeedOptions {
   /** Seeds the reconnect jitter. */
   seed: number;
   redact: (text: string) => string;
-  /** Shared with the venue: what this process has seen of the account's orders. */
+  /** Shared with the venue: venue order id -> clientOrderId. */
   index: OrderIndex;
-  /** Symbols to gap-fill (the engine's, plus any the venue placed orders in). */
-  symbols: ReadonlySet<string>;
-  reads: FeedReads;
   /** The quote currency of a symbol (fee currency fallback). */
   quoteOf: (symbol: string) => string;
   backoffMs?: { min: number; max: number } | undefined;
@@ -39,16 +26,16 @@ export interface UserFeedOptions {
 
 /**
  * Pushes the account's order updates and fills to the venue's listeners: ccxt.pro's watchOrders and
- * watchMyTrades through a UserStream (reconnect + REST gap-fill after every subscription). Each update is
- * converted at once into a new plain object (ccxt mutates its cached results in place) and every listener
- * gets its own structuredClone. The stream runs while anyone listens.
+ * watchMyTrades through a UserStream (reconnecting by itself), and `subscribed` after every
+ * (re)subscription, so the listener fetches what the stream may have missed meanwhile. Each update is
+ * converted and validated at once into a new plain object (ccxt mutates its cached results in place); a
+ * malformed one is logged, naming the field, and dropped. Every listener gets its own structuredClone.
+ * The stream runs while anyone listens.
  */
 export class UserFeed {
   readonly #o: UserFeedOptions;
   readonly #listeners = new Set<VenueListener>();
   readonly #stream: UserStream;
-  /** Trade ids delivered lately (bounded): a gap-filled fill not among them was missed by the stream. */
-  readonly #delivered = new Set<string>();
 
   constructor(options: UserFeedOptions) {
     this.#o = options;
@@ -64,7 +51,7 @@ export class UserFeed {
       rng: new Rng(options.seed),
       onOrders: (orders) => this.#deliverOrders(orders),
       onTrades: (trades) => this.#deliverTrades(trades),
-      gapFill: (since) => this.#gapFill(since),
+      onSubscribed: (reconnect) => this.#emit({ kind: 'subscribed', reconnect }),
       onStatus: (s) => logStreamStatus(options.logger, options.venueId, s, options.redact),
       minBackoffMs: options.backoffMs?.min ?? 100,
       maxBackoffMs: options.backoffMs?.max ?? 5000,
@@ -117,67 +104,43 @@ export class UserFeed {
     }
   }
 
+  /** Logs a pushed update that cannot cross the port (naming the field) and drops it. */
+  #refused(what: string, err: unknown): void {
+    const field = err instanceof ValidationError ? err.field : undefined;
+    this.#o.logger.warn({ venue: this.#o.venueId, field, err: describeError(err) }, `${what} ignored`);
+  }
+
   #deliverOrders(orders: Order[]): void {
     for (const order of orders) {
       try {
         const view = toVenueOrder(order);
-        this.#o.index.record(view);
+        this.#o.index.note(view.venueOrderId, view.clientOrderId);
         this.#emit({ kind: 'order', order: view });
       } catch (err) {
-        this.#o.logger.warn(
-          { venue: this.#o.venueId, err: describeError(err) },
-          'unreadable order update ignored',
-        );
+        this.#refused('malformed order update', err);
       }
     }
   }
 
   #deliverTrades(trades: Trade[]): void {
     for (const trade of trades) {
+      let fill: VenueFill;
       try {
-        const fill = toVenueFill(trade, this.#o.quoteOf(trade.symbol ?? ''));
-        fill.clientOrderId ??= this.#o.index.clientOrderIdOf(fill.venueOrderId) ?? null;
-        this.#remember(fill.tradeId);
-        this.#emit({ kind: 'fill', fill });
+        fill = toVenueFill(trade, this.#o.quoteOf(trade.symbol ?? ''));
       } catch (err) {
-        this.#o.logger.warn(
-          { venue: this.#o.venueId, err: describeError(err) },
-          'unreadable trade update ignored',
-        );
+        this.#refused('malformed trade update', err);
+        continue;
       }
-    }
-  }
-
-  /**
-   * After a (re)subscription: fills since `since`, open orders, and the fate of orders last seen open.
-   * Counts the fills the stream had not delivered (`missedFills`): proof that the gap-fill mattered.
-   */
-  async #gapFill(since: number): Promise<Record<string, number>> {
-    const { reads, index } = this.#o;
-    const counts = { fills: 0, missedFills: 0, orders: 0 };
-    for (const symbol of [...this.#o.symbols]) {
-      for (const fill of await reads.fetchMyTrades(symbol, since)) {
-        counts.fills += 1;
-        if (!this.#delivered.has(fill.tradeId)) counts.missedFills += 1;
-        this.#remember(fill.tradeId);
+      if (fill.clientOrderId !== null) {
         this.#emit({ kind: 'fill', fill });
+        continue;
       }
-      const open = await reads.fetchOpenOrders(symbol);
-      const found = [...open];
-      const listed = new Set(open.map((o) => o.clientOrderId));
-      for (const ref of index.openRefs(symbol)) {
-        if (listed.has(ref.clientOrderId)) continue;
-        const order = await reads.fetchOrder(ref);
-        if (order !== null) found.push(order);
-      }
-      for (const order of found) this.#emit({ kind: 'order', order });
-      counts.orders += found.length;
+      // Binance's executionReports name the order; a stream that does not is resolved like a REST trade.
+      // Unresolved, the fill is dropped: the engine's gap-fill fetches it again (pushed fills move no cursor).
+      this.#o.index.resolve(fill).then(
+        (resolved) => this.#emit({ kind: 'fill', fill: resolved }),
+        (err: unknown) => this.#refused('trade update without its order', err),
+      );
     }
-    return counts;
-  }
-
-  #remember(tradeId: string): void {
-    this.#delivered.add(tradeId);
-    if (this.#delivered.size > MAX_REMEMBERED) this.#delivered.delete(this.#delivered.values().next().value!);
   }
 }

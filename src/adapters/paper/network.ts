@@ -1,5 +1,6 @@
 import type { Clock } from '../../domain/clock.js';
 import { ConfigError, describeError } from '../../domain/errors.js';
+import type { Logger } from '../../domain/logger.js';
 import { VenueError } from '../venue.js';
 import { FaultPlan } from './fault-plan.js';
 import type { CallFaults, FaultPlanOptions } from './fault-plan.js';
@@ -21,6 +22,7 @@ export interface NetworkOptions {
   latency: { min: number; max: number };
   faults: FaultPlanOptions | undefined;
   onListenerError: (err: unknown) => void;
+  logger: Logger;
 }
 
 /**

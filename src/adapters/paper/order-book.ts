@@ -1,7 +1,7 @@
 import { Dec, fmt } from '../../domain/decimal.js';
 import { extend } from '../../domain/extend.js';
 import type { PaperVenueStore, StoredOrder } from '../../persistence/venues/paper-venue-store.js';
-import type { OrderRef, PlaceOrderRequest, VenueEvent, VenueFill, VenueOrder } from '../venue.js';
+import type { OrderRef, PlaceOrderRequest, VenueFact, VenueFill, VenueOrder } from '../venue.js';
 import { arrivalPrice, feeFor, matchResting } from './matching.js';
 import type { ResolvedPaperMarket } from './price-feed.js';
 import type { Rng } from './rng.js';
@@ -54,7 +54,7 @@ export class PaperOrderBook {
     request: PlaceOrderRequest,
     quote: { bid: string; ask: string },
     now: number,
-  ): { order: VenueOrder; events: VenueEvent[] } {
+  ): { order: VenueOrder; events: VenueFact[] } {
     const price =
       request.type === 'limit' && request.price !== undefined ? fmt(new Dec(request.price)) : null;
     const base = { symbol: request.symbol, side: request.side, type: request.type, price };
@@ -67,7 +67,7 @@ export class PaperOrderBook {
       updatedAt: now,
       ...base,
     });
-    const events: VenueEvent[] = [{ kind: 'order', order: toVenueOrder(order) }];
+    const events: VenueFact[] = [{ kind: 'order', order: toVenueOrder(order) }];
     const takerPrice = arrivalPrice(base, quote);
     if (takerPrice !== null) {
       const fill = this.#fill(order, takerPrice, order.quantity, 'taker', now);
@@ -83,10 +83,10 @@ export class PaperOrderBook {
   }
 
   /** Fills crossed resting orders of `symbol` at `mid` (inside the feed's tick transaction). */
-  matchResting(symbol: string, mid: string, rng: Rng, now: number): VenueEvent[] {
+  matchResting(symbol: string, mid: string, rng: Rng, now: number): VenueFact[] {
     const m = this.#markets.get(symbol);
     if (!m) return [];
-    const events: VenueEvent[] = [];
+    const events: VenueFact[] = [];
     const open = this.#store.crossingCandidates(symbol, mid);
     const byId = new Map(open.map((o) => [o.venueOrderId, o]));
     const resting = open.flatMap((o) => (o.price === null ? [] : [extend(o, { price: o.price })]));

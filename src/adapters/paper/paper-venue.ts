@@ -1,5 +1,8 @@
 import type { Clock } from '../../domain/clock.js';
 import { ConfigError } from '../../domain/errors.js';
+import type { Logger } from '../../domain/logger.js';
+import { silentLogger } from '../../domain/logger.js';
+import { RequestBudget } from '../../domain/request-budget.js';
 import type { Market } from '../../domain/types.js';
 import { openPaperVenueStore } from '../../persistence/venues/paper-venue-store.js';
 import type { PaperVenueStore } from '../../persistence/venues/paper-venue-store.js';
@@ -9,7 +12,7 @@ import type {
   PlaceOrderRequest,
   Ticker,
   VenueErrorKind,
-  VenueEvent,
+  VenueFact,
   VenueFill,
   VenueListener,
   VenueOrder,
@@ -50,6 +53,14 @@ export interface PaperVenueOptions {
   id?: string;
   /** Receives errors thrown by subscribers (which never disturb the venue). Default: ignore them. */
   onListenerError?: (err: unknown) => void;
+  /** Where a malformed update is reported before it is dropped (default: nowhere). */
+  logger?: Logger;
+  /**
+   * The venue's request budget (config `venueBudget`): every call takes a token, cancels and lookups
+   * first; a place that would wait longer than PLACE_QUEUE_MS is refused unsent (`rateLimited`). Absent:
+   * no budget.
+   */
+  budget?: { requestsPerSecond: number; burst: number };
 }
 
 type CallKind =
@@ -57,7 +68,7 @@ type CallKind =
 
 type Refused = { ok: false; error: VenueError; outcome: string };
 /** What the venue did with one request, decided inside its transaction. */
-type Processed<T> = { ok: true; value: T; outcome: string; detail?: string; events?: VenueEvent[] } | Refused;
+type Processed<T> = { ok: true; value: T; outcome: string; detail?: string; events?: VenueFact[] } | Refused;
 
 const refuse = (outcome: string, kind: VenueErrorKind, message: string): Refused => ({
   ok: false,
@@ -88,6 +99,7 @@ export class PaperVenue implements VenuePort {
   readonly #book: PaperOrderBook;
   readonly #net: SimulatedNetwork;
   readonly #feed: PriceFeed;
+  readonly #budget: RequestBudget | null;
   #closed = false;
 
   constructor(options: PaperVenueOptions) {
@@ -101,12 +113,15 @@ export class PaperVenue implements VenuePort {
     const makerBps = resolveFeeBps('makerFeeBps', options.makerFeeBps ?? '1');
     const takerBps = resolveFeeBps('takerFeeBps', options.takerFeeBps ?? '5');
     this.#markets = resolvePaperMarkets(options.markets);
+    const budget = options.budget;
+    this.#budget = budget ? new RequestBudget(this.#clock, budget.requestsPerSecond, budget.burst) : null;
     this.#net = new SimulatedNetwork({
       clock: this.#clock,
       seed: options.seed,
       latency: options.latencyMs ?? { min: 0, max: 0 },
       faults: options.faults,
       onListenerError: options.onListenerError ?? (() => {}),
+      logger: options.logger ?? silentLogger,
     });
     const store = openPaperVenueStore(options.dbPath);
     this.#store = store;
@@ -147,7 +162,7 @@ export class PaperVenue implements VenuePort {
     this.#store.close();
   }
 
-  /** See VenuePort.subscribe. Updates are structuredClone'd plain objects (VenueEvent). */
+  /** See VenuePort.subscribe. Updates are structuredClone'd plain objects (VenueFact). */
   subscribe(listener: VenueListener): () => void {
     return this.#net.updates.subscribe(listener);
   }
@@ -198,7 +213,7 @@ export class PaperVenue implements VenuePort {
         return { ok: true, value: toVenueOrder(order), outcome: 'alreadyClosed', detail: order.status };
       }
       const cancelled = this.#book.cancel(order, now);
-      const events: VenueEvent[] = [{ kind: 'order', order: cancelled }];
+      const events: VenueFact[] = [{ kind: 'order', order: cancelled }];
       return { ok: true, value: cancelled, outcome: 'cancelled', events };
     });
   }
@@ -256,7 +271,9 @@ export class PaperVenue implements VenuePort {
     clientOrderId: string | null,
     atVenue: (sentAt: number, faults: CallFaults) => Processed<T>,
   ): Promise<T> {
+    // The request window counts from here, so waiting for the budget is part of it.
     const sentAt = this.#clock.now();
+    if (this.#budget !== null) await this.#take(this.#budget, kind);
     const log = (outcome: string, detail: string | null, replyLost: boolean): void =>
       this.#store.logRequest({ kind, clientOrderId, outcome, detail, replyLost, at: this.#clock.now() });
     const result = await this.#net.roundTrip(
@@ -274,6 +291,17 @@ export class PaperVenue implements VenuePort {
     );
     if (!result.ok) throw result.error;
     return result.value;
+  }
+
+  /** A token of the budget for one call; a place that cannot have one soon is refused unsent. */
+  async #take(budget: RequestBudget, kind: CallKind): Promise<void> {
+    if (kind !== 'place') return budget.take(kind === 'cancel' || kind === 'fetchOrder' ? 'high' : 'normal');
+    const wait = await budget.takeWithin();
+    if (wait > 0) {
+      throw new VenueError('rateLimited', `${this.id} place: request budget exhausted, not sent`, {
+        retryAfterMs: wait,
+      });
+    }
   }
 
   #outsideWindow(sentAt: number, now: number): Refused | null {

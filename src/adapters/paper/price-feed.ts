@@ -4,7 +4,7 @@ import { SYMBOL_RE } from '../../domain/types.js';
 import type { Market } from '../../domain/types.js';
 import type { Clock } from '../../domain/clock.js';
 import type { PaperVenueStore } from '../../persistence/venues/paper-venue-store.js';
-import type { VenueEvent } from '../venue.js';
+import type { VenueFact } from '../venue.js';
 import { Rng, deriveSeed } from './rng.js';
 
 /**
@@ -140,9 +140,9 @@ export interface PriceFeedOptions {
   markets: ReadonlyMap<string, ResolvedPaperMarket>;
   tickMs: number;
   /** Runs inside each symbol's tick transaction after the mid moved: matches resting orders at `mid`. */
-  onTick: (symbol: string, mid: string, rng: Rng, now: number) => VenueEvent[];
+  onTick: (symbol: string, mid: string, rng: Rng, now: number) => VenueFact[];
   /** Receives the updates of a tick after it committed. */
-  emit: (events: VenueEvent[]) => void;
+  emit: (events: VenueFact[]) => void;
 }
 
 /**
@@ -196,7 +196,7 @@ export class PriceFeed {
     const { store, markets, clock, onTick, emit } = this.#o;
     const now = clock.now();
     const events = store.transaction(() => {
-      const out: VenueEvent[] = [];
+      const out: VenueFact[] = [];
       for (const [symbol, m] of markets) {
         const state = store.marketState(symbol);
         if (!state) throw new Error(`paper venue: no market state for ${symbol}`);

@@ -1,11 +1,14 @@
 import type { Clock } from '../../domain/clock.js';
-import type { VenueEvent, VenueListener } from '../venue.js';
+import { describeError, ValidationError } from '../../domain/errors.js';
+import type { Logger } from '../../domain/logger.js';
+import type { VenueFact, VenueListener } from '../venue.js';
+import { parseVenueEvent } from '../venue-event-schema.js';
 import type { FaultPlan } from './fault-plan.js';
 import type { Rng } from './rng.js';
 
 interface Pending {
   dueAt: number;
-  event: VenueEvent;
+  event: VenueFact;
 }
 
 interface UpdateStreamOptions {
@@ -14,10 +17,13 @@ interface UpdateStreamOptions {
   rng: Rng;
   latency: { min: number; max: number };
   onListenerError: (err: unknown) => void;
+  /** Told of a malformed update (warn, naming the field), which is dropped. */
+  logger: Logger;
 }
 
 /**
- * The venue's push channel with the plan's stream faults applied. Updates that are not late arrive in
+ * The venue's push channel with the plan's stream faults applied. Every update is validated once, when it
+ * is queued (venue-event-schema.ts): a malformed one is logged, naming the field, and never delivered. Updates that are not late arrive in
  * order (like one TCP stream), each after a seeded latency; a late update gets an extra delay and may be
  * overtaken; a duplicated one arrives twice; a dropped one never. Delivery is always asynchronous (a
  * microtask when due now, else a clock timer) and each listener gets its own structuredClone.
@@ -43,10 +49,18 @@ export class UpdateStream {
   }
 
   /** Queues `events` (already committed at the venue), drawing faults and latency for each. */
-  emit(events: readonly VenueEvent[]): void {
+  emit(events: readonly VenueFact[]): void {
     if (this.#closed) return;
     const now = this.#o.clock.now();
-    for (const event of events) {
+    for (const raw of events) {
+      let event: VenueFact;
+      try {
+        event = parseVenueEvent(raw);
+      } catch (err) {
+        const field = err instanceof ValidationError ? err.field : undefined;
+        this.#o.logger.warn({ field, err: describeError(err) }, 'malformed venue update ignored');
+        continue;
+      }
       const f = this.#o.faults.nextUpdate();
       const latency = this.#o.rng.int(this.#o.latency.min, this.#o.latency.max);
       if (f.drop) continue;

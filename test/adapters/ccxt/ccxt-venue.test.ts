@@ -197,11 +197,64 @@ describe('CcxtVenue against the Binance-compatible simulator (real ccxt over HTT
     expect(fills(h.events).map((f) => f.fee)).toEqual(trades.map((t) => t.commission));
   });
 
-  it('after a dropped socket, reconnects and gap-fills the fills that happened while it was down', async () => {
+  it('refuses a malformed pushed update at the edge, naming the field, and keeps streaming', async () => {
+    h = await startVenueOnSim();
+    await h.venue.loadMarkets();
+    h.listen();
+    await waitFor('subscription', () => h!.events.some((e) => e.kind === 'subscribed'));
+    const now = Date.now();
+    // An executionReport as Binance sends it (see src/venue-sim/formats.ts), for an order placed elsewhere.
+    const report = (over: Record<string, unknown>) => ({
+      e: 'executionReport',
+      E: now,
+      s: 'BTCUSDT',
+      c: 'elsewhere-1',
+      S: 'BUY',
+      o: 'LIMIT',
+      f: 'GTC',
+      q: '0.01000000',
+      p: '49990.50000000',
+      C: '',
+      x: 'TRADE',
+      X: 'PARTIALLY_FILLED',
+      r: 'NONE',
+      i: 9001,
+      l: '0.00400000',
+      z: '0.00400000',
+      L: '49990.50000000',
+      n: '0.00000400',
+      N: 'BTC',
+      T: now,
+      t: 7001,
+      w: true,
+      m: true,
+      O: now,
+      ...over,
+    });
+    const refused = (field: string) =>
+      h!.logger.lines.filter((l) => l.level === 'warn' && l.obj.field === field && /ignored/.test(l.msg));
+    // ccxt reads both (a price it cannot parse would fail its own parser and drop the socket instead).
+    await h.admin.post('ws/push', { event: report({ L: '0.00000000', t: 7001 }) });
+    await waitFor('the malformed trade refused', () => refused('fill.price').length === 1);
+    await h.admin.post('ws/push', { event: report({ x: 'NEW', X: 'SOMETHING', l: '0', z: '0', t: -1 }) });
+    await waitFor('the malformed order refused', () => refused('order.status').length === 1);
+    expect(String(refused('fill.price')[0]!.obj.err)).toMatch(/fill\.price: must be > 0/);
+    // The stream goes on: a well-formed trade after them is delivered, and nothing malformed ever was.
+    await h.admin.post('ws/push', { event: report({ t: 7002 }) });
+    await waitFor('the well-formed trade', () => fills(h!.events).length === 1);
+    expect(fills(h.events).map((f) => [f.tradeId, f.clientOrderId, f.price])).toEqual([
+      ['7002', 'elsewhere-1', '49990.5'],
+    ]);
+    expect(orders(h.events).every((o) => o.status === 'partiallyFilled')).toBe(true);
+    expect(h.logger.lines.filter((l) => l.msg === 'user-data stream down; reconnecting')).toEqual([]);
+  });
+
+  it('after a dropped socket, reconnects and says `subscribed` again; what happened meanwhile is left to the listener to fetch', async () => {
     h = await startVenueOnSim({}, { backoffMs: { min: 600, max: 1200 } });
     await h.venue.loadMarkets();
     h.listen();
-    await waitFor('subscription', () => h!.logger.lines.some((l) => l.msg === 'user-data stream subscribed'));
+    await waitFor('subscription', () => h!.events.some((e) => e.kind === 'subscribed'));
+    expect(h.events[0]).toEqual({ kind: 'subscribed', reconnect: false });
     for (let i = 0; i < 3; i += 1) await h.venue.placeOrder(limit(`g-${i}`, 'buy', `4999${i}`, '0.002'));
     await waitFor('three open updates', () => orders(h!.events).length >= 3);
     const before = h.events.length;
@@ -210,20 +263,32 @@ describe('CcxtVenue against the Binance-compatible simulator (real ccxt over HTT
     await h.admin.post('price', { symbol: 'BTC/USDT', price: '49980' });
     const trades = (await h.admin.state()).trades;
     expect(trades).toHaveLength(3);
-    expect(h.events.length).toBe(before);
-    await waitFor('gap-filled fills', () => fills(h!.events).length >= 3);
-    const got = fills(h.events);
-    expect(new Set(got.map((f) => f.tradeId))).toEqual(new Set(trades.map((t) => String(t.id))));
-    expect(got.map((f) => f.clientOrderId).sort()).toEqual(['g-0', 'g-1', 'g-2']);
-    const reconnect = h.logger.lines.find((l) => l.msg === 'user-data stream subscribed' && l.obj.reconnect);
-    expect(reconnect).toBeDefined();
-    await waitFor('gap-fill report', () =>
-      h!.logger.lines.some((l) => l.msg === 'gap-fill after subscription done' && l.obj.missedFills === 3),
-    );
-    await waitFor(
-      'filled statuses',
-      () => orders(h!.events).filter((o) => o.status === 'filled').length >= 3,
-    );
+    await waitFor('resubscribed', () => h!.events.some((e) => e.kind === 'subscribed' && e.reconnect));
+    expect(h.events.slice(before)).toEqual([{ kind: 'subscribed', reconnect: true }]);
+    // The adapter fetches nothing by itself (the engine's gap-fill does, on `subscribed`): no fill arrives.
+    await new Promise((r) => setTimeout(r, 300));
+    expect(fills(h.events)).toEqual([]);
+    const fetched = await h.venue.fetchMyTrades('BTC/USDT', 0);
+    expect(new Set(fetched.map((f) => f.tradeId))).toEqual(new Set(trades.map((t) => String(t.id))));
+    expect(fetched.map((f) => f.clientOrderId).sort()).toEqual(['g-0', 'g-1', 'g-2']);
+  });
+
+  it("REST trades leave the adapter with their order's clientOrderId, also when it never saw the order", async () => {
+    h = await startVenueOnSim();
+    await h.venue.loadMarkets();
+    await h.venue.placeOrder(limit('r-1', 'buy', '49990', '0.002'));
+    await h.admin.post('price', { symbol: 'BTC/USDT', price: '49980' });
+    // Binance's myTrades name only the orderId: a fresh adapter (a restart) asks the venue once per order.
+    const cold = await h.openVenue();
+    await cold.venue.loadMarkets();
+    const fetched = await cold.venue.fetchMyTrades('BTC/USDT', 0);
+    expect(fetched.map((f) => [f.clientOrderId, f.quantity])).toEqual([['r-1', '0.002']]);
+    const byOrder = await cold.venue.fetchOrderTrades({
+      clientOrderId: 'r-1',
+      symbol: 'BTC/USDT',
+      venueOrderId: fetched[0]!.venueOrderId,
+    });
+    expect(byOrder).toEqual(fetched);
   });
 
   it('waits for the request budget and refuses a place it cannot send soon (rateLimited, unsent)', async () => {

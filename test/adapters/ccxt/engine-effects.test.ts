@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { RequestBudget } from '../../../src/domain/request-budget.js';
+import { systemClock } from '../../../src/domain/clock.js';
 import { VenueEffects } from '../../../src/engine/venue-effects.js';
 import { orderActorId } from '../../../src/machines/messages.js';
 import { newClock, openEngine, orderInput } from '../../support/engine-harness.js';
@@ -33,7 +33,7 @@ async function setup() {
   engine = await openEngine({
     file: path.join(tmp.dir, `engine-${Date.now()}.db`),
     clock,
-    effects: (isAwaited) => new VenueEffects(venue, clock, new RequestBudget(clock, 1000, 1000), isAwaited),
+    effects: (isAwaited) => new VenueEffects(venue, clock, isAwaited),
   });
   return { sim: h, engine };
 }
@@ -102,5 +102,64 @@ describe('order machine events from ccxt errors (engine runtime + VenueEffects +
       .orderBy('rev')
       .execute();
     expect(journal.map((j) => j.state)).toContain('unconfirmed.lookingUp');
+  });
+});
+
+describe('a rate limit (429/418) through VenueEffects and the ccxt adapter', () => {
+  it("pauses the venue's one budget once and is tried again once after Retry-After, for a place and a lookup", async () => {
+    h = await startVenueOnSim();
+    await h.venue.loadMarkets();
+    const effects = new VenueEffects(h.venue, systemClock);
+    const row = (src: string, input: unknown) => ({
+      key: `k-${src}`,
+      actorId: 'order/r-1',
+      childId: src,
+      src,
+      input,
+      createdAt: Date.now(),
+    });
+    const pauses = () => h!.logger.lines.filter((l) => l.msg === 'venue rate limit: every request waits');
+    // Banned for 300 ms; the venue's Retry-After says 1 s (its minimum): the first request is refused.
+    await h.admin.post('faults', { ban418: { durationMs: 300, retryAfterSec: 1 } });
+    let t0 = Date.now();
+    const placed = await effects.execute(
+      row('placeOrder', {
+        clientOrderId: 'r-1',
+        symbol: 'BTC/USDT',
+        side: 'buy',
+        type: 'limit',
+        price: '49000',
+        quantity: '0.001',
+        attempt: 1,
+      }),
+    );
+    let took = Date.now() - t0;
+    expect(placed.type).toBe('xstate.done.actor.placeOrder');
+    expect(pauses().map((l) => l.obj.pauseMs)).toEqual([1000]);
+    // One wait of Retry-After in all: the budget's pause and the retry's wait are the same second.
+    expect(took).toBeGreaterThanOrEqual(950);
+    expect(took).toBeLessThan(1900);
+    expect((await h.admin.state()).orders.map((o) => o.clientOrderId)).toEqual(['r-1']);
+
+    await h.admin.post('faults', { ban418: { durationMs: 300, retryAfterSec: 1 } });
+    t0 = Date.now();
+    const found = await effects.execute(
+      row('lookupOrder', {
+        clientOrderId: 'r-1',
+        symbol: 'BTC/USDT',
+        venueOrderId: null,
+        createdAt: Date.now(),
+        search: false,
+      }),
+    );
+    took = Date.now() - t0;
+    expect(found).toMatchObject({
+      type: 'xstate.done.actor.lookupOrder',
+      output: { order: { status: 'open' } },
+    });
+    expect(pauses()).toHaveLength(2);
+    expect(took).toBeGreaterThanOrEqual(950);
+    expect(took).toBeLessThan(1900);
+    await h.admin.post('reset-faults');
   });
 });

@@ -1,7 +1,6 @@
 import type { AnyEventObject, SimulatedClock } from 'xstate';
 import { expect } from 'vitest';
 import type { PaperVenue } from '../../../src/adapters/paper/paper-venue.js';
-import { RequestBudget } from '../../../src/domain/request-budget.js';
 import { VenueEffects } from '../../../src/engine/venue-effects.js';
 import type { DurableRuntime } from '../../../src/runtime/durable-runtime.js';
 import { openSqlite } from '../../../src/persistence/sqlite.js';
@@ -118,7 +117,7 @@ export async function runPath(
   const oracle = replayTimed(machine, target.actorId, input, path.events, startTime);
   const clock = newClock(startTime);
   const paper = openPaper(venueFile(dir), clock);
-  const venue = new ModelVenue(new VenueEffects(paper, clock, new RequestBudget(clock, 1000, 1000)));
+  const venue = new ModelVenue(new VenueEffects(paper, clock));
   const db = await openSqlite(engineFile(dir), 'normal');
   let dbOpen = true;
   const closeDb = async () => {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { VenueEvent } from '../domain/venue-port.js';
+import type { VenueFact, VenueFill, VenueOrder } from '../domain/venue-port.js';
 import { decimalString, nonNegativeDecimal, parseWith, positiveDecimal } from '../domain/schema-errors.js';
 import { SYMBOL_RE } from '../domain/types.js';
 
@@ -34,15 +34,26 @@ const venueFill = z.object({
   at: time,
 });
 
-const venueEvent = z.discriminatedUnion('kind', [
+const venueFact = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('order'), order: venueOrder }),
   z.object({ kind: z.literal('fill'), fill: venueFill }),
 ]);
 
 /**
- * Validates a pushed or fetched venue fact. A malformed one throws a ValidationError naming the field
- * (`fill.price`) and must change nothing.
+ * The adapters' one check of what a venue sent (pushed or fetched), before it crosses the port: the engine
+ * trusts the port's types and never checks them again. A malformed fact throws a ValidationError naming
+ * the field (`fill.price`); the value returned is a new plain object with only the port's fields.
  */
-export function parseVenueEvent(raw: unknown): VenueEvent {
-  return parseWith(venueEvent, raw) as VenueEvent;
+export function parseVenueEvent(raw: unknown): VenueFact {
+  return parseWith(venueFact, raw) as VenueFact;
+}
+
+/** Validates one order view (fields named `order.…`). */
+export function parseVenueOrder(raw: unknown): VenueOrder {
+  return parseWith(venueOrder, raw, 'order') as VenueOrder;
+}
+
+/** Validates one fill (fields named `fill.…`). */
+export function parseVenueFill(raw: unknown): VenueFill {
+  return parseWith(venueFill, raw, 'fill') as VenueFill;
 }
