@@ -44,19 +44,37 @@ function fillCommand(venue: string, store: EngineStore, fill: VenueFill): WorkCo
     kind: 'work',
     name: 'OnOrderUpdate.fill',
     actorIds: (prep) => (prep.clientOrderId === null ? [] : [orderActorId(prep.clientOrderId)]),
-    prepare: async () => {
-      const [recorded, clientOrderId] = await Promise.all([
-        store.tradeOf(venue, fill.tradeId),
-        fill.clientOrderId ?? store.clientOrderIdOf(venue, fill.venueOrderId),
-      ]);
-      // Only a trade id the ledger has with other content needs its version looked up (rare).
-      const key = recorded !== undefined && !sameTrade(recorded, fill) ? versionKey(fill) : null;
-      const version =
-        key === null ? null : { key, recorded: (await store.tradeOf(venue, key)) !== undefined };
-      return { recorded, version, clientOrderId: clientOrderId ?? null };
+    prepare: () => {
+      const recorded = store.tradeOf(venue, fill.tradeId);
+      // The usual case, a fill naming its order: one read, shared by the batch (see EngineStore.tradeOf).
+      const clientOrderId = fill.clientOrderId;
+      if (clientOrderId !== null && clientOrderId !== undefined) {
+        return recorded.then((r) => fillPrep(venue, store, fill, r, clientOrderId));
+      }
+      return Promise.all([recorded, store.clientOrderIdOf(venue, fill.venueOrderId)]).then(([r, id]) =>
+        fillPrep(venue, store, fill, r, id ?? null),
+      );
     },
     run: (tx, prep) => applyFill(tx, venue, fill, prep),
   });
+}
+
+/**
+ * A fill's prepared reads. Only a trade id the ledger has with other content needs its version looked up
+ * (rare).
+ */
+function fillPrep(
+  venue: string,
+  store: EngineStore,
+  fill: VenueFill,
+  recorded: LedgerTrade | undefined,
+  clientOrderId: string | null,
+): FillPrep | Promise<FillPrep> {
+  const key = recorded !== undefined && !sameTrade(recorded, fill) ? versionKey(fill) : null;
+  if (key === null) return { recorded, version: null, clientOrderId };
+  return store
+    .tradeOf(venue, key)
+    .then((v) => ({ recorded, version: { key, recorded: v !== undefined }, clientOrderId }));
 }
 
 function applyFill(tx: TxApi, venue: string, fill: VenueFill, prep: FillPrep): UpdateOutcome {

@@ -219,8 +219,10 @@ export class Batch implements TxApi {
       state,
       snapshot: actor.snapshot,
     });
-    for (const action of actions)
+    for (let i = 0; i < actions.length; i += 1) {
+      const action = actions[i]!;
       this.effect(actor, action.type, (action.params ?? {}) as Record<string, unknown>, queue);
+    }
     this.abandonStoppedCalls(actor);
   }
 
@@ -270,11 +272,14 @@ export class Batch implements TxApi {
   /** Calls whose invoking state was left are no longer awaited: their rows close as abandoned. */
   private abandonStoppedCalls(actor: HostedActor): void {
     const children = actor.snapshot.children as Record<string, unknown>;
-    const rows = [...this.host.committedOutboxOf(actor.id), ...(this.openedByActor.get(actor.id) ?? [])];
-    for (const row of rows) {
-      if (this.closed.has(row.key) || row.childId in children) continue;
-      this.closeOutbox(row.key, 'abandoned', null);
-    }
+    for (const row of this.host.committedOutboxOf(actor.id)) this.abandonIfStopped(row, children);
+    const opened = this.openedByActor.get(actor.id);
+    if (opened !== undefined) for (const row of opened) this.abandonIfStopped(row, children);
+  }
+
+  private abandonIfStopped(row: OutboxRow, children: Record<string, unknown>): void {
+    if (this.closed.has(row.key) || row.childId in children) return;
+    this.closeOutbox(row.key, 'abandoned', null);
   }
 
   private closeOutbox(key: string, status: 'done' | 'abandoned', result: string | null): void {

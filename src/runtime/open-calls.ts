@@ -1,5 +1,8 @@
 import type { OutboxRow } from './types.js';
 
+/** The open calls of an actor that has none (most of them, most of the time). */
+const NONE: readonly OutboxRow[] = Object.freeze([]);
+
 /** The committed outbox rows still awaiting a result, indexed by key and by actor. */
 export class OpenCalls {
   private readonly byKey = new Map<string, OutboxRow>();
@@ -20,7 +23,7 @@ export class OpenCalls {
 
   /** Open calls of one actor. */
   of(actorId: string): Iterable<OutboxRow> {
-    return this.byActor.get(actorId)?.values() ?? [];
+    return this.byActor.get(actorId)?.values() ?? NONE;
   }
 
   /** All open calls, oldest first. */
