@@ -209,11 +209,7 @@ export function withFill(context: OrderContext, event: OrderEvent): Partial<Orde
  * Fees per currency after paying `fee` in `currency`: the same object when that changes nothing (a zero
  * fee in a currency already listed), else a copy with the currency's total.
  */
-export function withFee(
-  fees: Record<string, string>,
-  currency: string,
-  fee: string,
-): Record<string, string> {
+export function withFee(fees: Record<string, string>, currency: string, fee: string): Record<string, string> {
   const paid = fees[currency];
   if (paid !== undefined && signStr(fee) === 0) return fees;
   const next = Object.assign({}, fees);

@@ -1,4 +1,14 @@
-import { Dec, addStr, canonicalStr, cmpStr, fmt, mulStr, roundStr, signStr, subStr } from '../domain/decimal.js';
+import {
+  Dec,
+  addStr,
+  canonicalStr,
+  cmpStr,
+  fmt,
+  mulStr,
+  roundStr,
+  signStr,
+  subStr,
+} from '../domain/decimal.js';
 import { memoLast } from './memo.js';
 import type { Side } from '../domain/types.js';
 
