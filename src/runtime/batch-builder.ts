@@ -35,17 +35,14 @@ export async function prepareCommands(
   }
   if (reads !== null) await Promise.all(reads);
   const loaded: string[] = [];
-  const want = (id: string) => {
-    if (!actors.has(id) && !loaded.includes(id)) loaded.push(id);
-  };
   for (const item of items) {
     const { command } = item;
-    if (command.kind === 'send' || command.kind === 'spawn') want(command.id);
-    else if (command.kind === 'timer') want(command.actorId);
+    if (command.kind === 'send' || command.kind === 'spawn') wantActor(actors, loaded, command.id);
+    else if (command.kind === 'timer') wantActor(actors, loaded, command.actorId);
     else if (command.kind === 'work' && command.actorIds !== undefined) {
       const ids =
         typeof command.actorIds === 'function' ? command.actorIds(prepared.get(item)) : command.actorIds;
-      for (const id of ids) want(id);
+      for (const id of ids) wantActor(actors, loaded, id);
     }
   }
   if (loaded.length > 0) {
@@ -54,6 +51,11 @@ export async function prepareCommands(
     }
   }
   return { prepared, loaded };
+}
+
+/** Adds `id` to `loaded` unless it is in memory or there already. */
+function wantActor(actors: Map<string, HostedActor>, loaded: string[], id: string): void {
+  if (!actors.has(id) && !loaded.includes(id)) loaded.push(id);
 }
 
 /** A built batch and, in order, the commands it holds with their results. */
