@@ -61,15 +61,22 @@ export interface CommitPlan {
   fullSync: boolean;
 }
 
+/** Appends a step of `rows` mapped to parameter rows, if there are any. */
+function addStep<T>(
+  steps: CommitStep[],
+  name: CommitStatement,
+  rows: readonly T[],
+  map: (row: T) => unknown[],
+): void {
+  if (rows.length > 0) steps.push([name, rows.map(map)]);
+}
+
 /** Turns a CommitSet into its plan. */
 export function planCommit(set: CommitSet): CommitPlan {
   const steps: CommitStep[] = [];
-  const add = <T>(name: CommitStatement, rows: readonly T[], map: (row: T) => unknown[]) => {
-    if (rows.length > 0) steps.push([name, rows.map(map)]);
-  };
   const changed = set.actors.filter((a) => a.baseRev !== 0);
   const created = set.actors.filter((a) => a.baseRev === 0);
-  add('updateActor', changed, (a) => [
+  addStep(steps, 'updateActor', changed, (a) => [
     a.version,
     a.rev,
     a.state,
@@ -79,7 +86,7 @@ export function planCommit(set: CommitSet): CommitPlan {
     a.id,
     a.baseRev,
   ]);
-  add('insertActor', created, (a) => [
+  addStep(steps, 'insertActor', created, (a) => [
     a.id,
     a.machine,
     a.version,
@@ -90,7 +97,7 @@ export function planCommit(set: CommitSet): CommitPlan {
     a.createdAt,
     a.at,
   ]);
-  add('insertJournal', set.journal, (j) => [
+  addStep(steps, 'insertJournal', set.journal, (j) => [
     set.batch,
     j.actorId,
     j.rev,
@@ -99,11 +106,18 @@ export function planCommit(set: CommitSet): CommitPlan {
     j.state,
     j.at,
   ]);
-  add('insertOutbox', set.outbox, (o) => [o.key, o.actorId, o.childId, o.src, o.input, o.createdAt]);
-  add('closeOutbox', set.outboxClosed, (c) => [c.status, c.result, c.closedAt, c.key]);
-  add('deleteTimer', set.timersDeleted, (t) => [t.actorId, t.timerId]);
-  add('upsertTimer', set.timers, (t) => [t.actorId, t.timerId, t.event, t.dueAt]);
-  add('upsertOrder', set.orders, (o) => [
+  addStep(steps, 'insertOutbox', set.outbox, (o) => [
+    o.key,
+    o.actorId,
+    o.childId,
+    o.src,
+    o.input,
+    o.createdAt,
+  ]);
+  addStep(steps, 'closeOutbox', set.outboxClosed, (c) => [c.status, c.result, c.closedAt, c.key]);
+  addStep(steps, 'deleteTimer', set.timersDeleted, (t) => [t.actorId, t.timerId]);
+  addStep(steps, 'upsertTimer', set.timers, (t) => [t.actorId, t.timerId, t.event, t.dueAt]);
+  addStep(steps, 'upsertOrder', set.orders, (o) => [
     o.client_order_id,
     o.venue,
     o.symbol,
@@ -121,7 +135,7 @@ export function planCommit(set: CommitSet): CommitPlan {
     o.created_at,
     o.updated_at,
   ]);
-  add('insertFill', set.fills, (f) => [
+  addStep(steps, 'insertFill', set.fills, (f) => [
     f.venue,
     f.trade_id,
     f.client_order_id,
@@ -137,7 +151,7 @@ export function planCommit(set: CommitSet): CommitPlan {
     f.status,
     f.recorded_at,
   ]);
-  add('upsertPosition', set.positions, (p) => [
+  addStep(steps, 'upsertPosition', set.positions, (p) => [
     p.venue,
     p.symbol,
     p.quantity,
@@ -147,8 +161,8 @@ export function planCommit(set: CommitSet): CommitPlan {
     p.fill_count,
     p.updated_at,
   ]);
-  add('upsertAnomaly', set.anomalies, (a) => [a.kind, a.subject, a.detail, a.at, a.at]);
-  add('setFillStatus', set.fillStatuses, (f) => [f.status, f.venue, f.tradeId]);
-  add('upsertMeta', set.meta, (m) => [m.key, m.value]);
+  addStep(steps, 'upsertAnomaly', set.anomalies, (a) => [a.kind, a.subject, a.detail, a.at, a.at]);
+  addStep(steps, 'setFillStatus', set.fillStatuses, (f) => [f.status, f.venue, f.tradeId]);
+  addStep(steps, 'upsertMeta', set.meta, (m) => [m.key, m.value]);
   return { steps, fullSync: set.outbox.length > 0 };
 }

@@ -5,10 +5,10 @@ import { Kysely, Migrator, SqliteDialect } from 'kysely';
 import type { SqliteDatabase as KyselySqliteDatabase } from 'kysely';
 import { SteadfastError } from '../domain/errors.js';
 import { Checkpointer } from './checkpointer.js';
-import type { SnapshotReader } from './engine-store.js';
+import type { ActorReader, LedgerTrade, SnapshotReader, TradeReader } from './engine-store.js';
 import { SqliteWriter } from './sqlite-writer.js';
 import { migrationProvider } from './migrations/index.js';
-import type { Database } from './schema.js';
+import type { ActorsTable, Database } from './schema.js';
 
 /**
  * When a commit reaches the disk:
@@ -30,6 +30,10 @@ export interface EngineDatabase {
   readonly writer: SqliteWriter | null;
   /** Reads one actor's committed snapshot on this (reading) connection, synchronously. */
   readonly readSnapshot: SnapshotReader;
+  /** Reads the fill ledger's rows of trade ids at a venue on this connection, synchronously. */
+  readonly readTrades: TradeReader;
+  /** Reads the named actors' rows on this connection, synchronously. */
+  readonly readActors: ActorReader;
   close(): Promise<void>;
 }
 
@@ -52,9 +56,19 @@ export async function openSqlite(file: string, durability: Durability = 'intent'
   const snapshotOf = raw.prepare<[string], { snapshot: string; rev: number }>(
     'SELECT snapshot, rev FROM actors WHERE id = ?',
   );
+  // One prepared statement for any number of trade ids (a JSON array), probing the (venue, trade_id) key.
+  const tradesOf = raw.prepare<[string, string], LedgerTrade>(
+    `SELECT trade_id, venue_order_id, side, price, quantity, status FROM fills
+      WHERE venue = ? AND trade_id IN (SELECT value FROM json_each(?))`,
+  );
+  const actorsOf = raw.prepare<[string], ActorsTable>(
+    'SELECT * FROM actors WHERE id IN (SELECT value FROM json_each(?))',
+  );
   return {
     writer,
+    readActors: (ids) => actorsOf.all(JSON.stringify(ids)),
     readSnapshot: (id) => snapshotOf.get(id),
+    readTrades: (venue, tradeIds) => tradesOf.all(venue, JSON.stringify(tradeIds)),
     db,
     path: file,
     durability,
