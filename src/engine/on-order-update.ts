@@ -40,23 +40,40 @@ interface FillPrep {
 }
 
 function fillCommand(venue: string, store: EngineStore, fill: VenueFill): WorkCommand {
-  return workCommand<FillPrep>({
-    kind: 'work',
-    name: 'OnOrderUpdate.fill',
-    actorIds: (prep) => (prep.clientOrderId === null ? [] : [orderActorId(prep.clientOrderId)]),
-    prepare: () => {
-      const recorded = store.tradeOf(venue, fill.tradeId);
-      // The usual case, a fill naming its order: one read, shared by the batch (see EngineStore.tradeOf).
-      const clientOrderId = fill.clientOrderId;
-      if (clientOrderId !== null && clientOrderId !== undefined) {
-        return recorded.then((r) => fillPrep(venue, store, fill, r, clientOrderId));
-      }
-      return Promise.all([recorded, store.clientOrderIdOf(venue, fill.venueOrderId)]).then(([r, id]) =>
-        fillPrep(venue, store, fill, r, id ?? null),
-      );
-    },
-    run: (tx, prep) => applyFill(tx, venue, fill, prep),
-  });
+  return workCommand<FillPrep>(new FillCommand(venue, store, fill));
+}
+
+/** OnOrderUpdate for a fill: a class, so that a fill costs one object, not one closure per step. */
+class FillCommand implements WorkCommand<FillPrep> {
+  readonly kind = 'work';
+  readonly name = 'OnOrderUpdate.fill';
+
+  constructor(
+    private readonly venue: string,
+    private readonly store: EngineStore,
+    private readonly fill: VenueFill,
+  ) {}
+
+  actorIds(prep: FillPrep): string[] {
+    return prep.clientOrderId === null ? [] : [orderActorId(prep.clientOrderId)];
+  }
+
+  prepare(): Promise<FillPrep> {
+    const { venue, store, fill } = this;
+    const recorded = store.tradeOf(venue, fill.tradeId);
+    // The usual case, a fill naming its order: one read, shared by the batch (see EngineStore.tradeOf).
+    const clientOrderId = fill.clientOrderId;
+    if (clientOrderId !== null && clientOrderId !== undefined) {
+      return recorded.then((r) => fillPrep(venue, store, fill, r, clientOrderId));
+    }
+    return Promise.all([recorded, store.clientOrderIdOf(venue, fill.venueOrderId)]).then(([r, id]) =>
+      fillPrep(venue, store, fill, r, id ?? null),
+    );
+  }
+
+  run(tx: TxApi, prep: FillPrep): UpdateOutcome {
+    return applyFill(tx, this.venue, this.fill, prep);
+  }
 }
 
 /**
