@@ -1,9 +1,10 @@
 /**
  * Where the durable engine's per-event allocation goes, by function: `npx tsx bench/allocation-sites.ts
- * [seconds] [top]` runs the allocation benchmark's durable workload (open loop, 4,350 work items/s,
- * `synchronous=NORMAL`) under the sampling heap profiler and prints bytes per event by source, then the
- * `top` allocating functions (default 40), after a warm-up run. Builtins (JSON.stringify, Object.assign, ...) are named with
- * the nearest caller that has a source file.
+ * [seconds] [top] [itemsPerSec]` runs the allocation benchmark's durable workload (open loop, 4,350 work
+ * items/s by default as there, `synchronous=NORMAL`) after a warm-up run, under the sampling heap
+ * profiler, and prints bytes per event by source, then the `top` allocating functions (default 40).
+ * Builtins (JSON.stringify, Object.assign, ...) are named with the nearest caller that has a source file.
+ * What a commit costs whatever its size weighs more at lower rates, where commits are smaller.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -17,6 +18,7 @@ import { runDurable } from './durable.js';
 tuneHeap();
 const seconds = Number(process.argv[2] ?? 5);
 const top = Number(process.argv[3] ?? 40);
+const ratePerSec = Number(process.argv[4] ?? 4_350);
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'alloc-sites-'));
 try {
   // Warmed up first, as in `npm run bench` (where it runs after the other durable runs): cold, the engine
@@ -30,7 +32,7 @@ try {
     liveOrders: 1000,
     seconds,
     concurrency: 0,
-    ratePerSec: 4_350,
+    ratePerSec,
     clock: systemClock,
     measured: sampler,
   });
