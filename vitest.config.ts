@@ -12,6 +12,7 @@ import { defineConfig } from 'vitest/config';
 const UNIT = [
   'test/machines/**/*.test.ts',
   'test/domain/money.test.ts',
+  'test/domain/decimal-strings.test.ts',
   'test/domain/retry.test.ts',
   'test/strategy/**/*.test.ts',
   'test/engine/failure-streak.test.ts',

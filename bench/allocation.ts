@@ -13,7 +13,7 @@ export interface AllocationResult {
 }
 
 interface ProfileNode {
-  callFrame: { url: string };
+  callFrame: { url: string; functionName: string; lineNumber: number; columnNumber: number };
   selfSize: number;
   children: ProfileNode[];
 }
@@ -35,6 +35,7 @@ function sourceOf(url: string, caller: string): string {
  */
 export function allocationSampler(samplingIntervalBytes = 4096): MeasuredSpan & {
   result(events: number): AllocationResult;
+  sites(events: number): AllocationSite[];
 } {
   const session = new Session();
   let profile: { head: ProfileNode } | undefined;
@@ -73,7 +74,44 @@ export function allocationSampler(samplingIntervalBytes = 4096): MeasuredSpan & 
         bySource: Object.fromEntries(sorted.map(([k, v]) => [k, perEvent(v)])),
       };
     },
+    /**
+     * Bytes per event by allocating function, largest first. A frame without a source file (a builtin such
+     * as JSON.stringify or Object.assign) is named with the nearest caller that has one.
+     */
+    sites(events: number): AllocationSite[] {
+      if (profile === undefined) throw new Error('allocationSampler: sites() before end()');
+      const bytes = new Map<string, { source: string; bytes: number }>();
+      const walk = (node: ProfileNode, caller: string, callerSite: string) => {
+        const { url, functionName, lineNumber, columnNumber } = node.callFrame;
+        const source = sourceOf(url, caller);
+        const own = /\/(src\/.*|bench\/.*|node_modules\/.*)$/.exec(url)?.[1];
+        const name = functionName === '' ? '(anonymous)' : functionName;
+        const site =
+          own !== undefined
+            ? `${name} ${own}:${lineNumber + 1}:${columnNumber}`
+            : url === '' || url.startsWith('node:')
+              ? `${name} <- ${callerSite}`
+              : `${name} ${url}`;
+        if (node.selfSize > 0) {
+          const entry = bytes.get(site) ?? { source, bytes: 0 };
+          entry.bytes += node.selfSize;
+          bytes.set(site, entry);
+        }
+        for (const child of node.children) walk(child, source, own !== undefined ? site : callerSite);
+      };
+      walk(profile.head, 'other', '(root)');
+      return [...bytes.entries()]
+        .map(([site, v]) => ({ site, source: v.source, bytesPerEvent: v.bytes / Math.max(1, events) }))
+        .sort((a, b) => b.bytesPerEvent - a.bytesPerEvent);
+    },
   };
+}
+
+/** Bytes per event allocated by one function (see allocationSampler's `sites`). */
+export interface AllocationSite {
+  site: string;
+  source: string;
+  bytesPerEvent: number;
 }
 
 /** `source bytes, …` for the `top` largest sources of a result. */

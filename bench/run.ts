@@ -66,29 +66,39 @@ try {
   );
   const max1k = await durable('durable-1k-normal-closed32', 1000);
   const intent1k = await durable('durable-1k-intent-closed32', 1000, { durability: 'intent' });
+  log(`intent / normal: ${(intent1k.eventsPerSec / max1k.eventsPerSec).toFixed(2)}`);
   const wide1k = await durable('durable-1k-normal-closed128', 1000, { concurrency: 128 });
-  const paced = await durable('durable-1k-normal-paced', 1000, {
-    ratePerSec: Math.round((max1k.eventsPerSec / 2.2) * 0.5),
-  });
+  // Half the closed-loop maximum (a work item is ~2.2 events): the rate `p99Ms` is measured at.
+  const pacedItemsPerSec = Math.round((max1k.eventsPerSec / 2.2) * 0.5);
+  const paced = await durable('durable-1k-normal-paced', 1000, { ratePerSec: pacedItemsPerSec });
   // About 1,000 events/s (a work item is 2.3 events on average): a market maker's normal load.
   const lowLoad = await durable('durable-1k-normal-paced-1k', 1000, { ratePerSec: 430 });
   const capacity = await durable('durable-1k-normal-open-overload', 1000, { ratePerSec: 15_000 });
   // The same workload with nothing but the machines' pure transitions, at ~20,000 and ~1,000 events/s.
   const floor = await runXstateFloor({ liveOrders: 1000, seconds, ratePerSec: 8_700 });
   const floorLow = await runXstateFloor({ liveOrders: 1000, seconds, ratePerSec: 430 });
+  // And at the rate of the engine's paced run: the floor under `p99Ms`, for the ratio of the two.
+  const floorPaced = await runXstateFloor({ liveOrders: 1000, seconds, ratePerSec: pacedItemsPerSec });
   for (const [name, r] of [
     ['xstate-floor-20k', floor],
     ['xstate-floor-1k', floorLow],
+    ['xstate-floor-paced', floorPaced],
   ] as const) {
     log(
       `${name} (pure transitions only, no persistence): ${r.eventsPerSec.toFixed(0)} events/s (p50 ${r.p50Ms.toFixed(2)} ms, p99 ${r.p99Ms.toFixed(2)} ms; ${r.scavenges} scavenges, p99 pause ${r.scavengeP99Ms.toFixed(2)} ms)`,
     );
   }
+  log(
+    `engine p99 / xstate floor p99 at ${pacedItemsPerSec} items/s: ${paced.p99Ms.toFixed(2)} / ${floorPaced.p99Ms.toFixed(2)} ms = ${(paced.p99Ms / Math.max(floorPaced.p99Ms, 1e-3)).toFixed(1)}`,
+  );
   // Bytes allocated per event on the main thread: what sets how often a minor GC pauses it.
   const alloc = await measureAllocation(path.join(work, 'allocation.db'), seconds);
   log(
     `allocation per event at ${alloc.ratePerSec} items/s: durable ${alloc.durable.bytesPerEvent} B (${describeSources(alloc.durable, 6)}); xstate floor ${alloc.floor.bytesPerEvent} B (${describeSources(alloc.floor, 6)})`,
   );
+  const ourBytesPerEvent =
+    alloc.durable.bytesPerEvent - (alloc.durable.bySource.xstate ?? 0) - (alloc.durable.bySource.bench ?? 0);
+  log(`ours (not xstate's, not the benchmark driver's): ${ourBytesPerEvent} B/event`);
   const max10k = await durable('durable-10k-normal-closed32', 10_000);
   const base1k = runBaseline({ dir: path.join(work, 'base-1k'), liveOrders: 1000, seconds });
   log(`baseline-1k (SimpleEngine, whole state per event): ${fmt(base1k)}`);
@@ -115,6 +125,8 @@ try {
     p50Ms: Number(paced.p50Ms.toFixed(3)),
     p99Ms: Number(paced.p99Ms.toFixed(3)),
     latencyAtEventsPerSec: Math.round(paced.eventsPerSec),
+    xstateFloorP99AtLatencyRateMs: Number(floorPaced.p99Ms.toFixed(3)),
+    p99ToFloorRatio: Number((paced.p99Ms / Math.max(floorPaced.p99Ms, 1e-3)).toFixed(2)),
     lowLoadEventsPerSec: Math.round(lowLoad.eventsPerSec),
     lowLoadP50Ms: Number(lowLoad.p50Ms.toFixed(3)),
     lowLoadP99Ms: Number(lowLoad.p99Ms.toFixed(3)),
@@ -130,12 +142,14 @@ try {
     xstateBytesPerEvent: alloc.durable.bySource.xstate ?? 0,
     xstateFloorBytesPerEvent: alloc.floor.bytesPerEvent,
     allocationBySource: alloc.durable.bySource,
+    ourBytesPerEvent,
     closed128EventsPerSec: Math.round(wide1k.eventsPerSec),
     closed128P99Ms: Number(wide1k.p99Ms.toFixed(3)),
     saturatedP50Ms: Number(max1k.p50Ms.toFixed(3)),
     saturatedP99Ms: Number(max1k.p99Ms.toFixed(3)),
     intentEventsPerSec: Math.round(intent1k.eventsPerSec),
     intentP99Ms: Number(intent1k.p99Ms.toFixed(3)),
+    intentToNormalRatio: Number((intent1k.eventsPerSec / max1k.eventsPerSec).toFixed(3)),
     baselineEventsPerSec: Math.round(base1k.eventsPerSec),
     liveOrders: 1000,
     eventsPerSec10k: Math.round(max10k.eventsPerSec),

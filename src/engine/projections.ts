@@ -1,4 +1,4 @@
-import { Dec, fmt } from '../domain/decimal.js';
+import { signStr, subStr } from '../domain/decimal.js';
 import type { OrderContext } from '../machines/order.machine.js';
 import type { PositionBookContext } from '../machines/position-book.machine.js';
 import type { Projector } from '../runtime/types.js';
@@ -12,16 +12,22 @@ export function topState(path: string): string {
 /** How much more the venue reports filled than the order's applied fills, or null when nothing. */
 export function fillGapOf(c: Pick<OrderContext, 'venueFilledQuantity' | 'filledQuantity'>): string | null {
   if (c.venueFilledQuantity === c.filledQuantity) return null; // the usual case, without arithmetic
-  const gap = new Dec(c.venueFilledQuantity).minus(c.filledQuantity);
-  return gap.gt('0') ? fmt(gap) : null;
+  const gap = subStr(c.venueFilledQuantity, c.filledQuantity);
+  return signStr(gap) > 0 ? gap : null;
 }
 
 /**
- * The order fields the `orders` table holds: its lifecycle and its fill gap (rare: the venue reported
- * fills whose trades have not arrived), not its fill progress.
+ * True when the order fields the `orders` table holds are the same in both: its lifecycle and its fill gap
+ * (rare: the venue reported fills whose trades have not arrived), not its fill progress.
  */
-function lifecycle(c: OrderContext, state: string): string {
-  return `${state}|${c.venueOrderId ?? ''}|${c.reason ?? ''}|${c.anomalies.length}|${fillGapOf(c) ?? ''}`;
+function sameLifecycle(a: OrderContext, aState: string, b: OrderContext, bState: string): boolean {
+  return (
+    aState === bState &&
+    (a.venueOrderId ?? '') === (b.venueOrderId ?? '') &&
+    (a.reason ?? '') === (b.reason ?? '') &&
+    a.anomalies.length === b.anomalies.length &&
+    fillGapOf(a) === fillGapOf(b)
+  );
 }
 
 const projectOrder: Projector = (actor, set, before) => {
@@ -29,7 +35,7 @@ const projectOrder: Projector = (actor, set, before) => {
   const state = topState(actor.state);
   if (
     before !== undefined &&
-    lifecycle(before.context as unknown as OrderContext, topState(before.state)) === lifecycle(c, state)
+    sameLifecycle(before.context as unknown as OrderContext, topState(before.state), c, state)
   ) {
     return;
   }

@@ -1,4 +1,4 @@
-import { Dec } from '../domain/decimal.js';
+import { cmpStr } from '../domain/decimal.js';
 import type { DesiredOrder, Side } from '../domain/types.js';
 import { adjusterActorId, orderActorId } from './messages.js';
 import type { SpawnActor } from './messages.js';
@@ -54,8 +54,8 @@ export interface Plan {
 const sameOrder = (d: DesiredOrder, o: TrackedOrder): boolean =>
   d.side === o.side &&
   d.level === o.level &&
-  new Dec(d.price).eq(o.price) &&
-  new Dec(d.quantity).eq(o.quantity);
+  cmpStr(d.price, o.price) === 0 &&
+  cmpStr(d.quantity, o.quantity) === 0;
 
 /**
  * Diffs the desired set against the tracked orders: keeps exact matches (side, level, price, quantity),

@@ -1,4 +1,4 @@
-import { Dec } from '../domain/decimal.js';
+import { cmpStr } from '../domain/decimal.js';
 import {
   ABSENCE_ANSWERS,
   completesOrder,
@@ -147,5 +147,5 @@ export function attemptsLeft({ context }: OrderArgs): boolean {
 /** A venue report whose cumulative filled quantity is above the last one the venue reported. */
 export function reportsMoreFilled({ context, event }: OrderArgs): boolean {
   const reported = (event as { filledQuantity?: unknown }).filledQuantity;
-  return typeof reported === 'string' && new Dec(reported).gt(context.venueFilledQuantity);
+  return typeof reported === 'string' && cmpStr(reported, context.venueFilledQuantity) > 0;
 }

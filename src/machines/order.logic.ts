@@ -1,4 +1,4 @@
-import { Dec, fmt } from '../domain/decimal.js';
+import { addStr, cmpStr, mulStr, signStr } from '../domain/decimal.js';
 import { extend } from '../domain/extend.js';
 import { memoLast } from './memo.js';
 import type {
@@ -162,7 +162,7 @@ export const fillVerdict = memoLast((context: OrderContext, event: OrderEvent): 
   if (context.tradeIds.includes(fill.tradeId) || context.quarantinedTradeIds.includes(fill.tradeId)) {
     return 'seen';
   }
-  const order = new Dec(context.filledQuantity).plus(fill.quantity).cmp(context.quantity);
+  const order = cmpStr(addStr(context.filledQuantity, fill.quantity), context.quantity);
   return order > 0 ? 'overfills' : order === 0 ? 'completes' : 'partial';
 });
 
@@ -191,28 +191,38 @@ export function isPartialFill(context: OrderContext, event: OrderEvent): boolean
 export function withFill(context: OrderContext, event: OrderEvent): Partial<OrderContext> {
   const fill = fillOf(event);
   if (fill === null) return {};
-  const fees = { ...context.fees };
-  fees[fill.feeCurrency] = fmt(new Dec(fees[fill.feeCurrency] ?? '0').plus(fill.fee));
-  const filled = new Dec(context.filledQuantity).plus(fill.quantity);
+  const filled = addStr(context.filledQuantity, fill.quantity);
   return {
-    filledQuantity: fmt(filled),
-    filledNotional: fmt(new Dec(context.filledNotional).plus(new Dec(fill.price).times(fill.quantity))),
-    fees,
+    filledQuantity: filled,
+    filledNotional: addStr(context.filledNotional, mulStr(fill.price, fill.quantity)),
+    fees: withFee(context.fees, fill.feeCurrency, fill.fee),
     tradeIds: [...context.tradeIds, fill.tradeId],
     venueOrderId: context.venueOrderId ?? fill.venueOrderId ?? null,
-    venueFilledQuantity: maxDec(context.venueFilledQuantity, fmt(filled)),
+    venueFilledQuantity: maxDec(context.venueFilledQuantity, filled),
     absentSince: null,
     absentAnswers: 0,
     updatedAt: fill.at,
   };
 }
 
+/**
+ * Fees per currency after paying `fee` in `currency`: the same object when that changes nothing (a zero
+ * fee in a currency already listed), else a copy with the currency's total.
+ */
+export function withFee(fees: Record<string, string>, currency: string, fee: string): Record<string, string> {
+  const paid = fees[currency];
+  if (paid !== undefined && signStr(fee) === 0) return fees;
+  const next = Object.assign({}, fees);
+  next[currency] = addStr(paid ?? '0', fee);
+  return next;
+}
+
 /** The larger of two decimal strings. */
 export function maxDec(a: string, b: string): string {
-  return new Dec(a).gte(b) ? a : b;
+  return cmpStr(a, b) >= 0 ? a : b;
 }
 
 /** True when the order has applied fills. */
 export function hasFills(context: OrderContext): boolean {
-  return new Dec(context.filledQuantity).gt('0');
+  return signStr(context.filledQuantity) > 0;
 }

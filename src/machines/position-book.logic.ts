@@ -1,4 +1,14 @@
-import { Dec, fmt } from '../domain/decimal.js';
+import {
+  Dec,
+  addStr,
+  canonicalStr,
+  cmpStr,
+  fmt,
+  mulStr,
+  roundStr,
+  signStr,
+  subStr,
+} from '../domain/decimal.js';
 import { memoLast } from './memo.js';
 import type { Side } from '../domain/types.js';
 
@@ -29,20 +39,17 @@ export interface PositionState {
 }
 
 /**
- * The sign of the quantity after a fill: 1 long, -1 short, 0 flat. Pure; memoized for the last
- * (position, fill), as the position book's guards ask twice per fill.
+ * The signed quantity after a fill. Pure; memoized for the last (position, fill), as the position book's
+ * guards and its assigner ask for it three times per fill.
  */
-export const signAfter = memoLast(
-  (position: PositionState, fill: Pick<BookFill, 'side' | 'quantity'>): number => {
-    const q = new Dec(position.quantity);
-    return (fill.side === 'buy' ? q.plus(fill.quantity) : q.minus(fill.quantity)).cmp('0');
-  },
+export const quantityAfter = memoLast(
+  (position: PositionState, fill: Pick<BookFill, 'side' | 'quantity'>): string =>
+    fill.side === 'buy' ? addStr(position.quantity, fill.quantity) : subStr(position.quantity, fill.quantity),
 );
 
-/** The signed quantity after a fill. */
-export function quantityAfter(position: PositionState, fill: Pick<BookFill, 'side' | 'quantity'>): string {
-  const q = new Dec(position.quantity);
-  return fmt(fill.side === 'buy' ? q.plus(fill.quantity) : q.minus(fill.quantity));
+/** The sign of the quantity after a fill: 1 long, -1 short, 0 flat. */
+export function signAfter(position: PositionState, fill: Pick<BookFill, 'side' | 'quantity'>): number {
+  return signStr(quantityAfter(position, fill));
 }
 
 /**
@@ -51,36 +58,34 @@ export function quantityAfter(position: PositionState, fill: Pick<BookFill, 'sid
  * opens a new lot on the other side.
  */
 export function applyFifo(position: PositionState, fill: BookFill): PositionState {
-  const signed = new Dec(position.quantity);
   const fillSign = fill.side === 'buy' ? 1 : -1;
   // Copy on write: lots are never mutated, so only the array and the lots that change are new.
   const lots = position.lots.slice();
-  let remaining = new Dec(fill.quantity);
-  let realized = new Dec(position.realizedPnl);
-  const positionSign = signed.gt('0') ? 1 : signed.lt('0') ? -1 : 0;
+  let remaining = fill.quantity;
+  let realized = position.realizedPnl;
+  const positionSign = signStr(position.quantity);
   if (positionSign !== 0 && positionSign !== fillSign) {
-    while (remaining.gt('0') && lots.length > 0) {
+    while (signStr(remaining) > 0 && lots.length > 0) {
       const lot = lots[0]!;
-      const take = remaining.lt(lot.quantity) ? remaining : new Dec(lot.quantity);
+      const take = cmpStr(remaining, lot.quantity) < 0 ? remaining : lot.quantity;
       // long lot sold at fill price: (fill - lot) × take; short lot bought back: (lot - fill) × take
-      const diff = new Dec(fill.price).minus(lot.price);
-      const perUnit = positionSign > 0 ? diff : diff.neg();
-      realized = realized.plus(perUnit.times(take));
-      remaining = remaining.minus(take);
-      const left = new Dec(lot.quantity).minus(take);
-      if (left.eq('0')) lots.shift();
-      else lots[0] = { quantity: fmt(left), price: lot.price };
+      const perUnit = positionSign > 0 ? subStr(fill.price, lot.price) : subStr(lot.price, fill.price);
+      realized = addStr(realized, mulStr(perUnit, take));
+      remaining = subStr(remaining, take);
+      const left = subStr(lot.quantity, take);
+      if (left === '0') lots.shift();
+      else lots[0] = { quantity: left, price: lot.price };
     }
   }
-  if (remaining.gt('0')) {
+  if (signStr(remaining) > 0) {
     const last = lots[lots.length - 1];
-    if (last !== undefined && new Dec(last.price).eq(fill.price)) {
-      lots[lots.length - 1] = { quantity: fmt(new Dec(last.quantity).plus(remaining)), price: last.price };
+    if (last !== undefined && cmpStr(last.price, fill.price) === 0) {
+      lots[lots.length - 1] = { quantity: addStr(last.quantity, remaining), price: last.price };
     } else {
-      lots.push({ quantity: fmt(remaining), price: fmt(new Dec(fill.price)) });
+      lots.push({ quantity: canonicalStr(remaining), price: canonicalStr(fill.price) });
     }
   }
-  return { quantity: quantityAfter(position, fill), lots, realizedPnl: fmt(realized) };
+  return { quantity: quantityAfter(position, fill), lots, realizedPnl: canonicalStr(realized) };
 }
 
 /**
@@ -90,7 +95,7 @@ export function applyFifo(position: PositionState, fill: BookFill): PositionStat
 export function averagePrice(lots: readonly Lot[]): string {
   const first = lots[0];
   if (first !== undefined && lots.every((lot) => lot.price === first.price)) {
-    return fmt(new Dec(first.price).round(Dec.DP)); // rounds like div: Dec.RM
+    return roundStr(first.price, Dec.DP); // rounds like div: Dec.RM
   }
   let qty = new Dec('0');
   let cost = new Dec('0');

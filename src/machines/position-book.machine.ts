@@ -1,5 +1,5 @@
 import { assign, setup } from 'xstate';
-import { Dec, fmt } from '../domain/decimal.js';
+import { withFee } from './order.logic.js';
 import { applyFifo, averagePrice, signAfter } from './position-book.logic.js';
 import type { BookFill, Lot } from './position-book.logic.js';
 
@@ -54,8 +54,6 @@ export const positionBookMachine = setup({
   actions: {
     applyFill: assign(({ context, event }) => {
       const next = applyFifo(context, event);
-      const fees = { ...context.fees };
-      fees[event.feeCurrency] = fmt(new Dec(fees[event.feeCurrency] ?? '0').plus(event.fee));
       // Fields named one by one: a spread of `next` followed by more fields gave every fill's update a
       // hidden class of its own on Node 20 (see src/domain/extend.ts).
       return {
@@ -63,7 +61,7 @@ export const positionBookMachine = setup({
         lots: next.lots,
         realizedPnl: next.realizedPnl,
         averagePrice: averagePrice(next.lots),
-        fees,
+        fees: withFee(context.fees, event.feeCurrency, event.fee),
         fillCount: context.fillCount + 1,
         lastTradeId: event.tradeId,
         updatedAt: event.at,

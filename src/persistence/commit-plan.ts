@@ -14,32 +14,36 @@ export interface CommitPlan {
   fullSync: boolean;
 }
 
+/** Appends a step of `records`, if there are any. */
+function addStep(steps: CommitStep[], name: CommitStatement, records: readonly object[]): void {
+  if (records.length > 0) steps.push([name, records]);
+}
+
 /** Turns a CommitSet into its plan (the records themselves: each statement names the fields it binds). */
 export function planCommit(set: CommitSet): CommitPlan {
   const steps: CommitStep[] = [];
-  const add = (name: CommitStatement, records: readonly object[]) => {
-    if (records.length > 0) steps.push([name, records]);
-  };
   if (set.actors.length > 0) {
-    add(
+    addStep(
+      steps,
       'updateActor',
       set.actors.filter((a) => a.baseRev !== 0),
     );
-    add(
+    addStep(
+      steps,
       'insertActor',
       set.actors.filter((a) => a.baseRev === 0),
     );
   }
-  add('insertJournal', set.journal);
-  add('insertOutbox', set.outbox);
-  add('closeOutbox', set.outboxClosed);
-  add('deleteTimer', set.timersDeleted);
-  add('upsertTimer', set.timers);
-  add('upsertOrder', set.orders);
-  add('insertFill', set.fills);
-  add('upsertPosition', set.positions);
-  add('upsertAnomaly', set.anomalies);
-  add('setFillStatus', set.fillStatuses);
-  add('upsertMeta', set.meta);
+  addStep(steps, 'insertJournal', set.journal);
+  addStep(steps, 'insertOutbox', set.outbox);
+  addStep(steps, 'closeOutbox', set.outboxClosed);
+  addStep(steps, 'deleteTimer', set.timersDeleted);
+  addStep(steps, 'upsertTimer', set.timers);
+  addStep(steps, 'upsertOrder', set.orders);
+  addStep(steps, 'insertFill', set.fills);
+  addStep(steps, 'upsertPosition', set.positions);
+  addStep(steps, 'upsertAnomaly', set.anomalies);
+  addStep(steps, 'setFillStatus', set.fillStatuses);
+  addStep(steps, 'upsertMeta', set.meta);
   return { steps, fullSync: set.outbox.length > 0 };
 }

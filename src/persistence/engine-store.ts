@@ -25,13 +25,33 @@ export interface StoreOptions {
   writer?: { commit(plan: CommitPlan): Promise<void> } | null;
   /** A synchronous read of one actor's stored snapshot and revision (lets recovery load snapshots lazily). */
   readSnapshot?: SnapshotReader;
+  /** A synchronous read of the ledger's rows of trade ids (knownTradeIds without building a query). */
+  readTrades?: TradeReader;
+  /** A synchronous read of the named actors' rows (loadActors without building a query). */
+  readActors?: ActorReader;
 }
+
+/** Reads the rows of the named actors that exist, synchronously, on the reading connection. */
+export type ActorReader = (ids: readonly string[]) => StoredActor[];
+
+/** Reads the fill ledger's rows of `tradeIds` at `venue`, synchronously, on the reading connection. */
+export type TradeReader = (venue: string, tradeIds: readonly string[]) => LedgerTrade[];
 
 /** Reads one actor's stored snapshot and revision, synchronously; undefined if there is no such actor. */
 export type SnapshotReader = (id: string) => { snapshot: string; rev: number } | undefined;
 
+/** The fills columns as LedgerTrade fields. */
+export const LEDGER_TRADE = [
+  'trade_id as tradeId',
+  'venue_order_id as venueOrderId',
+  'side',
+  'price',
+  'quantity',
+  'status',
+] as const;
+
 /** The actors columns as StoredActor fields. */
-const STORED_ACTOR = [
+export const STORED_ACTOR = [
   'id',
   'machine',
   'version',
@@ -120,6 +140,7 @@ export class EngineStore {
   /** The named actors that exist. */
   async loadActors(ids: readonly string[]): Promise<StoredActor[]> {
     if (ids.length === 0) return [];
+    if (this.options.readActors !== undefined) return this.options.readActors(ids);
     return this.db
       .selectFrom('actors')
       .select(STORED_ACTOR)
@@ -160,7 +181,13 @@ export class EngineStore {
    * in the same tick share ONE query (the runtime prepares a whole batch at once).
    */
   tradeOf(venue: string, tradeId: string): Promise<LedgerTrade | undefined> {
-    let probe = this.tradeProbe.find((p) => p.venue === venue);
+    let probe: (typeof this.tradeProbe)[number] | undefined;
+    for (const p of this.tradeProbe) {
+      if (p.venue === venue) {
+        probe = p;
+        break;
+      }
+    }
     if (probe === undefined) {
       const ids = new Set<string>();
       const result = new Promise<void>((resolve) => queueMicrotask(resolve)).then(() => {
@@ -177,19 +204,16 @@ export class EngineStore {
   /** The ledger's rows of those of `tradeIds` it has for `venue`, by trade id. */
   async knownTradeIds(venue: string, tradeIds: readonly string[]): Promise<Map<string, LedgerTrade>> {
     if (tradeIds.length === 0) return new Map();
-    const rows = await this.db
-      .selectFrom('fills')
-      .select([
-        'trade_id as tradeId',
-        'venue_order_id as venueOrderId',
-        'side',
-        'price',
-        'quantity',
-        'status',
-      ])
-      .where('venue', '=', venue)
-      .where('trade_id', 'in', [...tradeIds])
-      .execute();
+    const read = this.options.readTrades;
+    const rows =
+      read !== undefined
+        ? read(venue, tradeIds)
+        : await this.db
+            .selectFrom('fills')
+            .select(LEDGER_TRADE)
+            .where('venue', '=', venue)
+            .where('trade_id', 'in', [...tradeIds])
+            .execute();
     return new Map(rows.map((r) => [r.tradeId, r]));
   }
 

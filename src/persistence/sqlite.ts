@@ -5,11 +5,12 @@ import { Kysely, Migrator, SqliteDialect } from 'kysely';
 import type { SqliteDatabase as KyselySqliteDatabase } from 'kysely';
 import { SteadfastError } from '../domain/errors.js';
 import { Checkpointer } from './checkpointer.js';
-import type { SnapshotReader } from './engine-store.js';
+import type { ActorReader, SnapshotReader, TradeReader } from './engine-store.js';
 import type { Durability } from './durability.js';
 import { SqliteWriter } from './sqlite-writer.js';
 import { migrationProvider } from './migrations/index.js';
 import type { Database } from './schema.js';
+import { sqliteReaders } from './sqlite-readers.js';
 
 export type { Durability } from './durability.js';
 
@@ -24,6 +25,10 @@ export interface EngineDatabase {
   readonly writer: SqliteWriter | null;
   /** Reads one actor's committed snapshot on this (reading) connection, synchronously. */
   readonly readSnapshot: SnapshotReader;
+  /** Reads the fill ledger's rows of trade ids at a venue on this connection, synchronously. */
+  readonly readTrades: TradeReader;
+  /** Reads the named actors' rows on this connection, synchronously. */
+  readonly readActors: ActorReader;
   close(): Promise<void>;
 }
 
@@ -43,12 +48,12 @@ export async function openSqlite(file: string, durability: Durability = 'intent'
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cachingStatements(raw) }) });
   await migrate(db);
   const writer = file === ':memory:' ? null : new SqliteWriter(file, durability);
-  const snapshotOf = raw.prepare<[string], { snapshot: string; rev: number }>(
-    'SELECT snapshot, rev FROM actors WHERE id = ?',
-  );
+  const readers = sqliteReaders(raw);
   return {
     writer,
-    readSnapshot: (id) => snapshotOf.get(id),
+    readActors: readers.actors,
+    readSnapshot: readers.snapshot,
+    readTrades: readers.trades,
     db,
     path: file,
     durability,

@@ -24,27 +24,38 @@ export async function prepareCommands(
   registry: Record<string, MachineEntry>,
 ): Promise<{ prepared: Map<Pending, unknown>; loaded: string[] }> {
   const prepared = new Map<Pending, unknown>();
-  await Promise.all(
-    items.map(async (item) => {
-      if (item.command.kind === 'work' && item.command.prepare)
-        prepared.set(item, await item.command.prepare());
-    }),
-  );
-  const wanted = new Set<string>();
+  let reads: Promise<void>[] | null = null;
   for (const item of items) {
     const { command } = item;
-    if (command.kind === 'send' || command.kind === 'spawn') wanted.add(command.id);
-    if (command.kind === 'timer') wanted.add(command.actorId);
-    if (command.kind !== 'work' || command.actorIds === undefined) continue;
-    const ids =
-      typeof command.actorIds === 'function' ? command.actorIds(prepared.get(item)) : command.actorIds;
-    for (const id of ids) wanted.add(id);
+    if (command.kind === 'work' && command.prepare) {
+      const read = command.prepare().then((value) => void prepared.set(item, value));
+      if (reads === null) reads = [read];
+      else reads.push(read);
+    }
   }
-  const loaded = [...wanted].filter((id) => !actors.has(id));
-  for (const row of await store.loadActors(loaded)) {
-    if (!actors.has(row.id)) actors.set(row.id, rehydrate(row, registry));
+  if (reads !== null) await Promise.all(reads);
+  const loaded: string[] = [];
+  for (const item of items) {
+    const { command } = item;
+    if (command.kind === 'send' || command.kind === 'spawn') wantActor(actors, loaded, command.id);
+    else if (command.kind === 'timer') wantActor(actors, loaded, command.actorId);
+    else if (command.kind === 'work' && command.actorIds !== undefined) {
+      const ids =
+        typeof command.actorIds === 'function' ? command.actorIds(prepared.get(item)) : command.actorIds;
+      for (const id of ids) wantActor(actors, loaded, id);
+    }
+  }
+  if (loaded.length > 0) {
+    for (const row of await store.loadActors(loaded)) {
+      if (!actors.has(row.id)) actors.set(row.id, rehydrate(row, registry));
+    }
   }
   return { prepared, loaded };
+}
+
+/** Adds `id` to `loaded` unless it is in memory or there already. */
+function wantActor(actors: Map<string, HostedActor>, loaded: string[], id: string): void {
+  if (!actors.has(id) && !loaded.includes(id)) loaded.push(id);
 }
 
 /** A built batch and, in order, the commands it holds with their results. */
@@ -65,7 +76,7 @@ export function buildBatch(
   items: readonly Pending[],
   prepared: Map<Pending, unknown>,
 ): BuiltBatch {
-  let live = [...items];
+  let live = items as Pending[];
   for (;;) {
     const batch = new Batch(host, batchNo, now);
     const results: unknown[] = [];

@@ -20,7 +20,7 @@ export interface BatchHost {
   readonly projectors: Record<string, Projector>;
   committedActor(id: string): HostedActor | undefined;
   committedOutbox(key: string): OutboxRow | undefined;
-  committedOutboxOf(actorId: string): Iterable<OutboxRow>;
+  committedOutboxOf(actorId: string): readonly OutboxRow[];
   committedTimer(key: string): TimerEntry | undefined;
   /** True for a key remembered by an earlier batch (see TxApi.remember). */
   recentlySeen(key: string): boolean;

@@ -14,6 +14,10 @@ export { timerKey } from './batch-host.js';
 
 type Delivery = { id: string; event: AnyEventObject };
 
+/** What a batch that wrote none of them reads as its calls, timers or remembered keys. */
+const NONE_MAP: ReadonlyMap<string, never> = new Map<string, never>();
+const NONE_SET: ReadonlySet<string> = new Set();
+
 /**
  * One group-commit batch: an overlay over the committed state. Commands apply to it synchronously with
  * xstate's pure `transition()`; it collects every row of the transaction in `set`. Nothing here touches
@@ -26,15 +30,38 @@ export class Batch implements TxApi {
   private readonly baseRevs = new Map<string, number>();
   /** Each changed actor as it was before this batch (absent: created here). */
   private readonly before = new Map<string, HostedActor>();
-  readonly opened = new Map<string, OutboxRow>();
-  private readonly openedByActor = new Map<string, OutboxRow[]>();
-  readonly closed = new Set<string>();
-  /** Timers as this batch leaves them: set (armed after commit) or deleted. A key is in one at most. */
-  readonly timersSet = new Map<string, TimerEntry>();
-  readonly timersDeleted = new Map<string, { actorId: string; timerId: string }>();
+  // Calls, timers and remembered keys: created on a batch's first use (a batch of fills opens no call).
+  #opened: Map<string, OutboxRow> | null = null;
+  #openedByActor: Map<string, OutboxRow[]> | null = null;
+  #closed: Set<string> | null = null;
+  #timersSet: Map<string, TimerEntry> | null = null;
+  #timersDeleted: Map<string, { actorId: string; timerId: string }> | null = null;
+  #remembered: Set<string> | null = null;
   readonly transitions: CommittedTransition[] = [];
+
+  /** Outbox rows opened by this batch, by key. */
+  get opened(): ReadonlyMap<string, OutboxRow> {
+    return this.#opened ?? NONE_MAP;
+  }
+
+  /** Keys of the outbox rows this batch closed. */
+  get closed(): ReadonlySet<string> {
+    return this.#closed ?? NONE_SET;
+  }
+
+  /** Timers as this batch leaves them: set (armed after commit) or deleted. A key is in one at most. */
+  get timersSet(): ReadonlyMap<string, TimerEntry> {
+    return this.#timersSet ?? NONE_MAP;
+  }
+
+  get timersDeleted(): ReadonlyMap<string, { actorId: string; timerId: string }> {
+    return this.#timersDeleted ?? NONE_MAP;
+  }
+
   /** Keys remembered by this batch (see TxApi.remember). */
-  readonly remembered = new Set<string>();
+  get remembered(): ReadonlySet<string> {
+    return this.#remembered ?? NONE_SET;
+  }
 
   constructor(
     private readonly host: BatchHost,
@@ -56,7 +83,7 @@ export class Batch implements TxApi {
 
   /** Remembers `key` for the following batches, committed or not yet. */
   remember(key: string): void {
-    this.remembered.add(key);
+    (this.#remembered ??= new Set()).add(key);
   }
 
   recordFill(fill: FillRecord): void {
@@ -148,16 +175,20 @@ export class Batch implements TxApi {
    * batch leaves it: a timer set and cancelled within the batch is written neither way.
    */
   finish(): CommitSet {
-    const timers = [...this.timersSet.values()];
-    this.set.timers = timers.map(({ event, ...t }) => extend(t, { event: JSON.stringify(event) }));
-    this.set.timersDeleted = [...this.timersDeleted.values()];
-    // One close per outbox row: a late result for a row abandoned in this same batch merges into it.
-    const closes = new Map<string, CommitSet['outboxClosed'][number]>();
-    for (const c of this.set.outboxClosed) {
-      const before = closes.get(c.key);
-      closes.set(c.key, before === undefined ? c : extend(before, { result: c.result ?? before.result }));
+    if (this.timersSet.size > 0) {
+      const timers = [...this.timersSet.values()];
+      this.set.timers = timers.map(({ event, ...t }) => extend(t, { event: JSON.stringify(event) }));
     }
-    this.set.outboxClosed = [...closes.values()];
+    if (this.timersDeleted.size > 0) this.set.timersDeleted = [...this.timersDeleted.values()];
+    // One close per outbox row: a late result for a row abandoned in this same batch merges into it.
+    if (this.set.outboxClosed.length > 1) {
+      const closes = new Map<string, CommitSet['outboxClosed'][number]>();
+      for (const c of this.set.outboxClosed) {
+        const before = closes.get(c.key);
+        closes.set(c.key, before === undefined ? c : extend(before, { result: c.result ?? before.result }));
+      }
+      this.set.outboxClosed = [...closes.values()];
+    }
     for (const actor of this.actors.values()) {
       this.set.actors.push({
         id: actor.id,
@@ -226,8 +257,10 @@ export class Batch implements TxApi {
       state,
       snapshot: actor.snapshot,
     });
-    for (const action of actions)
+    for (let i = 0; i < actions.length; i += 1) {
+      const action = actions[i]!;
       this.effect(actor, action.type, (action.params ?? {}) as Record<string, unknown>, queue);
+    }
     this.abandonStoppedCalls(actor);
   }
 
@@ -241,9 +274,9 @@ export class Batch implements TxApi {
         input: p.input ?? null,
         createdAt: this.now,
       };
-      this.opened.set(row.key, row);
-      const mine = this.openedByActor.get(actor.id);
-      if (mine === undefined) this.openedByActor.set(actor.id, [row]);
+      (this.#opened ??= new Map()).set(row.key, row);
+      const mine = (this.#openedByActor ??= new Map()).get(actor.id);
+      if (mine === undefined) this.#openedByActor.set(actor.id, [row]);
       else mine.push(row);
       this.set.outbox.push(extend(row, { input: JSON.stringify(row.input) }));
     } else if (type === 'xstate.raise' && typeof p.delay === 'number') {
@@ -254,8 +287,8 @@ export class Batch implements TxApi {
         dueAt: this.now + p.delay,
       };
       const key = timerKey(actor.id, timer.timerId);
-      this.timersDeleted.delete(key);
-      this.timersSet.set(key, timer);
+      this.#timersDeleted?.delete(key);
+      (this.#timersSet ??= new Map()).set(key, timer);
     } else if (type === 'xstate.cancel') {
       const key = timerKey(actor.id, String(p.sendId));
       if (this.timer(key) !== undefined) this.deleteTimer(key);
@@ -277,22 +310,28 @@ export class Batch implements TxApi {
   /** Calls whose invoking state was left are no longer awaited: their rows close as abandoned. */
   private abandonStoppedCalls(actor: HostedActor): void {
     const children = actor.snapshot.children as Record<string, unknown>;
-    const rows = [...this.host.committedOutboxOf(actor.id), ...(this.openedByActor.get(actor.id) ?? [])];
-    for (const row of rows) {
-      if (this.closed.has(row.key) || row.childId in children) continue;
-      this.closeOutbox(row.key, 'abandoned', null);
-    }
+    // Indexed loops: no iterator per event (closing a row changes neither list).
+    const committed = this.host.committedOutboxOf(actor.id);
+    for (let i = 0; i < committed.length; i += 1) this.abandonIfStopped(committed[i]!, children);
+    const opened = this.#openedByActor?.get(actor.id);
+    if (opened !== undefined)
+      for (let i = 0; i < opened.length; i += 1) this.abandonIfStopped(opened[i]!, children);
+  }
+
+  private abandonIfStopped(row: OutboxRow, children: Record<string, unknown>): void {
+    if (this.closed.has(row.key) || row.childId in children) return;
+    this.closeOutbox(row.key, 'abandoned', null);
   }
 
   private closeOutbox(key: string, status: 'done' | 'abandoned', result: string | null): void {
-    this.closed.add(key);
+    (this.#closed ??= new Set()).add(key);
     this.set.outboxClosed.push({ key, status, result, closedAt: this.now });
   }
 
   private deleteTimer(key: string): void {
     const timer = this.timer(key);
     if (timer === undefined) return;
-    this.timersSet.delete(key);
-    this.timersDeleted.set(key, { actorId: timer.actorId, timerId: timer.timerId });
+    this.#timersSet?.delete(key);
+    (this.#timersDeleted ??= new Map()).set(key, { actorId: timer.actorId, timerId: timer.timerId });
   }
 }

@@ -1,9 +1,13 @@
 import type { OutboxRow } from './types.js';
 
+/** The open calls of an actor that has none (most of them, most of the time). */
+const NONE: readonly OutboxRow[] = Object.freeze([]);
+
 /** The committed outbox rows still awaiting a result, indexed by key and by actor. */
 export class OpenCalls {
   private readonly byKey = new Map<string, OutboxRow>();
-  private readonly byActor = new Map<string, Map<string, OutboxRow>>();
+  /** Per actor, in the order they were added (an actor has one or two open calls at most). */
+  private readonly byActor = new Map<string, OutboxRow[]>();
 
   /** Number of open calls. */
   get size(): number {
@@ -19,8 +23,8 @@ export class OpenCalls {
   }
 
   /** Open calls of one actor. */
-  of(actorId: string): Iterable<OutboxRow> {
-    return this.byActor.get(actorId)?.values() ?? [];
+  of(actorId: string): readonly OutboxRow[] {
+    return this.byActor.get(actorId) ?? NONE;
   }
 
   /** All open calls, oldest first. */
@@ -29,10 +33,19 @@ export class OpenCalls {
   }
 
   add(row: OutboxRow): void {
+    const before = this.byKey.get(row.key);
+    if (before !== undefined && before.actorId === row.actorId) {
+      // The same call again: replaced where it stands, as in the maps.
+      const mine = this.byActor.get(row.actorId)!;
+      mine[mine.indexOf(before)] = row;
+      this.byKey.set(row.key, row);
+      return;
+    }
+    if (before !== undefined) this.remove(row.key);
     this.byKey.set(row.key, row);
-    let mine = this.byActor.get(row.actorId);
-    if (mine === undefined) this.byActor.set(row.actorId, (mine = new Map()));
-    mine.set(row.key, row);
+    const mine = this.byActor.get(row.actorId);
+    if (mine === undefined) this.byActor.set(row.actorId, [row]);
+    else mine.push(row);
   }
 
   remove(key: string): void {
@@ -40,7 +53,9 @@ export class OpenCalls {
     if (row === undefined) return;
     this.byKey.delete(key);
     const mine = this.byActor.get(row.actorId);
-    mine?.delete(key);
-    if (mine?.size === 0) this.byActor.delete(row.actorId);
+    if (mine === undefined) return;
+    const at = mine.indexOf(row);
+    if (at !== -1) mine.splice(at, 1);
+    if (mine.length === 0) this.byActor.delete(row.actorId);
   }
 }

@@ -18,15 +18,18 @@ type SnapshotFields = {
   historyValue: Record<string, unknown> | undefined;
 };
 
+/** An empty history or set of children, shared (it is only ever stringified). */
+const EMPTY: Record<string, never> = Object.freeze({});
+
 /** History as xstate persists it: each remembered state node by its id. */
 function historyJson(history: SnapshotFields['historyValue']): Record<string, { id: string }[]> {
-  const out: Record<string, { id: string }[]> = {};
-  if (typeof history !== 'object' || history === null) return out;
+  if (typeof history !== 'object' || history === null) return EMPTY;
+  let out: Record<string, { id: string }[]> | null = null;
   for (const key in history) {
     const nodes = history[key];
-    if (Array.isArray(nodes)) out[key] = nodes.map((n: { id: string }) => ({ id: n.id }));
+    if (Array.isArray(nodes)) (out ??= {})[key] = nodes.map((n: { id: string }) => ({ id: n.id }));
   }
-  return out;
+  return out ?? EMPTY;
 }
 
 /**
@@ -38,9 +41,10 @@ function historyJson(history: SnapshotFields['historyValue']): Record<string, { 
  */
 export function persistedJson(snapshot: AnyMachineSnapshot): string {
   const s = snapshot as unknown as SnapshotFields;
-  const children: Record<string, unknown> = {};
+  let children: Record<string, unknown> = EMPTY;
   for (const id in s.children) {
     const child = s.children[id]!;
+    if (children === EMPTY) children = {};
     children[id] = {
       snapshot: child.getPersistedSnapshot(),
       src: child.src,

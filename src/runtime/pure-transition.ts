@@ -57,29 +57,43 @@ function compactContext(
   if (wide) (next as { context: unknown }).context = { ...(context as Record<string, unknown>) };
 }
 
-/** Runs `run` with the machine's cached inert scope collecting its actions. */
-function collecting(
-  machine: AnyStateMachine,
-  run: (scope: Scope) => AnyMachineSnapshot,
-): [AnyMachineSnapshot, Action[]] {
+/** No actions: what most transitions (a fill, an acknowledgement) return. */
+const NO_ACTIONS: Action[] = [];
+Object.freeze(NO_ACTIONS);
+
+/**
+ * The actions of the transition being computed, created on the first one. One collector serves every
+ * machine: a transition runs synchronously to its end and never starts another.
+ */
+let collected: Action[] | null = null;
+const collect = (action: Action): void => {
+  if (collected === null) collected = [action];
+  else collected.push(action);
+};
+
+/** The machine's cached inert scope, its actions going to `collected`. */
+function scopeOf(machine: AnyStateMachine): Scope {
   let scope = scopes.get(machine);
   if (scope === undefined) {
-    scope = inertScope<Action>(createActor(machine), () => {});
+    scope = inertScope<Action>(createActor(machine), collect);
     scopes.set(machine, scope);
   }
-  const actions: Action[] = [];
-  scope.actionExecutor = (action) => actions.push(action);
-  try {
-    return [run(scope), actions];
-  } finally {
-    scope.actionExecutor = () => {};
-  }
+  collected = null;
+  return scope;
+}
+
+/** The actions collected since `scopeOf`, and the collector emptied. */
+function takeActions(): Action[] {
+  const actions = collected ?? NO_ACTIONS;
+  collected = null;
+  return actions;
 }
 
 /**
  * xstate's pure `transition(machine, snapshot, event)`, without building a throwaway actor on every call.
  * `transition()` creates an inert actor scope per call (half of its cost); this keeps one inert scope per
- * machine and swaps only the action collector. Nothing runs: actions come back as data, exactly as from
+ * machine, whose actions go to one collector (no array at all for a transition without actions, the
+ * usual case). Nothing runs: actions come back as data, exactly as from
  * `transition()` (the crash and journal-replay tests compare the two on every actor).
  */
 export function pureTransition(
@@ -87,13 +101,19 @@ export function pureTransition(
   snapshot: AnyMachineSnapshot,
   event: AnyEventObject,
 ): [AnyMachineSnapshot, Action[]] {
-  const [next, actions] = collecting(machine, (scope) =>
-    (machine.transition as (s: unknown, e: unknown, scope: unknown) => AnyMachineSnapshot)(
+  const scope = scopeOf(machine);
+  let next: AnyMachineSnapshot;
+  try {
+    next = (machine.transition as (s: unknown, e: unknown, scope: unknown) => AnyMachineSnapshot)(
       snapshot,
       event,
       scope,
-    ),
-  );
+    );
+  } catch (err) {
+    collected = null;
+    throw err;
+  }
+  const actions = takeActions();
   if (next !== snapshot) compactContext(machine, next, snapshot);
   return [next, actions];
 }
@@ -107,9 +127,18 @@ export function pureInitialTransition(
   machine: AnyStateMachine,
   input: unknown,
 ): [AnyMachineSnapshot, Action[]] {
-  const [next, actions] = collecting(machine, (scope) =>
-    (machine.getInitialSnapshot as (scope: unknown, input: unknown) => AnyMachineSnapshot)(scope, input),
-  );
+  const scope = scopeOf(machine);
+  let next: AnyMachineSnapshot;
+  try {
+    next = (machine.getInitialSnapshot as (scope: unknown, input: unknown) => AnyMachineSnapshot)(
+      scope,
+      input,
+    );
+  } catch (err) {
+    collected = null;
+    throw err;
+  }
+  const actions = takeActions();
   compactContext(machine, next, undefined);
   return [next, actions];
 }

@@ -40,7 +40,7 @@ export class RuntimeMemory implements BatchHost {
     return this.outbox.get(key);
   }
 
-  committedOutboxOf(actorId: string): Iterable<OutboxRow> {
+  committedOutboxOf(actorId: string): readonly OutboxRow[] {
     return this.outbox.of(actorId);
   }
 
@@ -64,11 +64,17 @@ export class RuntimeMemory implements BatchHost {
   /** Makes a built batch the state the next batch builds on (nothing of it is released yet). */
   absorb(batch: Batch): void {
     for (const actor of batch.actors.values()) this.actors.set(actor.id, actor);
-    for (const row of batch.opened.values()) if (!batch.closed.has(row.key)) this.outbox.add(row);
-    for (const key of batch.closed) this.outbox.remove(key);
-    for (const key of batch.timersDeleted.keys()) this.timers.remove(key);
-    for (const timer of batch.timersSet.values()) this.timers.put(timer);
-    for (const key of batch.remembered) {
+    if (batch.opened.size > 0) {
+      for (const row of batch.opened.values()) if (!batch.closed.has(row.key)) this.outbox.add(row);
+    }
+    if (batch.closed.size > 0) for (const key of batch.closed) this.outbox.remove(key);
+    if (batch.timersDeleted.size > 0) for (const key of batch.timersDeleted.keys()) this.timers.remove(key);
+    if (batch.timersSet.size > 0) for (const timer of batch.timersSet.values()) this.timers.put(timer);
+    if (batch.remembered.size > 0) this.rememberAll(batch.remembered);
+  }
+
+  private rememberAll(keys: ReadonlySet<string>): void {
+    for (const key of keys) {
       this.recent.add(key);
       if (this.recent.size > RECENT_KEYS) this.recent.delete(this.recent.values().next().value as string);
     }
@@ -84,7 +90,8 @@ export class RuntimeMemory implements BatchHost {
     }
     for (const id of loaded)
       if (this.actors.get(id)?.live === false && !batch.actors.has(id)) this.actors.delete(id);
-    for (const timer of batch.timersSet.values()) this.timers.arm(timer);
+    if (batch.timersSet.size > 0) for (const timer of batch.timersSet.values()) this.timers.arm(timer);
+    if (batch.opened.size === 0) return [];
     return [...batch.opened.values()].filter((row) => this.outbox.get(row.key) === row);
   }
 }
