@@ -1,9 +1,5 @@
-import type { VenuePort } from '../domain/venue-port.js';
-import type { Clock } from '../domain/clock.js';
 import { ConfigError, describeError } from '../domain/errors.js';
-import type { Logger } from '../domain/logger.js';
 import type { Market } from '../domain/types.js';
-import type { OrderTimeouts } from '../machines/order.machine.js';
 import { EngineStore } from '../persistence/engine-store.js';
 import { bootIdentity } from '../persistence/identity.js';
 import type { Identity } from '../persistence/identity.js';
@@ -12,14 +8,13 @@ import type { Lease } from '../persistence/lease.js';
 import { openSqlite } from '../persistence/sqlite.js';
 import { acquireWriterLock } from '../persistence/writer-lock.js';
 import type { WriterLock } from '../persistence/writer-lock.js';
-import type { Durability, EngineDatabase } from '../persistence/sqlite.js';
+import type { EngineDatabase } from '../persistence/sqlite.js';
 import { DurableRuntime } from '../runtime/durable-runtime.js';
 import type { RecoveryReport } from '../runtime/durable-runtime.js';
-import type { MarketMakerParams } from '../strategy/market-maker.js';
 import { listenToVenue } from './on-order-update.js';
 import { projectors } from './projections.js';
 import { reconcileOpenOrders } from './reconcile.js';
-import type { ReconcileDeps, UnknownOrderPolicy } from './reconcile.js';
+import type { ReconcileDeps } from './reconcile.js';
 import { DEFAULT_STARTUP_RETRY_MS, retryRead, startupRetry } from '../domain/retry.js';
 import type { ReadRetry } from '../domain/retry.js';
 import { ReadModel } from './read-model.js';
@@ -33,31 +28,9 @@ import { OperatorNotices } from './operator-notices.js';
 import { VenueChecks } from './venue-checks.js';
 import type { StopReport } from './quiesce.js';
 import { extend } from '../domain/extend.js';
+import type { EngineOptions } from './engine-options.js';
 
-/** Everything an engine run needs. */
-export interface EngineOptions {
-  dbPath: string;
-  durability: Durability;
-  venue: VenuePort;
-  clock: Clock;
-  logger: Logger;
-  symbols: string[];
-  strategy: MarketMakerParams;
-  strategyIntervalMs: number;
-  maxOpenOrders: number;
-  timeouts: OrderTimeouts;
-  maxAttempts: number;
-  gapFillIntervalMs: number;
-  /** Least time between two checks of the venue's balances against the positions (0: never; default 30 s). */
-  balanceCheckIntervalMs?: number;
-  /** How long opening retries venue reads failing transiently (default DEFAULT_STARTUP_RETRY_MS). */
-  startupRetryMs?: number;
-  unknownOrders: UnknownOrderPolicy;
-  newInstallId: () => string;
-  leaseTtlMs?: number;
-  /** Called when the engine can no longer work (a commit failed, the lease was lost); the caller exits. */
-  onFatal?: (err: unknown) => void;
-}
+export type { EngineOptions } from './engine-options.js';
 
 /**
  * One trading engine on one database and one venue account. `open` recovers (snapshots, in-flight calls,

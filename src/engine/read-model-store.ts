@@ -1,23 +1,12 @@
 import { createStore } from '@xstate/store';
 import { extend } from '../domain/extend.js';
-import type { Side } from '../domain/types.js';
+import type { LiveOrder } from '../strategy/market-maker.js';
 
 /** Where the engine is: recovering until `open` resolves, then ready, trading, stopping, stopped; or halted. */
 export type TradingState = 'recovering' | 'ready' | 'trading' | 'stopping' | 'stopped' | 'halted';
 
-/** A live order as the read model shows it. Decimals are strings. */
-export interface OrderView {
-  clientOrderId: string;
-  side: Side;
-  /** Limit price; null for market orders. */
-  price: string | null;
-  quantity: string;
-  /** Quantity of the fills applied to the order. */
-  filled: string;
-  /** Top-level state of the order machine (`open`, `pendingCancel`, ...). */
-  state: string;
-  /** Strategy level tag (`bid-0`), or null. */
-  level: string | null;
+/** A live order as the read model shows it (as the strategy sees it, with its revision). */
+export interface OrderView extends LiveOrder {
   /** Revision of the order actor this view was taken from. */
   rev: number;
 }

@@ -1,7 +1,8 @@
 import type { AnyEventObject, AnyMachineSnapshot } from 'xstate';
 import { SteadfastError } from '../domain/errors.js';
 import { emptyCommitSet } from '../persistence/commit-set.js';
-import type { AnomalyWrite, CommitSet, FillRecord } from '../persistence/commit-set.js';
+import type { CommitSet } from '../persistence/commit-set.js';
+import { DomainWrites } from './domain-writes.js';
 import { HostedActor } from './hosted-actor.js';
 import { pureInitialTransition, pureTransition } from './pure-transition.js';
 import type { CommittedTransition, OutboxRow, TxApi } from './types.js';
@@ -23,8 +24,7 @@ const NONE_SET: ReadonlySet<string> = new Set();
  * xstate's pure `transition()`; it collects every row of the transaction in `set`. Nothing here touches
  * the database or the venue; if the commit fails, the overlay is simply dropped.
  */
-export class Batch implements TxApi {
-  readonly set: CommitSet;
+export class Batch extends DomainWrites implements TxApi {
   readonly actors = new Map<string, HostedActor>();
   /** Revision of each changed actor when this batch first touched it (0: created here). */
   private readonly baseRevs = new Map<string, number>();
@@ -66,9 +66,9 @@ export class Batch implements TxApi {
   constructor(
     private readonly host: BatchHost,
     batchNo: number,
-    readonly now: number,
+    now: number,
   ) {
-    this.set = emptyCommitSet(batchNo);
+    super(emptyCommitSet(batchNo), now);
   }
 
   /** The actor as of this point of the batch. */
@@ -84,31 +84,6 @@ export class Batch implements TxApi {
   /** Remembers `key` for the following batches, committed or not yet. */
   remember(key: string): void {
     (this.#remembered ??= new Set()).add(key);
-  }
-
-  recordFill(fill: FillRecord): void {
-    this.set.fills.push(fill);
-  }
-
-  setFillStatus(venue: string, tradeId: string, status: string): void {
-    this.set.fillStatuses.push({ venue, tradeId, status });
-  }
-
-  recordAnomaly(anomaly: Omit<AnomalyWrite, 'at'>): void {
-    this.set.anomalies.push({
-      kind: anomaly.kind,
-      subject: anomaly.subject,
-      detail: anomaly.detail,
-      at: this.now,
-    });
-  }
-
-  setCursor(key: string, at: number): void {
-    this.setMeta(key, String(at));
-  }
-
-  setMeta(key: string, value: string): void {
-    this.set.meta.push({ key, value });
   }
 
   /** The open (not yet answered) outbox row, or undefined if closed or unknown. */

@@ -1,0 +1,32 @@
+import type { Clock } from '../domain/clock.js';
+import type { Logger } from '../domain/logger.js';
+import type { VenuePort } from '../domain/venue-port.js';
+import type { OrderTimeouts } from '../machines/order.machine.js';
+import type { Durability } from '../persistence/sqlite.js';
+import type { MarketMakerParams } from '../strategy/market-maker.js';
+import type { UnknownOrderPolicy } from './reconcile.js';
+
+/** Everything an engine run needs. */
+export interface EngineOptions {
+  dbPath: string;
+  durability: Durability;
+  venue: VenuePort;
+  clock: Clock;
+  logger: Logger;
+  symbols: string[];
+  strategy: MarketMakerParams;
+  strategyIntervalMs: number;
+  maxOpenOrders: number;
+  timeouts: OrderTimeouts;
+  maxAttempts: number;
+  gapFillIntervalMs: number;
+  /** Least time between two checks of the venue's balances against the positions (0: never; default 30 s). */
+  balanceCheckIntervalMs?: number;
+  /** How long opening retries venue reads failing transiently (default DEFAULT_STARTUP_RETRY_MS). */
+  startupRetryMs?: number;
+  unknownOrders: UnknownOrderPolicy;
+  newInstallId: () => string;
+  leaseTtlMs?: number;
+  /** Called when the engine can no longer work (a commit failed, the lease was lost); the caller exits. */
+  onFatal?: (err: unknown) => void;
+}
