@@ -2,6 +2,7 @@ import type { AnyEventObject } from 'xstate';
 import type { Clock } from '../src/domain/clock.js';
 import { onOrderUpdate } from '../src/engine/on-order-update.js';
 import { projectors } from '../src/engine/projections.js';
+import { ReadModel } from '../src/engine/read-model.js';
 import { orderActorId } from '../src/machines/messages.js';
 import { EngineStore } from '../src/persistence/engine-store.js';
 import { openSqlite } from '../src/persistence/sqlite.js';
@@ -150,7 +151,11 @@ export async function runDurable(options: {
     clock: options.clock,
     projectors,
   });
+  // The engine's live read model, fed by every commit as in Engine.open.
+  const readModel = new ReadModel(options.clock, 'bench');
+  runtime.onCommitted(readModel.committed);
   await runtime.start();
+  readModel.recovered(runtime.liveActors());
   await seedOrders(runtime, options.liveOrders, options.clock);
   await runtime.settle(60_000);
   const work = new Workload({ liveOrders: options.liveOrders, seed: 7 });
