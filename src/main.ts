@@ -51,6 +51,7 @@ program
     ]),
   )
   .option('--status-interval <ms>', 'status line interval, 0 to disable')
+  .option('--metrics-port <n>', 'serve /metrics, /healthz, /readyz on 127.0.0.1:<n> (0: any free port)')
   .option('--cancel-on-exit', 'cancel all orders when stopping')
   .option('--cancel-all', 'trade nothing: cancel every open order, wait for the answers, exit (3: some left)')
   .option('--exit-when-ready', 'recover, reconcile, print one JSON line and exit (for benchmarks)')

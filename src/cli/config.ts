@@ -106,6 +106,11 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    // The monitoring endpoint (/metrics, /healthz, /readyz) on 127.0.0.1; absent: none. 0: any free port.
+    metrics: z
+      .object({ port: z.number().int().min(0).max(65_535).optional() })
+      .strict()
+      .prefault({}),
     statusIntervalMs: z.number().int().min(0).default(1000),
     stopTimeoutMs: z.number().int().min(0).default(10_000),
     logLevel: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),

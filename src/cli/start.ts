@@ -7,7 +7,10 @@ import type { RunnableVenue } from '../adapters/venue-factory.js';
 import { systemClock } from '../domain/clock.js';
 import { ConfigError, describeError } from '../domain/errors.js';
 import type { Logger } from '../domain/logger.js';
+import { extend } from '../domain/extend.js';
 import { Engine } from '../engine/engine.js';
+import { EngineMetrics } from '../engine/metrics.js';
+import { MetricsServer } from '../engine/metrics-server.js';
 import { parseInspectUrls, startInspection } from '../inspect/inspect-option.js';
 import { DEFAULT_PAPER_MARKETS, parseConfig, readConfigFile } from './config.js';
 import type { Config } from './config.js';
@@ -30,16 +33,25 @@ export interface StartFlags {
   /** Trade nothing: cancel every open order, wait for the venue's answers, exit. */
   cancelAll?: boolean;
   exitWhenReady?: boolean;
+  /** `--metrics-port <n>`: serve /metrics, /healthz, /readyz on 127.0.0.1:<n>. */
+  metricsPort?: string;
   /** `--inspect [url]`: true when given without a URL. */
   inspect?: string | boolean;
 }
 
-function integerFlag(name: string, value: string | undefined, min: number): number | undefined {
+function integerFlag(
+  name: string,
+  value: string | undefined,
+  min: number,
+  max = Number.MAX_SAFE_INTEGER,
+): number | undefined {
   if (value === undefined) return undefined;
-  if (!/^-?\d+$/.test(value) || Number(value) < min || !Number.isSafeInteger(Number(value))) {
-    throw new ConfigError(name, `must be an integer >= ${min}, got ${JSON.stringify(value)}`);
+  const n = Number(value);
+  if (!/^-?\d+$/.test(value) || n < min || n > max || !Number.isSafeInteger(n)) {
+    const range = max === Number.MAX_SAFE_INTEGER ? `>= ${min}` : `from ${min} to ${max}`;
+    throw new ConfigError(name, `must be an integer ${range}, got ${JSON.stringify(value)}`);
   }
-  return Number(value);
+  return n;
 }
 
 /** Merges the config file and the flags into a validated Config. Throws ConfigError naming the field. */
@@ -65,6 +77,8 @@ export function resolveStartConfig(flags: StartFlags): { config: Config; duratio
   merged.paper = paper;
   const statusInterval = integerFlag('--status-interval', flags.statusInterval, 0);
   if (statusInterval !== undefined) merged.statusIntervalMs = statusInterval;
+  const metricsPort = integerFlag('--metrics-port', flags.metricsPort, 0, 65_535);
+  if (metricsPort !== undefined) merged.metrics = extend(section('metrics'), { port: metricsPort });
   let durationMs: number | null = null;
   if (flags.duration !== undefined) {
     const seconds = Number(flags.duration);
@@ -96,6 +110,7 @@ export async function runStart(flags: StartFlags): Promise<number> {
     { level: config.logLevel, redact: ['apiKey', 'secret', '*.apiKey', '*.secret'] },
     pino.destination(2),
   );
+  const monitoring = await startMonitoring(config, flags, logger);
   const venue: RunnableVenue =
     config.venue.kind !== 'paper'
       ? await openExchangeVenue({
@@ -151,8 +166,10 @@ export async function runStart(flags: StartFlags): Promise<number> {
     });
   } catch (err) {
     await venue.close();
+    await monitoring?.server.close();
     throw err;
   }
+  monitoring?.metrics.attach(engine);
   const readyMs = Math.round(performance.now());
   logger.info({ readyMs, db: config.db, ...engine.recovery }, 'trading-ready');
   if (flags.exitWhenReady) {
@@ -161,9 +178,13 @@ export async function runStart(flags: StartFlags): Promise<number> {
     );
     await engine.stop({ timeoutMs: 0 });
     await venue.close();
+    await monitoring?.server.close();
     return 0;
   }
-  if (flags.cancelAll === true) return cancelAllAndExit(engine, venue, config.stopTimeoutMs, logger);
+  if (flags.cancelAll === true)
+    return cancelAllAndExit(engine, venue, config.stopTimeoutMs, logger).finally(() =>
+      monitoring?.server.close(),
+    );
   const inspection = inspectUrls && startInspection(engine.runtime, inspectUrls, systemClock, logger);
   engine.startTrading();
   const status = new StatusLine(engine, config.statusIntervalMs);
@@ -191,6 +212,7 @@ export async function runStart(flags: StartFlags): Promise<number> {
         .then(async (exitCode) => {
           await inspection?.close();
           await venue.close();
+          await monitoring?.server.close();
           resolve(exitCode);
         });
     };
@@ -199,6 +221,33 @@ export async function runStart(flags: StartFlags): Promise<number> {
     process.on('SIGINT', () => shutdown('SIGINT', 0));
     process.on('SIGTERM', () => shutdown('SIGTERM', 0));
   });
+}
+
+/**
+ * The monitoring endpoint, when `metrics.port` (or `--metrics-port`) is set: it listens before the venue
+ * and the engine open (a taken port is a bad flag: exit 2, nothing changed), answers /healthz at once and
+ * /readyz 503 until the engine has recovered and reconciled; logs `metrics ready` with its URL.
+ */
+async function startMonitoring(
+  config: Config,
+  flags: StartFlags,
+  logger: Logger,
+): Promise<{ metrics: EngineMetrics; server: MetricsServer } | null> {
+  const port = config.metrics.port;
+  if (port === undefined) return null;
+  const metrics = new EngineMetrics();
+  let server: MetricsServer;
+  try {
+    server = await MetricsServer.start(metrics, port);
+  } catch (err) {
+    const field = flags.metricsPort !== undefined ? '--metrics-port' : 'metrics.port';
+    throw new ConfigError(field, `cannot listen on 127.0.0.1:${port}: ${describeError(err)}`);
+  }
+  logger.info(
+    { url: server.url, healthz: `${server.origin}/healthz`, readyz: `${server.origin}/readyz` },
+    'metrics ready',
+  );
+  return { metrics, server };
 }
 
 /**

@@ -52,6 +52,11 @@ export interface VenuePort {
    * (`subscribed`), so the engine can fetch what it may have missed.
    */
   subscribe(listener: VenueListener): () => void;
+  /**
+   * Whether the pushed stream is live now (connected and subscribed). Absent: the stream is live whenever
+   * someone is subscribed (the paper venue's).
+   */
+  streamLive?(): boolean;
   /** Releases connections and files. */
   close(): Promise<void>;
 }

@@ -44,6 +44,9 @@ export class Engine {
   /** Prefix of the clientOrderIds created in this run: `sf<install>-<boot epoch>-` (then a symbol tag). */
   readonly idPrefix: string;
   private readonly periodic: PeriodicTasks;
+  private readonly effects: VenueEffects;
+  /** Open-order reconciliation's corrections since start (gap-fills count theirs in `checks`). */
+  private readonly reconciled = { lookedUp: 0, adopted: 0, reported: 0 };
   private unsubscribe: () => void = () => {};
   private stopping: Promise<StopReport> | null = null;
   private readonly checks: VenueChecks;
@@ -62,8 +65,10 @@ export class Engine {
     markets: ReadonlyMap<string, Market>,
     notices: OperatorNotices,
     readModel: ReadModel,
+    effects: VenueEffects,
   ) {
     this.readModel = readModel;
+    this.effects = effects;
     this.idPrefix = `${reconcileDeps.ownPrefix}${identity.bootEpoch.toString(36)}-`;
     this.symbols = { all: [...options.symbols], retired: [], unlisted: [] };
     this.checks = new VenueChecks({
@@ -170,6 +175,7 @@ export class Engine {
         markets,
         notices,
         readModel,
+        effects,
       );
       await ensureSymbolActors(runtime, store, clock, venue, options.symbols, {
         maxOpenOrders: options.maxOpenOrders,
@@ -233,6 +239,28 @@ export class Engine {
     );
   }
 
+  /**
+   * Whether the engine can trade now: recovered and reconciled (open has resolved), neither stopping nor
+   * halted, and the venue's stream live. Otherwise why not.
+   */
+  readiness(): { ready: true } | { ready: false; reason: string } {
+    const state = this.readModel.context.trading;
+    if (state !== 'ready' && state !== 'trading') return { ready: false, reason: `engine ${state}` };
+    if (this.options.venue.streamLive?.() === false)
+      return { ready: false, reason: `${this.options.venue.id} stream down` };
+    return { ready: true };
+  }
+
+  /** Corrections reconciliation made since start, by kind (see docs/metrics.md). */
+  corrections(): Record<'missedFill' | 'lookedUp' | 'adopted' | 'reported', number> {
+    return extend(this.reconciled, { missedFill: this.checks.missedFills });
+  }
+
+  /** Failed venue calls since start, by call and kind (see VenueEffects.errors). */
+  venueErrors(): Iterable<{ call: string; kind: string; count: number }> {
+    return this.effects.errors.values();
+  }
+
   /** Gap-fill and open-order reconciliation for every symbol; `retry` governs the open-orders read. */
   reconcile(retry?: ReadRetry): Promise<void> {
     return this.checks.serially(async () => {
@@ -263,6 +291,9 @@ export class Engine {
   private async reconcileOpenOrders(retry?: ReadRetry): Promise<void> {
     for (const symbol of this.symbols.all) {
       const report = await reconcileOpenOrders(this.reconcileDeps, symbol, retry);
+      this.reconciled.lookedUp += report.lookedUp.length;
+      this.reconciled.adopted += report.adopted.length;
+      this.reconciled.reported += report.reported.length;
       if (report.lookedUp.length + report.adopted.length + report.reported.length > 0) {
         this.options.logger.warn({ symbol, ...report }, 'reconciled open orders with the venue');
       }

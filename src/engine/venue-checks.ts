@@ -57,6 +57,9 @@ export class VenueChecks {
     return run;
   }
 
+  /** Fills the gap-fills found that the stream had not delivered, since this was made. */
+  missedFills = 0;
+
   /** Resolves once every task queued so far has settled. */
   async idle(): Promise<void> {
     await this.#queue;
@@ -73,6 +76,7 @@ export class VenueChecks {
         const n = await gapFill(this.deps.reconcile, symbol);
         this.#gapFills.of(symbol).succeeded({ symbol });
         missed += n;
+        this.missedFills += n;
         if (n > 0)
           this.deps.logger.info({ symbol, fills: n }, 'gap-fill found fills the stream had not delivered');
       } catch (err) {

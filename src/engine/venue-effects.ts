@@ -48,6 +48,12 @@ const viewOf = (order: VenueOrder, sentAt: number, at: number): VenueOrderView =
  * again, after the venue's Retry-After.
  */
 export class VenueEffects implements EffectHandler {
+  /**
+   * Failed venue calls since this handler was made, by call (`placeOrder`, ...) and kind of failure (a
+   * VenueErrorKind; anything else counts as `unknown`), rate-limited refusals tried again included.
+   */
+  readonly errors = new Map<string, { call: string; kind: string; count: number }>();
+
   constructor(
     private readonly venue: VenuePort,
     private readonly clock: Clock,
@@ -63,6 +69,7 @@ export class VenueEffects implements EffectHandler {
       try {
         return done(row, await this.call(row, sentAt));
       } catch (err) {
+        this.countError(row.src, err instanceof VenueError ? err.kind : 'unknown');
         if (err instanceof VenueError && err.kind === 'rateLimited' && attempt < MAX_RATE_LIMIT_RETRIES) {
           await sleep(this.clock, err.retryAfterMs ?? 1000);
           continue;
@@ -129,6 +136,13 @@ export class VenueEffects implements EffectHandler {
     const open = latestOrderMatching(await this.venue.fetchOpenOrders(ref.symbol), ref);
     // Lookups persisted before `createdAt` was part of their input search the whole history.
     return open ?? (await this.venue.findInHistory(ref, Math.max(0, (ref.createdAt ?? 0) - HISTORY_SKEW_MS)));
+  }
+
+  private countError(call: string, kind: string): void {
+    const key = `${call} ${kind}`;
+    const known = this.errors.get(key);
+    if (known === undefined) this.errors.set(key, { call, kind, count: 1 });
+    else known.count += 1;
   }
 
   private classify(err: unknown, sentAt: number): CallFailure {

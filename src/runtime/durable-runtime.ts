@@ -16,6 +16,9 @@ import { restoreState, writeBackMigrated } from './restore.js';
 import type { Command, CommitListener, EffectHandler, OutboxRow, Projector } from './types.js';
 import { extend } from '../domain/extend.js';
 
+/** Told after each committed batch: how long its commit took, in seconds, and its journal events. */
+export type CommitTimeListener = (seconds: number, events: number) => void;
+
 /** Options of the durable runtime. */
 export interface RuntimeOptions {
   store: EngineStore;
@@ -55,6 +58,7 @@ export class DurableRuntime {
   private readonly memory: RuntimeMemory;
   private readonly inflight = new Set<Promise<void>>();
   private readonly listeners = new Set<CommitListener>();
+  private readonly timedListeners = new Set<CommitTimeListener>();
   private queue: Pending[] = [];
   private flushing: Promise<void> | null = null;
   /** Settles when every batch built so far has been committed (or refused after a halt). */
@@ -139,10 +143,26 @@ export class DurableRuntime {
     return this.memory.outbox.size;
   }
 
+  /** Calls started and not yet answered, counted by source (`placeOrder`, `cancelOrder`, `lookupOrder`). */
+  openCallsBySource(): Map<string, number> {
+    const counts = new Map<string, number>();
+    for (const row of this.memory.outbox.all()) counts.set(row.src, (counts.get(row.src) ?? 0) + 1);
+    return counts;
+  }
+
   /** Subscribes to what each batch committed (see CommitListener); returns an unsubscribe function. */
   onCommitted(listener: CommitListener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  /**
+   * Subscribes to each batch's commit time (from handing it to the store to the store's answer, queueing
+   * behind the previous commit included) and its number of journal events; returns an unsubscribe function.
+   */
+  onCommitTimed(listener: CommitTimeListener): () => void {
+    this.timedListeners.add(listener);
+    return () => this.timedListeners.delete(listener);
   }
 
   /** Resolves when the queue is empty and every batch is committed. */
@@ -235,10 +255,15 @@ export class DurableRuntime {
     this.tail = (async () => {
       await previous;
       if (this.halted === null && !empty) {
+        const started = this.timedListeners.size > 0 ? performance.now() : 0;
         try {
           await this.options.store.commit(set);
         } catch (err) {
           this.halt(err);
+        }
+        if (this.halted === null && this.timedListeners.size > 0) {
+          const seconds = (performance.now() - started) / 1000;
+          for (const l of this.timedListeners) l(seconds, set.journal.length);
         }
       }
       if (this.halted !== null) {

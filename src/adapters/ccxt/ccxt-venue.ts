@@ -249,6 +249,11 @@ export class CcxtVenue implements VenuePort {
     return this.#feed.subscribe(listener);
   }
 
+  /** See VenuePort.streamLive: the user-data stream is subscribed and has not gone down since. */
+  streamLive(): boolean {
+    return !this.#closed && this.#feed.live;
+  }
+
   /** See VenuePort.close: stops the stream and closes every connection of the client. */
   async close(): Promise<void> {
     if (this.#closed) return;

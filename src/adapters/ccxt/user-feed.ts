@@ -36,6 +36,7 @@ export class UserFeed {
   readonly #o: UserFeedOptions;
   readonly #listeners = new Set<VenueListener>();
   readonly #stream: UserStream;
+  #live = false;
 
   constructor(options: UserFeedOptions) {
     this.#o = options;
@@ -51,8 +52,14 @@ export class UserFeed {
       rng: new Rng(options.seed),
       onOrders: (orders) => this.#deliverOrders(orders),
       onTrades: (trades) => this.#deliverTrades(trades),
-      onSubscribed: (reconnect) => this.#emit({ kind: 'subscribed', reconnect }),
-      onStatus: (s) => logStreamStatus(options.logger, options.venueId, s, options.redact),
+      onSubscribed: (reconnect) => {
+        this.#live = true;
+        this.#emit({ kind: 'subscribed', reconnect });
+      },
+      onStatus: (s) => {
+        if (s.kind === 'disconnected') this.#live = false;
+        logStreamStatus(options.logger, options.venueId, s, options.redact);
+      },
       minBackoffMs: options.backoffMs?.min ?? 100,
       maxBackoffMs: options.backoffMs?.max ?? 5000,
     });
@@ -64,13 +71,22 @@ export class UserFeed {
     this.#stream.start();
     return () => {
       this.#listeners.delete(listener);
-      if (this.#listeners.size === 0) void this.#stream.stop();
+      if (this.#listeners.size === 0) {
+        this.#live = false;
+        void this.#stream.stop();
+      }
     };
+  }
+
+  /** True from a (re)subscription until the stream next goes down or stops. */
+  get live(): boolean {
+    return this.#live;
   }
 
   /** Stops the stream and drops its connection. */
   async close(): Promise<void> {
     this.#listeners.clear();
+    this.#live = false;
     await this.#stream.stop();
   }
 
