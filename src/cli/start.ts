@@ -217,7 +217,8 @@ export async function runStart(flags: StartFlags): Promise<number> {
         });
     };
     onFatal = (err) => shutdown(`fatal: ${describeError(err)}`, 1);
-    if (durationMs !== null) setTimeout(() => shutdown('duration elapsed', 0), durationMs);
+    // Unref'd: a stop for another reason (a signal) must not wait for it, nor take its end for a second signal.
+    if (durationMs !== null) setTimeout(() => shutdown('duration elapsed', 0), durationMs).unref();
     process.on('SIGINT', () => shutdown('SIGINT', 0));
     process.on('SIGTERM', () => shutdown('SIGTERM', 0));
   });
