@@ -6,13 +6,16 @@ import type { StartFlags } from './cli/start.js';
 import { runStatus } from './cli/status.js';
 import { runAck, runAlerts } from './cli/alerts.js';
 import { tuneHeap } from './cli/heap-tuning.js';
+import { parseIsoTime, runFills, runOrder, runOrders } from './cli/orders.js';
+import { runReplayVerify } from './cli/replay.js';
 
 // Before the engine allocates anything: its V8 flags (see heap-tuning.ts).
 tuneHeap();
 
 /**
  * Steadfast's command line. `npm start -- [flags]` runs `start`; `npm run status -- [flags]` runs `status`;
- * `npm run cli -- <command> [flags]` runs any command (`alerts`, `ack`, ...).
+ * `npm run cli -- <command> [flags]` runs any command (`alerts`, `ack`, `orders`, `order`, `fills`,
+ * `replay`, ...).
  * Exit codes: 0 ok, 1 runtime failure, 2 bad flags or config (nothing was changed).
  */
 const program = new Command()
@@ -96,6 +99,55 @@ program
       note: flags.note ?? null,
       json: flags.json === true,
     });
+  });
+
+program
+  .command('orders')
+  .description('list the orders, oldest first (the engine need not run)')
+  .requiredOption('--db <path>', 'engine SQLite database')
+  .option('--state <state>', 'only orders in this state (open, filled, cancelled, ...)')
+  .option('--symbol <symbol>', 'only orders of this symbol, BASE/QUOTE')
+  .option('--json', 'one JSON object')
+  .action(async (flags: { db: string; state?: string; symbol?: string; json?: boolean }) => {
+    process.exitCode = await runOrders({
+      db: flags.db,
+      state: flags.state,
+      symbol: flags.symbol,
+      json: flags.json === true,
+    });
+  });
+
+program
+  .command('order')
+  .description("show one order: its state, its actor's whole journal and its fills (the engine need not run)")
+  .argument('<clientOrderId>', 'the order, by its clientOrderId')
+  .requiredOption('--db <path>', 'engine SQLite database')
+  .option('--json', 'one JSON object')
+  .action(async (clientOrderId: string, flags: { db: string; json?: boolean }) => {
+    process.exitCode = await runOrder({ db: flags.db, clientOrderId, json: flags.json === true });
+  });
+
+program
+  .command('fills')
+  .description('list the fill ledger in the order the trades happened (the engine need not run)')
+  .requiredOption('--db <path>', 'engine SQLite database')
+  .option('--since <time>', 'only fills at or after this ISO time (e.g. 2026-12-07T08:00:00Z)', parseIsoTime)
+  .option('--json', 'one JSON object')
+  .action(async (flags: { db: string; since?: number; json?: boolean }) => {
+    process.exitCode = await runFills({ db: flags.db, since: flags.since, json: flags.json === true });
+  });
+
+program
+  .command('replay')
+  .description(
+    'with --verify: rebuild every actor from its journal alone and compare with the stored snapshots; ' +
+      'check positions against the fill ledger (the engine need not run)',
+  )
+  .requiredOption('--verify', 'verify (the only mode)')
+  .requiredOption('--db <path>', 'engine SQLite database')
+  .option('--json', 'one JSON object')
+  .action(async (flags: { db: string; json?: boolean }) => {
+    process.exitCode = await runReplayVerify({ db: flags.db, json: flags.json === true });
   });
 
 program.parseAsync(process.argv).catch((err: unknown) => {
