@@ -1,6 +1,7 @@
 import type { AnyEventObject, AnyMachineSnapshot } from 'xstate';
 import { SteadfastError } from '../domain/errors.js';
 import { emptyCommitSet } from '../persistence/commit-set.js';
+import { jsonColumn } from '../persistence/json-column.js';
 import type { CommitSet } from '../persistence/commit-set.js';
 import { DomainWrites } from './domain-writes.js';
 import { HostedActor } from './hosted-actor.js';
@@ -173,7 +174,7 @@ export class Batch extends DomainWrites implements TxApi {
         baseRev: this.baseRevs.get(actor.id) ?? actor.rev - 1,
         state: actor.state,
         live: actor.live ? 1 : 0,
-        snapshot: actor.persist(),
+        snapshot: actor.persistColumn(),
         createdAt: actor.createdAt,
         at: this.now,
       });
@@ -220,7 +221,7 @@ export class Batch extends DomainWrites implements TxApi {
       actorId: actor.id,
       rev: actor.rev,
       eventType: event.type,
-      event: JSON.stringify(event),
+      event: jsonColumn(event),
       state,
       at: typeof event.at === 'number' ? event.at : this.now,
     });
