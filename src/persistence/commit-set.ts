@@ -56,7 +56,7 @@ export interface OutboxClose {
 export interface TimerWrite {
   actorId: string;
   timerId: string;
-  event: string;
+  event: JsonColumn;
   dueAt: number;
 }
 

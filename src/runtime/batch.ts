@@ -167,9 +167,13 @@ export class Batch extends DomainWrites implements TxApi {
    * batch leaves it: a timer set and cancelled within the batch is written neither way.
    */
   finish(): CommitSet {
-    if (this.timersSet.size > 0) {
-      const timers = [...this.timersSet.values()];
-      this.set.timers = timers.map(({ event, ...t }) => extend(t, { event: JSON.stringify(event) }));
+    for (const t of this.timersSet.values()) {
+      this.set.timers.push({
+        actorId: t.actorId,
+        timerId: t.timerId,
+        event: jsonColumn(t.event),
+        dueAt: t.dueAt,
+      });
     }
     if (this.timersDeleted.size > 0) this.set.timersDeleted = [...this.timersDeleted.values()];
     // One close per outbox row: a late result for a row abandoned in this same batch merges into it.
