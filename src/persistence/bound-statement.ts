@@ -1,4 +1,6 @@
 import type { Compilable } from 'kysely';
+import { boundValue } from './json-column.js';
+import type { PlainJson } from './json-column.js';
 
 /**
  * A compiled statement whose parameters are named by the fields of the record it is run with: `params[i]`
@@ -16,8 +18,11 @@ class Field {
   constructor(readonly name: string) {}
 }
 
-/** The fields of a record of type R, each standing in for its value in a query (typed as the value). */
-export type Fields<R extends object> = { readonly [K in keyof R]-?: R[K] };
+/**
+ * The fields of a record of type R, each standing in for its value in a query (typed as the value; a JSON
+ * column as its text).
+ */
+export type Fields<R extends object> = { readonly [K in keyof R]-?: Exclude<R[K], PlainJson> };
 
 /** The fields of a record of type R (see Fields). */
 export function fieldsOf<R extends object>(): Fields<R> {
@@ -35,14 +40,14 @@ export function bind(query: Compilable): BoundStatement {
   };
 }
 
-/** The parameter values of `statement` for one record. */
+/** The parameter values of `statement` for one record (a JSON column's plain data as its text: see JsonColumn). */
 export function bindRecord(statement: BoundStatement, record: object): unknown[] {
   const fields = record as Record<string, unknown>;
   const { params } = statement;
   const values = new Array<unknown>(params.length);
   for (let i = 0; i < params.length; i += 1) {
     const param = params[i]!;
-    values[i] = typeof param === 'string' ? fields[param] : param.value;
+    values[i] = typeof param === 'string' ? boundValue(fields[param]) : param.value;
   }
   return values;
 }

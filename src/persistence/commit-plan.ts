@@ -22,16 +22,22 @@ function addStep(steps: CommitStep[], name: CommitStatement, records: readonly o
 /** Turns a CommitSet into its plan (the records themselves: each statement names the fields it binds). */
 export function planCommit(set: CommitSet): CommitPlan {
   const steps: CommitStep[] = [];
-  if (set.actors.length > 0) {
+  const { actors } = set;
+  let created = 0;
+  for (let i = 0; i < actors.length; i += 1) if (actors[i]!.baseRev === 0) created += 1;
+  // Most batches change actors and create none (or only create): the list itself is the step.
+  if (created === 0) addStep(steps, 'updateActor', actors);
+  else if (created === actors.length) addStep(steps, 'insertActor', actors);
+  else {
     addStep(
       steps,
       'updateActor',
-      set.actors.filter((a) => a.baseRev !== 0),
+      actors.filter((a) => a.baseRev !== 0),
     );
     addStep(
       steps,
       'insertActor',
-      set.actors.filter((a) => a.baseRev === 0),
+      actors.filter((a) => a.baseRev === 0),
     );
   }
   addStep(steps, 'insertJournal', set.journal);

@@ -1,3 +1,5 @@
+import type { JsonColumn } from './json-column.js';
+
 /**
  * What one transaction writes, as the runtime and the engine name it. Only src/persistence knows the
  * tables and columns these land in (commit-statements.ts).
@@ -15,7 +17,8 @@ export interface ActorWrite {
   state: string;
   /** 1 while the actor can still change (not terminal), else 0. */
   live: 0 | 1;
-  snapshot: string;
+  /** The persisted snapshot (JSON). */
+  snapshot: JsonColumn;
   createdAt: number;
   at: number;
 }
@@ -26,7 +29,7 @@ export interface JournalWrite {
   actorId: string;
   rev: number;
   eventType: string;
-  event: string;
+  event: JsonColumn;
   state: string;
   at: number;
 }
@@ -53,7 +56,7 @@ export interface OutboxClose {
 export interface TimerWrite {
   actorId: string;
   timerId: string;
-  event: string;
+  event: JsonColumn;
   dueAt: number;
 }
 

@@ -165,8 +165,8 @@ export class EngineStore {
       .execute();
   }
 
-  /** All durable timers. */
-  loadTimers(): Promise<TimerWrite[]> {
+  /** All durable timers (each event as its JSON text). */
+  loadTimers(): Promise<(TimerWrite & { event: string })[]> {
     return this.db
       .selectFrom('timers')
       .select(['actor_id as actorId', 'timer_id as timerId', 'event', 'due_at as dueAt'])

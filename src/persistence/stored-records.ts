@@ -28,4 +28,5 @@ export interface ActorHead {
 /** A journaled event as stored, with its place in the journal. */
 export interface StoredJournalEntry extends JournalWrite {
   seq: number;
+  event: string;
 }

@@ -24,16 +24,26 @@ export async function prepareCommands(
   registry: Record<string, MachineEntry>,
 ): Promise<{ prepared: Map<Pending, unknown>; loaded: string[] }> {
   const prepared = new Map<Pending, unknown>();
-  let reads: Promise<void>[] | null = null;
+  // The items that prepare, and their reads in the same order (no promise of our own per read).
+  let readers: Pending[] | null = null;
+  let reads: Promise<unknown>[] | null = null;
   for (const item of items) {
     const { command } = item;
     if (command.kind === 'work' && command.prepare) {
-      const read = command.prepare().then((value) => void prepared.set(item, value));
-      if (reads === null) reads = [read];
-      else reads.push(read);
+      const read = command.prepare();
+      if (readers === null || reads === null) {
+        readers = [item];
+        reads = [read];
+      } else {
+        readers.push(item);
+        reads.push(read);
+      }
     }
   }
-  if (reads !== null) await Promise.all(reads);
+  if (readers !== null && reads !== null) {
+    const values = await Promise.all(reads);
+    for (let i = 0; i < readers.length; i += 1) prepared.set(readers[i]!, values[i]);
+  }
   const loaded: string[] = [];
   for (const item of items) {
     const { command } = item;

@@ -1,10 +1,11 @@
 import type { AnyEventObject, AnyMachineSnapshot } from 'xstate';
 import { SteadfastError } from '../domain/errors.js';
 import { emptyCommitSet } from '../persistence/commit-set.js';
+import { jsonColumn } from '../persistence/json-column.js';
 import type { CommitSet } from '../persistence/commit-set.js';
 import { DomainWrites } from './domain-writes.js';
 import { HostedActor } from './hosted-actor.js';
-import { pureInitialTransition, pureTransition } from './pure-transition.js';
+import { initialSnapshot, nextSnapshot, transitionActions } from './pure-transition.js';
 import type { CommittedTransition, OutboxRow, TxApi } from './types.js';
 import { timerKey } from './batch-host.js';
 import type { BatchHost, TimerEntry } from './batch-host.js';
@@ -18,6 +19,8 @@ type Delivery = { id: string; event: AnyEventObject };
 /** What a batch that wrote none of them reads as its calls, timers or remembered keys. */
 const NONE_MAP: ReadonlyMap<string, never> = new Map<string, never>();
 const NONE_SET: ReadonlySet<string> = new Set();
+/** The parameters of an action that has none. */
+const NO_PARAMS: Readonly<Record<string, unknown>> = Object.freeze({});
 
 /**
  * One group-commit batch: an overlay over the committed state. Commands apply to it synchronously with
@@ -38,6 +41,8 @@ export class Batch extends DomainWrites implements TxApi {
   #timersDeleted: Map<string, { actorId: string; timerId: string }> | null = null;
   #remembered: Set<string> | null = null;
   readonly transitions: CommittedTransition[] = [];
+  /** Messages caused by the command being applied and not yet delivered, oldest first. */
+  readonly #deliveries: Delivery[] = [];
 
   /** Outbox rows opened by this batch, by key. */
   get opened(): ReadonlyMap<string, OutboxRow> {
@@ -106,18 +111,30 @@ export class Batch extends DomainWrites implements TxApi {
 
   /** Delivers `event` and every message it causes. True if the target actor changed. */
   send(id: string, event: AnyEventObject): boolean {
-    const queue: Delivery[] = [];
-    const changed = this.step(id, event, queue);
-    for (let d = queue.shift(); d !== undefined; d = queue.shift()) this.step(d.id, d.event, queue);
-    return changed;
+    try {
+      const changed = this.step(id, event);
+      this.deliver();
+      return changed;
+    } finally {
+      this.#deliveries.length = 0; // what a throwing step left undelivered dies with it
+    }
   }
 
   /** Creates an actor and applies everything its initial state causes. */
   spawn(id: string, machine: string, input: unknown): HostedActor {
-    const queue: Delivery[] = [];
-    const actor = this.create(id, machine, input, queue);
-    for (let d = queue.shift(); d !== undefined; d = queue.shift()) this.step(d.id, d.event, queue);
-    return this.actor(actor.id) ?? actor;
+    try {
+      const actor = this.create(id, machine, input);
+      this.deliver();
+      return this.actor(actor.id) ?? actor;
+    } finally {
+      this.#deliveries.length = 0;
+    }
+  }
+
+  /** Delivers the queued messages and every message they cause. */
+  private deliver(): void {
+    const queue = this.#deliveries;
+    for (let d = queue.shift(); d !== undefined; d = queue.shift()) this.step(d.id, d.event);
   }
 
   /** Applies a call's result: closes its outbox row, then delivers it (late results are only recorded). */
@@ -150,9 +167,13 @@ export class Batch extends DomainWrites implements TxApi {
    * batch leaves it: a timer set and cancelled within the batch is written neither way.
    */
   finish(): CommitSet {
-    if (this.timersSet.size > 0) {
-      const timers = [...this.timersSet.values()];
-      this.set.timers = timers.map(({ event, ...t }) => extend(t, { event: JSON.stringify(event) }));
+    for (const t of this.timersSet.values()) {
+      this.set.timers.push({
+        actorId: t.actorId,
+        timerId: t.timerId,
+        event: jsonColumn(t.event),
+        dueAt: t.dueAt,
+      });
     }
     if (this.timersDeleted.size > 0) this.set.timersDeleted = [...this.timersDeleted.values()];
     // One close per outbox row: a late result for a row abandoned in this same batch merges into it.
@@ -173,7 +194,7 @@ export class Batch extends DomainWrites implements TxApi {
         baseRev: this.baseRevs.get(actor.id) ?? actor.rev - 1,
         state: actor.state,
         live: actor.live ? 1 : 0,
-        snapshot: actor.persist(),
+        snapshot: actor.persistColumn(),
         createdAt: actor.createdAt,
         at: this.now,
       });
@@ -182,23 +203,25 @@ export class Batch extends DomainWrites implements TxApi {
     return this.set;
   }
 
-  private create(id: string, machine: string, input: unknown, queue: Delivery[]): HostedActor {
+  private create(id: string, machine: string, input: unknown): HostedActor {
     if (this.actor(id) !== undefined) throw new SteadfastError('INVALID_INPUT', `actor ${id} already exists`);
     const entry = this.host.registry[machine];
     if (entry === undefined) throw new SteadfastError('INVALID_INPUT', `unknown machine '${machine}'`);
-    const [snapshot, actions] = pureInitialTransition(entry.machine, input);
+    const snapshot = initialSnapshot(entry.machine, input);
+    const actions = transitionActions();
     const actor = HostedActor.created(id, machine, entry, snapshot as AnyMachineSnapshot, this.now);
-    this.record(actor, { type: 'xstate.init', input }, actions, queue);
+    this.record(actor, { type: 'xstate.init', input }, actions);
     return actor;
   }
 
-  private step(id: string, event: AnyEventObject, queue: Delivery[]): boolean {
+  private step(id: string, event: AnyEventObject): boolean {
     const actor = this.actor(id);
     if (actor === undefined)
       throw new SteadfastError('INVALID_INPUT', `no actor ${id} (event ${event.type})`);
-    const [next, actions] = pureTransition(actor.entry.machine, actor.snapshot, event);
+    const next = nextSnapshot(actor.entry.machine, actor.snapshot, event);
     if (next === actor.snapshot) return false;
-    this.record(actor.next(next as AnyMachineSnapshot), event, actions, queue);
+    const actions = transitionActions();
+    this.record(actor.next(next as AnyMachineSnapshot), event, actions);
     return true;
   }
 
@@ -206,7 +229,6 @@ export class Batch extends DomainWrites implements TxApi {
     actor: HostedActor,
     event: AnyEventObject,
     actions: readonly { type: string; params?: unknown }[],
-    queue: Delivery[],
   ): void {
     if (!this.baseRevs.has(actor.id)) {
       this.baseRevs.set(actor.id, actor.rev - 1);
@@ -220,7 +242,7 @@ export class Batch extends DomainWrites implements TxApi {
       actorId: actor.id,
       rev: actor.rev,
       eventType: event.type,
-      event: JSON.stringify(event),
+      event: jsonColumn(event),
       state,
       at: typeof event.at === 'number' ? event.at : this.now,
     });
@@ -234,12 +256,12 @@ export class Batch extends DomainWrites implements TxApi {
     });
     for (let i = 0; i < actions.length; i += 1) {
       const action = actions[i]!;
-      this.effect(actor, action.type, (action.params ?? {}) as Record<string, unknown>, queue);
+      this.effect(actor, action.type, (action.params ?? NO_PARAMS) as Record<string, unknown>);
     }
     this.abandonStoppedCalls(actor);
   }
 
-  private effect(actor: HostedActor, type: string, p: Record<string, unknown>, queue: Delivery[]): void {
+  private effect(actor: HostedActor, type: string, p: Record<string, unknown>): void {
     if (type === 'xstate.spawnChild') {
       const row: OutboxRow = {
         key: `${actor.id}/${String(p.id)}/${actor.rev}`,
@@ -271,10 +293,10 @@ export class Batch extends DomainWrites implements TxApi {
       const message = p.event as AnyEventObject & { to?: unknown };
       if (message.type === 'engine.spawn') {
         const spawn = message as unknown as { id: string; machine: string; input: unknown };
-        this.create(spawn.id, spawn.machine, spawn.input, queue);
+        this.create(spawn.id, spawn.machine, spawn.input);
       } else if (typeof message.to === 'string') {
         const { to, ...event } = message;
-        queue.push({
+        this.#deliveries.push({
           id: to,
           event: extend(event, { at: typeof event.at === 'number' ? event.at : this.now }),
         });

@@ -3,7 +3,9 @@ import type { AnyMachineSnapshot, Snapshot } from 'xstate';
 import { SteadfastError, describeError } from '../domain/errors.js';
 import type { MachineEntry, PersistedSnapshot } from '../machines/registry.js';
 import type { StoredActor } from '../persistence/stored-records.js';
-import { persistedJson } from './persisted-json.js';
+import { jsonColumn } from '../persistence/json-column.js';
+import type { JsonColumn } from '../persistence/json-column.js';
+import { persistedJson, persistedSnapshot } from './persisted-json.js';
 import { snapshotShape, statePath } from './snapshot-shape.js';
 
 /** True when the snapshot can no longer change by itself (tag `terminal`). */
@@ -139,6 +141,12 @@ export class HostedActor {
   persist(): string {
     if (this.#snapshot === undefined && !this.migrated) return this.#text();
     return persistedJson(this.snapshot);
+  }
+
+  /** The snapshot as its row's JSON column holds it (see JsonColumn): the same text as `persist()`. */
+  persistColumn(): JsonColumn {
+    if (this.#snapshot === undefined && !this.migrated) return this.#text();
+    return jsonColumn(persistedSnapshot(this.snapshot));
   }
 
   /**

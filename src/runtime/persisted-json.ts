@@ -40,6 +40,11 @@ function historyJson(history: SnapshotFields['historyValue']): Record<string, { 
  * state of every machine; the journal-replay checks compare them on every actor of every crash-test run.
  */
 export function persistedJson(snapshot: AnyMachineSnapshot): string {
+  return JSON.stringify(persistedSnapshot(snapshot));
+}
+
+/** What persistedJson stringifies: the snapshot's persisted fields, sharing its context. */
+export function persistedSnapshot(snapshot: AnyMachineSnapshot): object {
   const s = snapshot as unknown as SnapshotFields;
   let children: Record<string, unknown> = EMPTY;
   for (const id in s.children) {
@@ -52,7 +57,7 @@ export function persistedJson(snapshot: AnyMachineSnapshot): string {
       syncSnapshot: child._syncSnapshot,
     };
   }
-  return JSON.stringify({
+  return {
     status: s.status,
     output: s.output,
     error: s.error,
@@ -60,5 +65,5 @@ export function persistedJson(snapshot: AnyMachineSnapshot): string {
     historyValue: historyJson(s.historyValue),
     context: s.context,
     children,
-  });
+  };
 }

@@ -101,21 +101,8 @@ export function pureTransition(
   snapshot: AnyMachineSnapshot,
   event: AnyEventObject,
 ): [AnyMachineSnapshot, Action[]] {
-  const scope = scopeOf(machine);
-  let next: AnyMachineSnapshot;
-  try {
-    next = (machine.transition as (s: unknown, e: unknown, scope: unknown) => AnyMachineSnapshot)(
-      snapshot,
-      event,
-      scope,
-    );
-  } catch (err) {
-    collected = null;
-    throw err;
-  }
-  const actions = takeActions();
-  if (next !== snapshot) compactContext(machine, next, snapshot);
-  return [next, actions];
+  const next = nextSnapshot(machine, snapshot, event);
+  return [next, lastActions];
 }
 
 /**
@@ -127,6 +114,44 @@ export function pureInitialTransition(
   machine: AnyStateMachine,
   input: unknown,
 ): [AnyMachineSnapshot, Action[]] {
+  const next = initialSnapshot(machine, input);
+  return [next, lastActions];
+}
+
+/** The actions of the last nextSnapshot or initialSnapshot (read before the next transition). */
+let lastActions: Action[] = NO_ACTIONS;
+
+/** The actions of the transition computed last by nextSnapshot or initialSnapshot. */
+export function transitionActions(): Action[] {
+  return lastActions;
+}
+
+/** pureTransition's snapshot alone (no pair per event): its actions are transitionActions(). */
+export function nextSnapshot(
+  machine: AnyStateMachine,
+  snapshot: AnyMachineSnapshot,
+  event: AnyEventObject,
+): AnyMachineSnapshot {
+  const scope = scopeOf(machine);
+  let next: AnyMachineSnapshot;
+  try {
+    next = (machine.transition as (s: unknown, e: unknown, scope: unknown) => AnyMachineSnapshot)(
+      snapshot,
+      event,
+      scope,
+    );
+  } catch (err) {
+    collected = null;
+    lastActions = NO_ACTIONS;
+    throw err;
+  }
+  lastActions = takeActions();
+  if (next !== snapshot) compactContext(machine, next, snapshot);
+  return next;
+}
+
+/** pureInitialTransition's snapshot alone: its actions are transitionActions(). */
+export function initialSnapshot(machine: AnyStateMachine, input: unknown): AnyMachineSnapshot {
   const scope = scopeOf(machine);
   let next: AnyMachineSnapshot;
   try {
@@ -136,9 +161,10 @@ export function pureInitialTransition(
     );
   } catch (err) {
     collected = null;
+    lastActions = NO_ACTIONS;
     throw err;
   }
-  const actions = takeActions();
+  lastActions = takeActions();
   compactContext(machine, next, undefined);
-  return [next, actions];
+  return next;
 }

@@ -53,14 +53,42 @@ export function snapshotShape(
   return shape;
 }
 
-/** The dotted path of a snapshot's state value: `open`, `unconfirmed.waiting`. */
+/** Dotted paths joined so far: `key` then the inner path, to `key.inner` (the same string each time). */
+const joined = new Map<string, Map<string, string>>();
+
+/** Distinct joined paths kept (a machine has a handful; this bounds only a pathological value). */
+const MAX_JOINED = 4096;
+let joinedCount = 0;
+
+/**
+ * The dotted path of a snapshot's state value: `open`, `unconfirmed.waiting`. A compound value's path is
+ * joined once and reused, so reading it per transition builds no string.
+ */
 export function statePath(value: unknown): string {
   if (typeof value === 'string') return value;
-  if (value !== null && typeof value === 'object') {
-    const [key, inner] = Object.entries(value as Record<string, unknown>)[0] ?? [];
-    if (key === undefined) return '';
-    const rest = statePath(inner);
-    return rest === '' ? key : `${key}.${rest}`;
+  if (value === null || typeof value !== 'object') return '';
+  let key: string | undefined;
+  for (const k in value) {
+    key = k;
+    break;
   }
-  return '';
+  if (key === undefined) return '';
+  const rest = statePath((value as Record<string, unknown>)[key]);
+  if (rest === '') return key;
+  let paths = joined.get(key);
+  if (paths === undefined) {
+    if (joinedCount >= MAX_JOINED) {
+      joined.clear();
+      joinedCount = 0;
+    }
+    paths = new Map();
+    joined.set(key, paths);
+  }
+  let path = paths.get(rest);
+  if (path === undefined) {
+    path = `${key}.${rest}`;
+    paths.set(rest, path);
+    joinedCount += 1;
+  }
+  return path;
 }

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { assign, createActor, fromPromise, initialTransition, setup, transition } from 'xstate';
 import type { AnyMachineSnapshot } from 'xstate';
 import { Rng } from '../../src/adapters/paper/rng.js';
-import { persistedJson } from '../../src/runtime/persisted-json.js';
+import { boundValue, jsonColumn } from '../../src/persistence/json-column.js';
+import { persistedJson, persistedSnapshot } from '../../src/runtime/persisted-json.js';
 import { adjustOrdersModel } from '../model/support/adjust-orders-model.js';
 import { MODEL_SEED } from '../model/support/model-test.js';
 import { orderModel } from '../model/support/order-model.js';
@@ -10,6 +11,10 @@ import type { ModelSpec } from '../model/support/path-generator.js';
 import { positionBookModel } from '../model/support/position-book-model.js';
 
 const xstateJson = (s: AnyMachineSnapshot): string => JSON.stringify(s.machine.getPersistedSnapshot(s));
+
+/** The text the writer thread binds for a snapshot's JSON column (posted, so cloned first). */
+const writtenJson = (s: AnyMachineSnapshot): unknown =>
+  boundValue(structuredClone(jsonColumn(persistedSnapshot(s))));
 
 /** Every snapshot met on `walks` seeded random walks of `steps` events through the model's own events. */
 function walk(spec: ModelSpec, rng: Rng, walks: number, steps: number): AnyMachineSnapshot[] {
@@ -43,6 +48,9 @@ describe('persistedJson', () => {
       const states = new Set(snapshots.map((s) => JSON.stringify(s.value)));
       expect(states.size).toBeGreaterThan(1);
       for (const s of snapshots) expect(persistedJson(s)).toBe(xstateJson(s));
+      // The machines' snapshots are plain data: posted as data, written as the same text.
+      for (const s of snapshots) expect(typeof jsonColumn(persistedSnapshot(s))).toBe('object');
+      for (const s of snapshots) expect(writtenJson(s)).toBe(xstateJson(s));
       if (spec.machine.id === 'order') {
         // invoked children (a call in flight) are persisted too
         expect(snapshots.some((s) => Object.keys(s.children).length > 0)).toBe(true);
@@ -63,6 +71,8 @@ describe('persistedJson', () => {
     const s = actor.getSnapshot() as AnyMachineSnapshot;
     expect(persistedJson(s)).toBe(xstateJson(s));
     expect(JSON.parse(persistedJson(s)).context.worker).toEqual({ xstate$$type: 1, id: 'w1' });
+    // An actor reference is not plain data: its column is the text, made here.
+    expect(jsonColumn(persistedSnapshot(s))).toBe(xstateJson(s));
     actor.stop();
   });
 });
