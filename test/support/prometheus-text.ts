@@ -68,9 +68,10 @@ export function parsePrometheusText(text: string): Map<string, Family> {
 }
 
 function parseValue(text: string): number | null {
-  if (text === 'NaN') return NaN;
-  if (text === '+Inf') return Infinity;
-  if (text === '-Inf') return -Infinity;
+  // Prometheus reads values as Go's ParseFloat does: NaN and Inf in any case (prom-client prints `Nan`).
+  if (/^nan$/i.test(text)) return NaN;
+  if (/^\+?inf$/i.test(text)) return Infinity;
+  if (/^-inf$/i.test(text)) return -Infinity;
   return /^-?\d+(\.\d+)?(e[+-]?\d+)?$/i.test(text) ? Number(text) : null;
 }
 
