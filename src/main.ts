@@ -8,6 +8,7 @@ import { runAck, runAlerts } from './cli/alerts.js';
 import { tuneHeap } from './cli/heap-tuning.js';
 import { parseIsoTime, runFills, runOrder, runOrders } from './cli/orders.js';
 import { runReplayVerify } from './cli/replay.js';
+import { parseSeconds, runTradingState } from './cli/trading-state.js';
 
 // Before the engine allocates anything: its V8 flags (see heap-tuning.ts).
 tuneHeap();
@@ -148,6 +149,64 @@ program
   .option('--json', 'one JSON object')
   .action(async (flags: { db: string; json?: boolean }) => {
     process.exitCode = await runReplayVerify({ db: flags.db, json: flags.json === true });
+  });
+
+program
+  .command('halt')
+  .description(
+    'halt trading: a running engine places no new order from the commit on (within 1 s it stops trying); ' +
+      'kept across restarts until `resume`',
+  )
+  .requiredOption('--reason <text>', 'why (shown by status and in the engine log)')
+  .option('--cancel', 'also cancel every live order (needs a running engine) and wait for the answers')
+  .option('--timeout <seconds>', 'how long --cancel waits for the live orders to be gone', parseSeconds, 30)
+  .option('--db <path>', 'engine SQLite database', 'data/steadfast.db')
+  .option('--json', 'one JSON object')
+  .action(
+    async (flags: { db: string; reason: string; cancel?: boolean; timeout: number; json?: boolean }) => {
+      process.exitCode = await runTradingState({
+        db: flags.db,
+        state: 'halted',
+        reason: flags.reason,
+        cancel: flags.cancel === true,
+        timeoutMs: flags.timeout * 1000,
+        json: flags.json === true,
+      });
+    },
+  );
+
+program
+  .command('reduce')
+  .description('reduce only: a running engine places only orders that shrink the position, until `resume`')
+  .requiredOption('--reason <text>', 'why (shown by status and in the engine log)')
+  .option('--db <path>', 'engine SQLite database', 'data/steadfast.db')
+  .option('--json', 'one JSON object')
+  .action(async (flags: { db: string; reason: string; json?: boolean }) => {
+    process.exitCode = await runTradingState({
+      db: flags.db,
+      state: 'reducing',
+      reason: flags.reason,
+      cancel: false,
+      timeoutMs: 0,
+      json: flags.json === true,
+    });
+  });
+
+program
+  .command('resume')
+  .description('trade normally again after `halt` or `reduce`')
+  .option('--reason <text>', 'why (kept with the state)')
+  .option('--db <path>', 'engine SQLite database', 'data/steadfast.db')
+  .option('--json', 'one JSON object')
+  .action(async (flags: { db: string; reason?: string; json?: boolean }) => {
+    process.exitCode = await runTradingState({
+      db: flags.db,
+      state: 'active',
+      reason: flags.reason ?? null,
+      cancel: false,
+      timeoutMs: 0,
+      json: flags.json === true,
+    });
   });
 
 program.parseAsync(process.argv).catch((err: unknown) => {

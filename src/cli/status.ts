@@ -39,6 +39,8 @@ export function formatStatus(r: StatusReport): string {
   if (r.alerts.length > 0)
     lines.push(`alerts to acknowledge (npm run cli -- ack <id>): ${r.alerts.join(', ')}`);
   lines.push(`open calls: ${r.openCalls}, timers: ${r.timers}, journal events: ${r.journalEvents}`);
+  const why = r.tradingStateReason === null ? '' : ` (${r.tradingStateReason})`;
+  lines.push(`trading state: ${r.tradingState}${why}`);
   if (r.lease) lines.push(`writer lease: ${r.lease.owner} (token ${r.lease.token})`);
   if (r.anomalies.length > 0) {
     lines.push('anomalies:');

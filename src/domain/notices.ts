@@ -4,6 +4,9 @@
  */
 export type NoticeCode =
   | 'ORDER_REJECTED'
+  | 'ORDER_DENIED'
+  | 'TRADING_HALTED'
+  | 'TRADING_REDUCING'
   | 'ORDER_NOT_LISTED'
   | 'ORDER_VANISHED'
   | 'LOOKUP_FAILING'

@@ -29,6 +29,9 @@ import { VenueChecks } from './venue-checks.js';
 import type { StopReport } from './quiesce.js';
 import { extend } from '../domain/extend.js';
 import type { EngineOptions } from './engine-options.js';
+import { readTradingState } from '../persistence/trading-state.js';
+import type { TradingStateRecord } from '../domain/trading-state.js';
+import { TradingGate } from './trading-gate.js';
 
 export type { EngineOptions } from './engine-options.js';
 
@@ -52,6 +55,9 @@ export class Engine {
   private readonly checks: VenueChecks;
   /** Configured symbols, then retired ones (no longer configured, orders still live): see symbols.ts. */
   private symbols: ManagedSymbols;
+  /** The trading state's version whose cancel request (`halt --cancel`) was carried out. */
+  private cancelledFor = -1;
+  private trading = false;
 
   private constructor(
     readonly options: EngineOptions,
@@ -66,6 +72,8 @@ export class Engine {
     notices: OperatorNotices,
     readModel: ReadModel,
     effects: VenueEffects,
+    /** The desk's trading state (active, reducing, halted), guarding every order placement. */
+    readonly gate: TradingGate,
   ) {
     this.readModel = readModel;
     this.effects = effects;
@@ -90,6 +98,7 @@ export class Engine {
       params: options.strategy,
       intervalMs: options.strategyIntervalMs,
       idPrefix: this.idPrefix,
+      paused: () => this.gate.current.state === 'halted',
     });
   }
 
@@ -117,6 +126,7 @@ export class Engine {
     // A failed open stops listening and waits for any check a subscription started before closing.
     let stopListening = (): void => {};
     let checksIdle = (): Promise<void> => Promise.resolve();
+    let stopWatching = (): Promise<void> => Promise.resolve();
     try {
       const store = new EngineStore(database.db, database);
       const ttl = options.leaseTtlMs ?? 15_000;
@@ -133,6 +143,16 @@ export class Engine {
       const identity = await bootIdentity(database.db, options.newInstallId, clock.now());
       database.setFullSync(false);
       const readModel = new ReadModel(clock, venue.id);
+      const onTradingState = { change: (_next: TradingStateRecord): void => {} };
+      const gate = new TradingGate(
+        {
+          venueId: venue.id,
+          logger,
+          read: () => readTradingState(database.db),
+          onChange: (next) => onTradingState.change(next),
+        },
+        await readTradingState(database.db),
+      );
       const awaited = { isAwaited: (_key: string): boolean => false };
       const effects = new VenueEffects(venue, clock, (key) => awaited.isAwaited(key));
       const runtime = new DurableRuntime({
@@ -140,6 +160,7 @@ export class Engine {
         effects,
         clock,
         projectors,
+        gate,
         onError: (what, err) => logger.error({ err: describeError(err) }, `${what} failed`),
         onHalt: (err) => {
           readModel.tradingState('halted');
@@ -176,7 +197,12 @@ export class Engine {
         notices,
         readModel,
         effects,
+        gate,
       );
+      onTradingState.change = (next) => engine.tradingStateChanged(next);
+      gate.watch();
+      stopWatching = () => gate.unwatch();
+      if (gate.current.state !== 'active') engine.tradingStateChanged(gate.current);
       await ensureSymbolActors(runtime, store, clock, venue, options.symbols, {
         maxOpenOrders: options.maxOpenOrders,
         orderDefaults: {
@@ -200,6 +226,7 @@ export class Engine {
       return engine;
     } catch (err) {
       stopListening();
+      await stopWatching();
       await checksIdle().catch(() => {});
       await database.close();
       lock?.release();
@@ -214,7 +241,9 @@ export class Engine {
   startTrading(): void {
     const { clock, gapFillIntervalMs } = this.options;
     this.readModel.tradingState('trading');
+    this.trading = true;
     this.strategy.start();
+    this.cancelIfAsked(this.gate.current);
     for (const symbol of this.symbols.retired) {
       this.options.logger.warn(
         { symbol },
@@ -312,6 +341,8 @@ export class Engine {
 
   private async windDown(options: { cancelOrders?: boolean; timeoutMs?: number }): Promise<StopReport> {
     this.readModel.tradingState('stopping');
+    this.trading = false;
+    await this.gate.unwatch();
     await this.periodic.stop();
     this.unsubscribe();
     await this.checks.idle();
@@ -328,6 +359,38 @@ export class Engine {
     this.held.lock?.release();
     this.readModel.tradingState('stopped');
     return { quiet, liveOrders };
+  }
+
+  /**
+   * The desk's trading state changed (or the engine opened on one that is not `active`): told to the
+   * operator; a halt with a cancel request cancels every live order through the AdjustOrders workflows
+   * (once trading started: a start that only cancels does so by itself).
+   */
+  private tradingStateChanged(next: TradingStateRecord): void {
+    const { logger } = this.options;
+    const fields = { state: next.state, reason: next.reason, cancel: next.cancelRequested };
+    if (next.state === 'halted')
+      logger.warn(extend(fields, { code: 'TRADING_HALTED' }), 'trading halted: no new orders');
+    else if (next.state === 'reducing')
+      logger.warn(
+        extend(fields, { code: 'TRADING_REDUCING' }),
+        'trading reducing: only orders that shrink the position',
+      );
+    else {
+      logger.info(fields, 'trading resumed');
+      this.strategy.requote();
+    }
+    if (this.trading) this.cancelIfAsked(next);
+  }
+
+  private cancelIfAsked(state: TradingStateRecord): void {
+    if (state.state !== 'halted' || !state.cancelRequested || this.cancelledFor === state.version) return;
+    this.cancelledFor = state.version;
+    this.options.logger.warn({ code: 'TRADING_HALTED' }, 'halted with cancel: cancelling every live order');
+    for (const symbol of this.symbols.all)
+      void this.withdraw(symbol).catch((err) =>
+        this.options.logger.error({ symbol, err: describeError(err) }, 'cancelling the orders failed'),
+      );
   }
 
   /** Cancels every order of `symbol`'s AdjustOrders workflow and places none. */

@@ -1,3 +1,4 @@
+import { DENIED_BY_TRADING_STATE } from '../domain/trading-state.js';
 import type { Clock } from '../domain/clock.js';
 import { extend } from '../domain/extend.js';
 import type { Logger } from '../domain/logger.js';
@@ -90,14 +91,17 @@ export class OperatorNotices {
     if (t.event.type === 'ORDER_FILLED') return; // fills: told through their anomalies, if any
     if (state === 'rejected') {
       // One line per symbol and reason and `repeatMs`: a venue refusing every order must not flood the log.
-      const key = `ORDER_REJECTED/${c.symbol}/${(c.reason ?? '').replaceAll(c.clientOrderId, '')}`;
+      // A placement the desk's trading state denied never reached the venue: told apart.
+      const denied = (c.reason ?? '').includes(DENIED_BY_TRADING_STATE);
+      const code = denied ? 'ORDER_DENIED' : 'ORDER_REJECTED';
+      const key = `${code}/${c.symbol}/${(c.reason ?? '').replaceAll(c.clientOrderId, '')}`;
       this.#rejected.set(key, (this.#rejected.get(key) ?? 0) + 1);
       if (this.due(key)) {
         const rejected = this.#rejected.get(key);
         this.#rejected.delete(key);
         this.logger.warn(
-          extend(orderFields(c), { code: 'ORDER_REJECTED', reason: c.reason, rejected }),
-          'the venue refused an order',
+          extend(orderFields(c), { code, reason: c.reason, rejected }),
+          denied ? 'the trading state denied an order (not sent)' : 'the venue refused an order',
         );
       }
     } else if (state === 'expired' && c.anomalies.some((x) => x.endsWith('vanished at the venue'))) {

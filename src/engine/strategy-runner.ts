@@ -29,6 +29,8 @@ export interface StrategyDeps {
   idPrefix: string;
   /** The strategy: desired orders for a market view (default: the sample market maker). Its output is validated. */
   strategy?: (params: MarketMakerParams, view: MarketView) => unknown;
+  /** While true, ticks quote nothing (the desk's trading state is `halted`). */
+  paused?: () => boolean;
 }
 
 /**
@@ -70,7 +72,13 @@ export class StrategyRunner {
     }, ms);
   }
 
+  /** Forgets what was quoted: the next tick hands every symbol's desired orders over again. */
+  requote(): void {
+    this.quoted.clear();
+  }
+
   private async tick(): Promise<void> {
+    if (this.deps.paused?.() === true) return;
     for (const symbol of this.deps.symbols) {
       const streak = this.streaks.of(symbol);
       try {

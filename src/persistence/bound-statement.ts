@@ -57,3 +57,6 @@ export const REVISION_CHECKED = 'updateActor';
 
 /** The message of a failed revision check. */
 export const REVISION_CONFLICT_MESSAGE = 'an actor was changed by another writer; refusing to overwrite';
+
+/** The commit step whose guarded runs may insert nothing (a call intent the trading state refuses). */
+export const GATED = 'insertOutbox';

@@ -42,6 +42,17 @@ export interface OutboxWrite {
   src: string;
   input: string;
   createdAt: number;
+  /**
+   * For a guarded call (an order placement): the trading-state version it was allowed under. The row is
+   * inserted only while the stored version is still that one; otherwise the commit refuses it (see
+   * CommitOutcome). Null: not guarded.
+   */
+  gateVersion: number | null;
+}
+
+/** What a commit refused while writing the rest: the keys of guarded call intents it did not insert. */
+export interface CommitOutcome {
+  refused: readonly string[];
 }
 
 /** An outbox row closing: its result applied (`done`) or no longer awaited (`abandoned`). */

@@ -77,16 +77,27 @@ export function commitStatements(db: Kysely<Database>) {
         at: journal.at,
       }),
     ),
+    // A guarded intent (gateVersion set) is inserted only while the trading state is still at the version
+    // it was allowed under: a change committed by an operator in between wins, inside this transaction.
     insertOutbox: bind(
-      db.insertInto('outbox').values({
-        key: call.key,
-        actor_id: call.actorId,
-        child_id: call.childId,
-        src: call.src,
-        input: call.input,
-        status: 'pending',
-        created_at: call.createdAt,
-      }),
+      db
+        .insertInto('outbox')
+        .columns(['key', 'actor_id', 'child_id', 'src', 'input', 'status', 'created_at'])
+        .expression(
+          db
+            .selectNoFrom((eb) => [
+              eb.val(call.key).as('key'),
+              eb.val(call.actorId).as('actor_id'),
+              eb.val(call.childId).as('child_id'),
+              eb.val(call.src).as('src'),
+              eb.val(call.input).as('input'),
+              eb.val('pending').as('status'),
+              eb.val(call.createdAt).as('created_at'),
+            ])
+            .where(
+              sql<boolean>`${call.gateVersion} is null or ${call.gateVersion} = (select version from trading_state where id = 1)`,
+            ),
+        ),
     ),
     // A row closed as done keeps its result: a second answer for the same call never rewrites it.
     closeOutbox: bind(

@@ -1,13 +1,13 @@
 import { CompiledQuery, sql } from 'kysely';
 import type { Kysely } from 'kysely';
 import { SteadfastError } from '../domain/errors.js';
-import { REVISION_CHECKED, REVISION_CONFLICT_MESSAGE, bindRecord } from './bound-statement.js';
+import { GATED, REVISION_CHECKED, REVISION_CONFLICT_MESSAGE, bindRecord } from './bound-statement.js';
 import { planCommit } from './commit-plan.js';
 import { commitStatements } from './commit-statements.js';
 import type { CommitStatements } from './commit-statements.js';
 import { LedgerQueries } from './ledger-queries.js';
 import type { CommitPlan } from './commit-plan.js';
-import type { CommitSet, FillRecord, OutboxWrite, TimerWrite } from './commit-set.js';
+import type { CommitOutcome, CommitSet, FillRecord, OutboxWrite, TimerWrite } from './commit-set.js';
 import type { Database } from './schema.js';
 import type { ActorHead, StoredActor, StoredJournalEntry } from './stored-records.js';
 
@@ -22,7 +22,7 @@ export type LedgerTrade = Pick<
 /** What the store needs from its database beyond Kysely: fsync control and, optionally, a writer thread. */
 export interface StoreOptions {
   setFullSync(full: boolean): void;
-  writer?: { commit(plan: CommitPlan): Promise<void> } | null;
+  writer?: { commit(plan: CommitPlan): Promise<CommitOutcome> } | null;
   /** A synchronous read of one actor's stored snapshot and revision (lets recovery load snapshots lazily). */
   readSnapshot?: SnapshotReader;
   /** A synchronous read of the ledger's rows of trade ids (knownTradeIds without building a query). */
@@ -96,11 +96,15 @@ export class EngineStore {
     this.statements = commitStatements(db);
   }
 
-  /** Writes everything in `set` atomically. Throws REVISION_CONFLICT if another writer got there first. */
-  async commit(set: CommitSet): Promise<void> {
+  /**
+   * Writes everything in `set` atomically. Throws REVISION_CONFLICT if another writer got there first.
+   * Resolves with the guarded call intents the trading state refused (not inserted; see OutboxWrite).
+   */
+  async commit(set: CommitSet): Promise<CommitOutcome> {
     const plan = planCommit(set);
     if (this.options.writer) return this.options.writer.commit(plan);
     this.options.setFullSync(plan.fullSync);
+    const refused: string[] = [];
     await this.db.transaction().execute(async (trx) => {
       for (const [name, records] of plan.steps) {
         const statement = this.statements[name];
@@ -110,9 +114,12 @@ export class EngineStore {
           if (name === REVISION_CHECKED && Number(result.numAffectedRows ?? 0) !== 1) {
             throw new SteadfastError('REVISION_CONFLICT', REVISION_CONFLICT_MESSAGE);
           }
+          if (name === GATED && Number(result.numAffectedRows ?? 0) !== 1)
+            refused.push((record as OutboxWrite).key);
         }
       }
     });
+    return { refused };
   }
 
   /** Actors that are not terminal. */
@@ -149,7 +156,7 @@ export class EngineStore {
   }
 
   /** Outbox rows whose result has not been applied. */
-  loadOpenOutbox(): Promise<OutboxWrite[]> {
+  loadOpenOutbox(): Promise<Omit<OutboxWrite, 'gateVersion'>[]> {
     return this.db
       .selectFrom('outbox')
       .select([

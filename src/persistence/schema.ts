@@ -16,6 +16,7 @@ export interface Database {
   fills: FillsTable;
   positions: PositionsTable;
   anomalies: AnomaliesTable;
+  trading_state: TradingStateTable;
 }
 
 /** One row per actor: its latest persisted snapshot and revision. */
@@ -73,6 +74,21 @@ export interface TimersTable {
 export interface MetaTable {
   key: string;
   value: string;
+}
+
+/**
+ * The desk's trading state, one row (id 1): `active`, `reducing` (only orders that shrink the position)
+ * or `halted` (no new orders). `version` is bumped by every change; a guarded call intent is inserted only
+ * while it is still the version the engine decided under (commit-statements.ts, insertOutbox).
+ */
+export interface TradingStateTable {
+  id: number;
+  state: string;
+  reason: string | null;
+  version: number;
+  /** 1: the change asked the running engine to cancel every live order (`halt --cancel`). */
+  cancel_requested: number;
+  changed_at: number;
 }
 
 /** Single-writer leases with a fencing token. */

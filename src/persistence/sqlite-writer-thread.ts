@@ -1,6 +1,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
-import { REVISION_CHECKED, REVISION_CONFLICT_MESSAGE, bindRecord } from './bound-statement.js';
+import { GATED, REVISION_CHECKED, REVISION_CONFLICT_MESSAGE, bindRecord } from './bound-statement.js';
 import type { BoundStatement } from './bound-statement.js';
 import type { CommitPlan } from './commit-plan.js';
 import type { Durability } from './durability.js';
@@ -17,7 +17,7 @@ export type WriterRequest = { type: 'commit'; id: number; plan: CommitPlan } | {
 
 /** This thread's answer to a commit. */
 export type WriterReply =
-  | { id: number; ok: true; fsynced: boolean; ms: number }
+  | { id: number; ok: true; fsynced: boolean; ms: number; refused: string[] }
   | { id: number; ok: false; code?: string; message: string };
 
 /**
@@ -36,7 +36,8 @@ function runWriter(port: NonNullable<typeof parentPort>, data: WriterThreadData)
   const statements = new Map(
     Object.entries(data.statements).map(([name, s]) => [name, { bound: s, prepared: db.prepare(s.sql) }]),
   );
-  const apply = db.transaction((plan: CommitPlan) => {
+  const apply = db.transaction((plan: CommitPlan): string[] => {
+    const refused: string[] = [];
     for (const [name, records] of plan.steps) {
       const statement = statements.get(name)!;
       for (const record of records) {
@@ -44,8 +45,10 @@ function runWriter(port: NonNullable<typeof parentPort>, data: WriterThreadData)
         if (name === REVISION_CHECKED && result.changes !== 1) {
           throw Object.assign(new Error(REVISION_CONFLICT_MESSAGE), { code: 'REVISION_CONFLICT' });
         }
+        if (name === GATED && result.changes !== 1) refused.push((record as { key: string }).key);
       }
     }
+    return refused;
   });
   port.on('message', (message: WriterRequest) => {
     if (message.type === 'stop') {
@@ -60,8 +63,8 @@ function runWriter(port: NonNullable<typeof parentPort>, data: WriterThreadData)
         full = wanted;
       }
       const t0 = performance.now();
-      apply.immediate(message.plan);
-      port.postMessage({ id: message.id, ok: true, fsynced: full, ms: performance.now() - t0 });
+      const refused = apply.immediate(message.plan);
+      port.postMessage({ id: message.id, ok: true, fsynced: full, ms: performance.now() - t0, refused });
     } catch (err) {
       const code = (err as { code?: unknown }).code;
       port.postMessage({

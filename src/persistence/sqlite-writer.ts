@@ -1,6 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import { SteadfastError } from '../domain/errors.js';
 import type { CommitPlan } from './commit-plan.js';
+import type { CommitOutcome } from './commit-set.js';
 import { SQLITE_COMMIT_STATEMENTS } from './commit-statements.js';
 import type { Durability } from './durability.js';
 import type { WriterReply, WriterThreadData } from './sqlite-writer-thread.js';
@@ -15,7 +16,10 @@ import { threadModule } from './thread-module.js';
  */
 export class SqliteWriter {
   private readonly worker: Worker;
-  private readonly waiting = new Map<number, { resolve: () => void; reject: (err: unknown) => void }>();
+  private readonly waiting = new Map<
+    number,
+    { resolve: (outcome: CommitOutcome) => void; reject: (err: unknown) => void }
+  >();
   private next = 1;
   private dead: Error | null = null;
   /** Commits written, how many of them with synchronous=FULL, and the writer thread's time in them. */
@@ -34,7 +38,7 @@ export class SqliteWriter {
         this.stats.busyMs += reply.ms;
         if (reply.ms > this.stats.maxMs) this.stats.maxMs = reply.ms;
         this.stats.durations?.push(reply.ms);
-        waiter?.resolve();
+        waiter?.resolve({ refused: reply.refused });
       } else {
         const code = reply.code === 'REVISION_CONFLICT' ? 'REVISION_CONFLICT' : 'INTERNAL';
         waiter?.reject(new SteadfastError(code, reply.message));
@@ -44,8 +48,8 @@ export class SqliteWriter {
     this.worker.on('exit', (code) => this.fail(new Error(`the SQLite writer thread exited (${code})`)));
   }
 
-  /** Writes one plan atomically. Resolves once committed. */
-  commit(plan: CommitPlan): Promise<void> {
+  /** Writes one plan atomically. Resolves once committed, with the guarded intents it refused. */
+  commit(plan: CommitPlan): Promise<CommitOutcome> {
     if (this.dead !== null) return Promise.reject(this.dead);
     const id = this.next++;
     return new Promise((resolve, reject) => {

@@ -1,6 +1,8 @@
 import type { Kysely, Selectable } from 'kysely';
 import { ALERT_KINDS } from '../domain/notices.js';
+import type { DeskState } from '../domain/trading-state.js';
 import { listAlerts } from './alerts.js';
+import { readTradingState } from './trading-state.js';
 import type { Database, PositionsTable } from './schema.js';
 
 /** One position book as reported (decimals as strings). */
@@ -50,6 +52,10 @@ export interface StatusReport {
   timers: number;
   /** Events in the journal. */
   journalEvents: number;
+  /** The desk's trading state: `active`, `reducing` (only orders that shrink the position) or `halted`. */
+  tradingState: DeskState;
+  /** Why the operator set it, or null. */
+  tradingStateReason: string | null;
   /** The engine holding the writer lease, if any. */
   lease: { name: string; owner: string; token: number; expiresAt: number } | null;
 }
@@ -79,6 +85,8 @@ export async function readStatus(db: Kysely<Database>): Promise<StatusReport> {
     return Number((await q.executeTakeFirst())?.n ?? 0);
   };
   const lease = await db.selectFrom('leases').selectAll().executeTakeFirst();
+  // A database no engine or operator command has migrated since trading states came has none: active.
+  const trading = await readTradingState(db).catch(() => null);
   const fillCount = (statuses: string[]) =>
     fills.filter((f) => statuses.includes(f.status)).reduce((sum, f) => sum + Number(f.n), 0);
   return {
@@ -106,6 +114,8 @@ export async function readStatus(db: Kysely<Database>): Promise<StatusReport> {
     openCalls: await count('outbox', true),
     timers: await count('timers'),
     journalEvents: await count('journal'),
+    tradingState: trading?.state ?? 'active',
+    tradingStateReason: trading?.reason ?? null,
     lease:
       lease === undefined
         ? null

@@ -68,3 +68,14 @@ function recordedHolder(dbFile: string): string {
     return 'unknown process';
   }
 }
+
+/** True while a live process (a running engine) holds the database's writer lock; takes nothing. */
+export function writerLockHeld(dbFile: string): boolean {
+  try {
+    acquireWriterLock(dbFile).release();
+    return false;
+  } catch (err) {
+    if (err instanceof SteadfastError && err.code === 'DATABASE_LOCKED') return true;
+    throw err;
+  }
+}

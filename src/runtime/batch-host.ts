@@ -1,7 +1,7 @@
 import type { AnyEventObject } from 'xstate';
 import type { MachineEntry } from '../machines/registry.js';
 import type { HostedActor } from './hosted-actor.js';
-import type { OutboxRow, Projector } from './types.js';
+import type { CallGate, OutboxRow, Projector } from './types.js';
 
 /** A durable timer as the runtime holds it. */
 export interface TimerEntry {
@@ -18,6 +18,8 @@ export const timerKey = (actorId: string, timerId: string): string => `${actorId
 export interface BatchHost {
   readonly registry: Record<string, MachineEntry>;
   readonly projectors: Record<string, Projector>;
+  /** Guards call intents (null: every intent is committed as it is). */
+  readonly gate: CallGate | null;
   committedActor(id: string): HostedActor | undefined;
   committedOutbox(key: string): OutboxRow | undefined;
   committedOutboxOf(actorId: string): readonly OutboxRow[];

@@ -271,11 +271,23 @@ export class Batch extends DomainWrites implements TxApi {
         input: p.input ?? null,
         createdAt: this.now,
       };
+      const gate = this.host.gate;
+      const guarded = gate !== null && gate.guards(row.src);
+      if (guarded) {
+        const reason = gate.check(row, this);
+        if (reason !== null) {
+          // Denied: never written; the actor gets the denial as the call's result, journaled with it.
+          queue.push({ id: actor.id, event: gate.denial(row, reason, this.now) });
+          return;
+        }
+      }
       (this.#opened ??= new Map()).set(row.key, row);
       const mine = (this.#openedByActor ??= new Map()).get(actor.id);
       if (mine === undefined) this.#openedByActor.set(actor.id, [row]);
       else mine.push(row);
-      this.set.outbox.push(extend(row, { input: JSON.stringify(row.input) }));
+      this.set.outbox.push(
+        extend(row, { input: JSON.stringify(row.input), gateVersion: guarded ? gate.version() : null }),
+      );
     } else if (type === 'xstate.raise' && typeof p.delay === 'number') {
       const timer: TimerEntry = {
         actorId: actor.id,

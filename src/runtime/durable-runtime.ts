@@ -13,7 +13,7 @@ import type { Pending } from './batch-builder.js';
 import type { HostedActor } from './hosted-actor.js';
 import { RuntimeMemory } from './runtime-memory.js';
 import { restoreState, writeBackMigrated } from './restore.js';
-import type { Command, CommitListener, EffectHandler, OutboxRow, Projector } from './types.js';
+import type { CallGate, Command, CommitListener, EffectHandler, OutboxRow, Projector } from './types.js';
 import { extend } from '../domain/extend.js';
 
 /** Told after each committed batch: how long its commit took, in seconds, and its journal events. */
@@ -26,6 +26,8 @@ export interface RuntimeOptions {
   clock: Clock;
   registry?: Record<string, MachineEntry>;
   projectors?: Record<string, Projector>;
+  /** Guards call intents (the desk's trading state guarding placements); none by default. */
+  gate?: CallGate;
   /** Most commands per transaction (group commit). */
   maxBatch?: number;
   /** Told about failures of commands nobody awaits (call results, timers). Defaults to stderr. */
@@ -75,7 +77,7 @@ export class DurableRuntime {
         this.report('timer', err),
       );
     });
-    this.memory = new RuntimeMemory(this.registry, this.projectors, timers);
+    this.memory = new RuntimeMemory(this.registry, this.projectors, timers, options.gate ?? null);
   }
 
   /** Loads live actors, open calls and timers; resumes calls through `effects.recover`. */
@@ -254,10 +256,11 @@ export class DurableRuntime {
     const previous = this.tail;
     this.tail = (async () => {
       await previous;
+      let refused: readonly string[] = [];
       if (this.halted === null && !empty) {
         const started = this.timedListeners.size > 0 ? performance.now() : 0;
         try {
-          await this.options.store.commit(set);
+          ({ refused } = await this.options.store.commit(set));
         } catch (err) {
           this.halt(err);
         }
@@ -270,20 +273,42 @@ export class DurableRuntime {
         for (const item of live) item.reject(this.haltError());
         return;
       }
-      this.release(batch, set, loaded, live.length);
+      this.release(batch, set, loaded, live.length, refused);
       live.forEach((item, i) => item.resolve(results[i]));
     })();
   }
 
-  /** After a batch's commit: memory catches up, its calls leave, its listeners hear of it. */
-  private release(batch: Batch, set: CommitSet, loaded: readonly string[], commands: number): void {
-    for (const row of this.memory.release(batch, loaded)) this.dispatch(row);
+  /**
+   * After a batch's commit: memory catches up, its calls leave, its listeners hear of it. A guarded intent
+   * the commit refused (the gate's rule changed since the batch checked it) never leaves: its actor gets
+   * the gate's denial as the call's result, in a later batch.
+   */
+  private release(
+    batch: Batch,
+    set: CommitSet,
+    loaded: readonly string[],
+    commands: number,
+    refused: readonly string[],
+  ): void {
+    for (const row of this.memory.release(batch, loaded)) {
+      if (refused.length > 0 && refused.includes(row.key)) this.deny(row);
+      else this.dispatch(row);
+    }
     this.stats.batches += 1;
     this.stats.events += set.journal.length;
     this.stats.commands += commands;
     if (this.listeners.size > 0 && (batch.transitions.length > 0 || set.anomalies.length > 0)) {
       for (const l of this.listeners) l(batch.transitions, set.anomalies);
     }
+  }
+
+  private deny(row: OutboxRow): void {
+    const gate = this.options.gate;
+    if (gate === undefined) return;
+    const event = gate.denial(row, 'changed before the commit', this.options.clock.now());
+    void this.enqueue({ kind: 'result', key: row.key, event }).catch((err) =>
+      this.report('denied call', err),
+    );
   }
 
   private dispatch(row: OutboxRow): void {

@@ -4,7 +4,7 @@ import type { ArmedTimers } from './armed-timers.js';
 import type { Batch, BatchHost, TimerEntry } from './batch.js';
 import type { HostedActor } from './hosted-actor.js';
 import { OpenCalls } from './open-calls.js';
-import type { OutboxRow, Projector } from './types.js';
+import type { CallGate, OutboxRow, Projector } from './types.js';
 
 /** Keys remembered across batches (older ones are surely committed and readable). */
 const RECENT_KEYS = 200_000;
@@ -24,6 +24,7 @@ export class RuntimeMemory implements BatchHost {
     readonly registry: Record<string, MachineEntry>,
     readonly projectors: Record<string, Projector>,
     readonly timers: ArmedTimers,
+    readonly gate: CallGate | null = null,
   ) {}
 
   committedActor(id: string): HostedActor | undefined {

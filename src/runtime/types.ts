@@ -13,6 +13,26 @@ export interface OutboxRow {
   createdAt: number;
 }
 
+/**
+ * Decides whether a call intent may be committed (the desk's trading state guarding order placements).
+ * A guarded intent is checked when a transition starts it, in the batch; the commit then inserts it only
+ * while the stored rule is still at the version it was checked under, so a change committed by someone
+ * else in between wins. A denied intent is never written: the invoking actor gets `denial` instead.
+ */
+export interface CallGate {
+  /** Whether intents of calls of this source (`placeOrder`, ...) are guarded. */
+  guards(src: string): boolean;
+  /** The version of the rule `check` answers by (stored with the rule, bumped by every change). */
+  version(): number;
+  /** Null if the intent may be committed, else why not. `tx` shows the batch so far (e.g. positions). */
+  check(row: OutboxRow, tx: TxApi): string | null;
+  /**
+   * The event the invoking actor gets instead of the call's result (an error result). `reason` is what
+   * `check` said, or `changed before the commit` for an intent the commit refused.
+   */
+  denial(row: OutboxRow, reason: string, now: number): AnyEventObject;
+}
+
 /** What to do, on recovery, with a call that may have been in flight when the last process died. */
 export type RecoveryDecision = { redispatch: true } | { event: AnyEventObject };
 

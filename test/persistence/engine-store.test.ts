@@ -100,6 +100,7 @@ describe('database file and schema', () => {
       'outbox',
       'positions',
       'timers',
+      'trading_state',
     ]);
     const indexes = await sql<{ name: string }>`SELECT name FROM sqlite_master WHERE type = 'index'
       AND name NOT LIKE 'sqlite_%' ORDER BY name`.execute(db.db);
@@ -147,6 +148,7 @@ describe('database file and schema', () => {
       '0001-engine-tables',
       '0002-domain-tables',
       '0003-settling-fills',
+      '0004-trading-state',
     ]);
     await first.db.insertInto('meta').values({ key: 'probe', value: 'kept' }).execute();
     await first.close();
@@ -161,7 +163,7 @@ describe('database file and schema', () => {
       expect(await again.db.selectFrom('meta').selectAll().execute()).toEqual([
         { key: 'probe', value: 'kept' },
       ]);
-      expect(await tablesOf(again)).toHaveLength(12);
+      expect(await tablesOf(again)).toHaveLength(13);
       await again.close();
     }
   });

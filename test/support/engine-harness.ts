@@ -17,7 +17,7 @@ import type { Database } from '../../src/persistence/schema.js';
 import { openSqlite } from '../../src/persistence/sqlite.js';
 import type { EngineDatabase } from '../../src/persistence/sqlite.js';
 import { DurableRuntime } from '../../src/runtime/durable-runtime.js';
-import type { EffectHandler, OutboxRow, RecoveryDecision } from '../../src/runtime/types.js';
+import type { CallGate, EffectHandler, OutboxRow, RecoveryDecision } from '../../src/runtime/types.js';
 
 /**
  * Shared wiring for runtime, persistence and OnOrderUpdate tests: a real SQLite engine database, the real
@@ -84,6 +84,8 @@ export async function openEngine(options: {
   registry?: Record<string, MachineEntry>;
   /** False: the store gets no synchronous snapshot reader, so recovery loads every snapshot at start. */
   snapshotReader?: boolean;
+  /** Guards call intents (see CallGate). */
+  gate?: CallGate;
 }): Promise<EngineHandle> {
   const db = await openSqlite(options.file);
   const store =
@@ -102,6 +104,7 @@ export async function openEngine(options: {
     clock: options.clock,
     projectors,
     ...(options.registry ? { registry: options.registry } : {}),
+    ...(options.gate ? { gate: options.gate } : {}),
     onError: (what, err) => errors.push({ what, err }),
   });
   ref.runtime = rt;

@@ -1,0 +1,111 @@
+import type { AnyEventObject } from 'xstate';
+import { Dec } from '../domain/decimal.js';
+import { describeError } from '../domain/errors.js';
+import type { Logger } from '../domain/logger.js';
+import { DENIED_BY_TRADING_STATE } from '../domain/trading-state.js';
+import type { TradingStateRecord } from '../domain/trading-state.js';
+import { bookActorId } from '../machines/messages.js';
+import type { ORDER_CALL_KINDS } from '../machines/order.machine.js';
+import type { CallFailure, PlaceOrderInput } from '../machines/order.types.js';
+import type { PositionBookContext } from '../machines/position-book.machine.js';
+import type { CallGate, OutboxRow, TxApi } from '../runtime/types.js';
+
+/** The call the trading state guards: an order placement. */
+const GUARDED: keyof typeof ORDER_CALL_KINDS = 'placeOrder';
+
+/** How often the engine reads the stored trading state (a change is followed within this). */
+export const TRADING_STATE_POLL_MS = 250;
+
+/**
+ * The desk's trading state as the running engine follows it: the runtime's gate for order placements.
+ * `halted` denies every placement; `reducing` only those that shrink the absolute position (a sell when
+ * long, a buy when short, no larger than the position, read from the symbol's position book as the batch
+ * leaves it). The stored row is read every TRADING_STATE_POLL_MS; the commit itself checks that the row
+ * is still at the version a placement was allowed under, so a change between the two still wins.
+ */
+export class TradingGate implements CallGate {
+  #current: TradingStateRecord;
+  #timer: ReturnType<typeof setInterval> | null = null;
+  #reading: Promise<void> | null = null;
+
+  constructor(
+    private readonly deps: {
+      venueId: string;
+      logger: Logger;
+      read: () => Promise<TradingStateRecord>;
+      onChange: (next: TradingStateRecord, previous: TradingStateRecord) => void;
+    },
+    initial: TradingStateRecord,
+  ) {
+    this.#current = initial;
+  }
+
+  /** The trading state the engine follows now. */
+  get current(): TradingStateRecord {
+    return this.#current;
+  }
+
+  guards(src: string): boolean {
+    return src === GUARDED;
+  }
+
+  version(): number {
+    return this.#current.version;
+  }
+
+  check(row: OutboxRow, tx: TxApi): string | null {
+    const { state, reason } = this.#current;
+    const why = reason === null ? '' : ` (${reason})`;
+    if (state === 'active') return null;
+    if (state === 'halted') return `halted${why}`;
+    const input = row.input as PlaceOrderInput;
+    const book = tx.actor(bookActorId(this.deps.venueId, input.symbol));
+    const position = new Dec((book?.snapshot.context as PositionBookContext | undefined)?.quantity ?? '0');
+    const shrinks =
+      ((input.side === 'sell' && position.gt('0')) || (input.side === 'buy' && position.lt('0'))) &&
+      new Dec(input.quantity).lte(position.abs());
+    return shrinks
+      ? null
+      : `${DENIED_BY_TRADING_STATE}: reducing, the order would not shrink the position${why}`;
+  }
+
+  denial(row: OutboxRow, reason: string, now: number): AnyEventObject {
+    const error: CallFailure = {
+      kind: 'rejected',
+      message: `${DENIED_BY_TRADING_STATE}: ${reason}`,
+      at: now,
+    };
+    return { type: `xstate.error.actor.${row.childId}`, error, at: now };
+  }
+
+  /** Reads the stored state every TRADING_STATE_POLL_MS and follows its changes. */
+  watch(): void {
+    if (this.#timer !== null) return;
+    this.#timer = setInterval(() => {
+      this.#reading ??= this.refresh().finally(() => (this.#reading = null));
+    }, TRADING_STATE_POLL_MS);
+    this.#timer.unref();
+  }
+
+  /** Stops watching (waits for a read in progress). */
+  async unwatch(): Promise<void> {
+    if (this.#timer !== null) clearInterval(this.#timer);
+    this.#timer = null;
+    await this.#reading;
+  }
+
+  /** Reads the stored state once; a new version becomes the current one and is told to `onChange`. */
+  async refresh(): Promise<void> {
+    let next: TradingStateRecord;
+    try {
+      next = await this.deps.read();
+    } catch (err) {
+      this.deps.logger.warn({ err: describeError(err) }, 'reading the trading state failed');
+      return;
+    }
+    const previous = this.#current;
+    if (next.version === previous.version) return;
+    this.#current = next;
+    this.deps.onChange(next, previous);
+  }
+}
