@@ -277,7 +277,7 @@ export class Batch extends DomainWrites implements TxApi {
         const reason = gate.check(row, this);
         if (reason !== null) {
           // Denied: never written; the actor gets the denial as the call's result, journaled with it.
-          queue.push({ id: actor.id, event: gate.denial(row, reason, this.now) });
+          this.#deliveries.push({ id: actor.id, event: gate.denial(row, reason, this.now) });
           return;
         }
       }
