@@ -62,7 +62,8 @@ export function runCli(args: string[], env: NodeJS.ProcessEnv = {}): EngineProce
     if (stderr.includes('"msg":"trading-ready"')) onReady();
   });
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
-    child.on('exit', (code, signal) => {
+    // 'close', not 'exit': it comes after the child's stdout and stderr have been read to their end.
+    child.on('close', (code, signal) => {
       onFail(new Error(`engine exited (${code ?? signal}) before ready:\n${stderr.slice(-2000)}`));
       resolve({ code, signal });
     });

@@ -24,7 +24,7 @@ export function startVisualizer(args: string[]): Promise<VisualizerProcess> {
   let stdout = '';
   let stderr = '';
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.on('exit', (code, signal) => resolve({ code, signal })),
+    child.on('close', (code, signal) => resolve({ code, signal })),
   );
   return new Promise((resolve, reject) => {
     child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
@@ -60,7 +60,7 @@ export async function runVisualizerToEnd(args: string[]): Promise<{ code: number
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   const guard = setTimeout(() => child.kill('SIGKILL'), 20_000); // a server that started by mistake
-  const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+  const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
   clearTimeout(guard);
   return { code, stderr };
 }

@@ -55,7 +55,7 @@ function runSim(args: string[], env: NodeJS.ProcessEnv = {}, viaNpm = false): Si
   });
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.on('exit', (code, signal) => {
+    child.on('close', (code, signal) => {
       failed(new Error(`exited (${code ?? signal}) before printing its URL:\n${stderr}`));
       resolve({ code, signal });
     }),
