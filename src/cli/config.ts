@@ -17,6 +17,16 @@ const paperMarket = z.object({
   volatilityTicks: z.number().int().min(1).optional(),
 });
 
+/** Risk limits of one symbol (or of every symbol): each absent limit is not checked. */
+const riskLimits = {
+  maxOrderQuantity: positiveDecimal.optional(),
+  maxOrderNotional: positiveDecimal.optional(),
+  maxPosition: positiveDecimal.optional(),
+  maxOpenOrders: z.number().int().min(1).max(1000).optional(),
+  priceBandBps: positiveDecimal.optional(),
+  maxSubmitsPerSecond: z.number().int().min(1).max(10_000).optional(),
+};
+
 /** The engine's configuration file (JSON). Every field is optional; see README for the defaults. */
 export const configSchema = z
   .object({
@@ -78,7 +88,15 @@ export const configSchema = z
       .strict()
       .prefault({}),
     risk: z
-      .object({ maxOpenOrders: z.number().int().min(1).max(1000).default(10) })
+      .object({
+        ...riskLimits,
+        maxOpenOrders: z.number().int().min(1).max(1000).default(10),
+        haltAfterDenials: z.number().int().min(1).optional(),
+        haltWindowMs: z.number().int().min(1).default(60_000),
+        symbols: z
+          .record(z.string().regex(SYMBOL_RE, 'must look like BASE/QUOTE'), z.object(riskLimits).strict())
+          .default({}),
+      })
       .strict()
       .prefault({}),
     orders: z

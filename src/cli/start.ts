@@ -150,6 +150,7 @@ export async function runStart(flags: StartFlags): Promise<number> {
       strategy: config.strategy,
       strategyIntervalMs: config.strategy.intervalMs,
       maxOpenOrders: config.risk.maxOpenOrders,
+      risk: config.risk,
       timeouts: {
         ackMs: config.orders.ackTimeoutMs,
         cancelMs: config.orders.cancelTimeoutMs,

@@ -5,6 +5,7 @@
 export type NoticeCode =
   | 'ORDER_REJECTED'
   | 'ORDER_DENIED'
+  | 'RISK_DENIED'
   | 'TRADING_HALTED'
   | 'TRADING_REDUCING'
   | 'ORDER_NOT_LISTED'

@@ -2,10 +2,18 @@ import { z } from 'zod';
 import { isDecimalString } from './decimal.js';
 import { ValidationError } from './errors.js';
 
-/** Formats a zod issue path as a dotted field name: `desired[2].price`. */
+/** Formats a zod issue path as a dotted field name: `desired[2].price`, `risk.symbols["BTC/USDT"]`. */
 export function fieldName(prefix: string, path: readonly PropertyKey[]): string {
   let out = prefix;
-  for (const p of path) out += typeof p === 'number' ? `[${p}]` : out === '' ? String(p) : `.${String(p)}`;
+  for (const p of path)
+    out +=
+      typeof p === 'number'
+        ? `[${p}]`
+        : typeof p === 'string' && !/^[A-Za-z_$][\w$]*$/.test(p)
+          ? `[${JSON.stringify(p)}]`
+          : out === ''
+            ? String(p)
+            : `.${String(p)}`;
   return out === '' ? '(root)' : out;
 }
 

@@ -5,6 +5,7 @@ import type { OrderTimeouts } from '../machines/order.machine.js';
 import type { Durability } from '../persistence/sqlite.js';
 import type { MarketMakerParams } from '../strategy/market-maker.js';
 import type { UnknownOrderPolicy } from './reconcile.js';
+import type { RiskConfig } from './risk.js';
 
 /** Everything an engine run needs. */
 export interface EngineOptions {
@@ -17,6 +18,8 @@ export interface EngineOptions {
   strategy: MarketMakerParams;
   strategyIntervalMs: number;
   maxOpenOrders: number;
+  /** The pre-trade risk checks of every place (absent: none besides AdjustOrders' maxOpenOrders). */
+  risk?: RiskConfig;
   timeouts: OrderTimeouts;
   maxAttempts: number;
   gapFillIntervalMs: number;

@@ -29,7 +29,9 @@ import { VenueChecks } from './venue-checks.js';
 import type { StopReport } from './quiesce.js';
 import { extend } from '../domain/extend.js';
 import type { EngineOptions } from './engine-options.js';
-import { readTradingState } from '../persistence/trading-state.js';
+import { readTradingState, writeTradingState } from '../persistence/trading-state.js';
+import type { RiskRule } from '../domain/risk.js';
+import { RiskChecker } from './risk.js';
 import type { TradingStateRecord } from '../domain/trading-state.js';
 import { TradingGate } from './trading-gate.js';
 
@@ -57,6 +59,8 @@ export class Engine {
   private symbols: ManagedSymbols;
   /** The trading state's version whose cancel request (`halt --cancel`) was carried out. */
   private cancelledFor = -1;
+  /** A halt tripped by risk denials is being written. */
+  private tripping: Promise<void> | null = null;
   private trading = false;
 
   private constructor(
@@ -144,12 +148,22 @@ export class Engine {
       database.setFullSync(false);
       const readModel = new ReadModel(clock, venue.id);
       const onTradingState = { change: (_next: TradingStateRecord): void => {} };
+      const checker = options.risk === undefined ? null : new RiskChecker(options.risk);
       const gate = new TradingGate(
         {
           venueId: venue.id,
           logger,
           read: () => readTradingState(database.db),
           onChange: (next) => onTradingState.change(next),
+          ...(checker === null
+            ? {}
+            : {
+                risk: {
+                  checker,
+                  mid: (symbol: string) => readModel.symbol(symbol)?.mid ?? null,
+                  liveOrders: (symbol: string) => liveOrderIds(readModel, symbol),
+                },
+              }),
         },
         await readTradingState(database.db),
       );
@@ -200,6 +214,7 @@ export class Engine {
         gate,
       );
       onTradingState.change = (next) => engine.tradingStateChanged(next);
+      runtime.onCommitted(() => engine.haltIfTripped());
       gate.watch();
       stopWatching = () => gate.unwatch();
       if (gate.current.state !== 'active') engine.tradingStateChanged(gate.current);
@@ -285,6 +300,43 @@ export class Engine {
     return extend(this.reconciled, { missedFill: this.checks.missedFills });
   }
 
+  /** Places the pre-trade risk checks denied since start, by rule. */
+  riskDenials(): ReadonlyMap<RiskRule, number> {
+    return this.gate.risk?.denials ?? new Map<RiskRule, number>();
+  }
+
+  /**
+   * After a commit: when the risk denials tripped the halt (`risk.haltAfterDenials` within
+   * `risk.haltWindowMs`), writes the trading state `halted` naming the rule, as `halt` does, and follows it.
+   */
+  haltIfTripped(): void {
+    const trip = this.gate.risk?.takeTrip() ?? null;
+    if (trip === null) return;
+    const reason = `risk: ${trip.denials} denials within ${trip.windowMs} ms, the last by ${trip.rule}`;
+    const previous = this.tripping ?? Promise.resolve();
+    this.tripping = previous
+      .then(async () => {
+        if (this.gate.current.state === 'halted') return;
+        await writeTradingState(
+          this.database.db,
+          { state: 'halted', reason, cancelRequested: false },
+          this.options.clock.now(),
+        );
+        await this.gate.refresh();
+      })
+      .catch((err) =>
+        this.options.logger.error(
+          { err: describeError(err) },
+          'writing the halt the risk checks tripped failed',
+        ),
+      );
+  }
+
+  /** Waits for a halt the risk checks tripped to be written (tests, stop). */
+  async riskIdle(): Promise<void> {
+    await this.tripping;
+  }
+
   /** Failed venue calls since start, by call and kind (see VenueEffects.errors). */
   venueErrors(): Iterable<{ call: string; kind: string; count: number }> {
     return this.effects.errors.values();
@@ -343,6 +395,7 @@ export class Engine {
     this.readModel.tradingState('stopping');
     this.trading = false;
     await this.gate.unwatch();
+    await this.tripping;
     await this.periodic.stop();
     this.unsubscribe();
     await this.checks.idle();
@@ -398,4 +451,10 @@ export class Engine {
     const prefix = symbolIdPrefix(this.idPrefix, this.symbols.all, symbol);
     await withdrawQuotes(this.runtime, this.options.venue.id, symbol, prefix);
   }
+}
+
+/** The clientOrderIds of the live orders of `symbol` the read model holds. */
+function* liveOrderIds(readModel: ReadModel, symbol: string): Iterable<string> {
+  const orders = readModel.symbol(symbol)?.orders ?? {};
+  for (const state in orders) yield* orders[state]!.keys();
 }

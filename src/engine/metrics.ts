@@ -52,8 +52,6 @@ export class EngineMetrics {
   private seen = new Map<string, number>();
   private readonly commitSeconds: Histogram;
   private readonly batchEvents: Histogram;
-  /** Declared with its labels, never incremented: there is no risk engine yet. */
-  readonly riskDenials: Counter<'rule'>;
 
   constructor() {
     collectDefaultMetrics({ register: this.registry });
@@ -182,11 +180,16 @@ export class EngineMetrics {
           metrics.follow(this, `corrections ${kind}`, { kind }, counts[key as keyof typeof counts]);
       },
     });
-    this.riskDenials = new Counter({
+    new Counter({
       name: 'steadfast_risk_denials_total',
-      help: 'Orders the risk checks refused, by rule (no risk engine yet: always absent).',
+      help: 'Order placements the pre-trade risk checks denied, by rule.',
       labelNames: ['rule'],
       registers,
+      collect() {
+        const denials = engine()?.riskDenials();
+        if (denials === undefined) return;
+        for (const [rule, count] of denials) metrics.follow(this, `riskDenials ${rule}`, { rule }, count);
+      },
     });
   }
 

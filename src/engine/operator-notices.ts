@@ -1,3 +1,4 @@
+import { riskRuleOf } from '../domain/risk.js';
 import { DENIED_BY_TRADING_STATE } from '../domain/trading-state.js';
 import type { Clock } from '../domain/clock.js';
 import { extend } from '../domain/extend.js';
@@ -92,6 +93,21 @@ export class OperatorNotices {
     if (state === 'rejected') {
       // One line per symbol and reason and `repeatMs`: a venue refusing every order must not flood the log.
       // A placement the desk's trading state denied never reached the venue: told apart.
+      // A placement the pre-trade risk checks denied: `RISK_DENIED` with the rule, one line per rule.
+      const rule = riskRuleOf(c.reason);
+      if (rule !== null) {
+        const key = `RISK_DENIED/${c.symbol}/${rule}`;
+        this.#rejected.set(key, (this.#rejected.get(key) ?? 0) + 1);
+        if (this.due(key)) {
+          const denials = this.#rejected.get(key);
+          this.#rejected.delete(key);
+          this.logger.warn(
+            extend(orderFields(c), { code: 'RISK_DENIED', rule, reason: c.reason, denials }),
+            'a risk limit denied an order (not sent)',
+          );
+        }
+        return;
+      }
       const denied = (c.reason ?? '').includes(DENIED_BY_TRADING_STATE);
       const code = denied ? 'ORDER_DENIED' : 'ORDER_REJECTED';
       const key = `${code}/${c.symbol}/${(c.reason ?? '').replaceAll(c.clientOrderId, '')}`;

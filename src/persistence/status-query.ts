@@ -1,5 +1,6 @@
 import type { Kysely, Selectable } from 'kysely';
 import { ALERT_KINDS } from '../domain/notices.js';
+import { DENIED_BY_RISK } from '../domain/risk.js';
 import type { DeskState } from '../domain/trading-state.js';
 import { listAlerts } from './alerts.js';
 import { readTradingState } from './trading-state.js';
@@ -32,7 +33,10 @@ export function toPositionSummary(p: Selectable<PositionsTable>): PositionSummar
 /** What `npm run status` reports, read straight from the database (the engine need not run). */
 export interface StatusReport {
   positions: PositionSummary[];
-  /** Order count per state. */
+  /**
+   * Order count per state; `denied` counts the orders the pre-trade risk checks denied (they end
+   * `rejected` with the reason `rejected: denied by risk: <rule> ...` and are not counted under `rejected`).
+   */
   orders: Record<string, number>;
   /** Fills in the ledger that moved a position (applied to their order, or of an unknown order). */
   fills: number;
@@ -68,6 +72,23 @@ export async function readStatus(db: Kysely<Database>): Promise<StatusReport> {
     .select(['state', (eb) => eb.fn.countAll<number>().as('n')])
     .groupBy('state')
     .execute();
+  const denied = Number(
+    (
+      await db
+        .selectFrom('orders')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('state', '=', 'rejected')
+        .where('reason', 'like', `%${DENIED_BY_RISK}:%`)
+        .executeTakeFirst()
+    )?.n ?? 0,
+  );
+  const orderCounts: Record<string, number> = Object.fromEntries(orders.map((o) => [o.state, Number(o.n)]));
+  if (denied > 0) {
+    orderCounts.denied = denied;
+    const rejected = (orderCounts.rejected ?? 0) - denied;
+    if (rejected > 0) orderCounts.rejected = rejected;
+    else delete orderCounts.rejected;
+  }
   const fills = await db
     .selectFrom('fills')
     .select(['status', (eb) => eb.fn.countAll<number>().as('n')])
@@ -91,7 +112,7 @@ export async function readStatus(db: Kysely<Database>): Promise<StatusReport> {
     fills.filter((f) => statuses.includes(f.status)).reduce((sum, f) => sum + Number(f.n), 0);
   return {
     positions: positions.map(toPositionSummary),
-    orders: Object.fromEntries(orders.map((o) => [o.state, Number(o.n)])),
+    orders: orderCounts,
     fills: fillCount(['applied', 'orphan']),
     quarantinedFills: fillCount(['quarantined']),
     contestedFills: fillCount(['contested']),

@@ -123,6 +123,18 @@ const CASES: BadCase[] = [
       `steadfast: risk.maxOpenOrders: Invalid input: expected number, received string (in ${cfg(dir)})`,
   },
   {
+    name: '--config {"risk":{"maxOrderNotional":"0"}}',
+    config: '{"risk":{"maxOrderNotional":"0"}}',
+    args: (dir) => ['--duration', '1', '--config', cfg(dir)],
+    error: (dir) => `steadfast: risk.maxOrderNotional: must be > 0 (in ${cfg(dir)})`,
+  },
+  {
+    name: '--config {"risk":{"symbols":{"BTC/USDT":{"maxPosition":"-1"}}}}',
+    config: '{"risk":{"symbols":{"BTC/USDT":{"maxPosition":"-1"}}}}',
+    args: (dir) => ['--duration', '1', '--config', cfg(dir)],
+    error: (dir) => `steadfast: risk.symbols["BTC/USDT"].maxPosition: must be > 0 (in ${cfg(dir)})`,
+  },
+  {
     name: '--config {"strategy":{"orderSize":0.01}} (a number, not a decimal string)',
     extra: true,
     config: '{"strategy":{"orderSize":0.01}}',
