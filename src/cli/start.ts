@@ -150,7 +150,10 @@ export async function runStart(flags: StartFlags): Promise<number> {
       strategy: config.strategy,
       strategyIntervalMs: config.strategy.intervalMs,
       maxOpenOrders: config.risk.maxOpenOrders,
-      risk: config.risk,
+      // The global maxOpenOrders is AdjustOrders' own limit (it alone decides what to place, counting the
+      // orders it tracks); the gate counting live orders its own way would deny its replacements. A
+      // per-symbol risk.symbols[s].maxOpenOrders is checked at the gate.
+      risk: { ...config.risk, maxOpenOrders: undefined },
       timeouts: {
         ackMs: config.orders.ackTimeoutMs,
         cancelMs: config.orders.cancelTimeoutMs,
