@@ -1,5 +1,6 @@
 import type { Kysely, Selectable } from 'kysely';
 import { addStr, subStr } from '../domain/decimal.js';
+import type { FillRecord, OrderRecord } from './commit-set.js';
 import type { Database, FillsTable, OrdersTable } from './schema.js';
 
 /**
@@ -7,46 +8,7 @@ import type { Database, FillsTable, OrdersTable } from './schema.js';
  * only; on a read-only connection they work while an engine writes the same database (WAL).
  */
 
-/** An order as the operator sees it (decimals as strings, times in ms). */
-export interface OrderRecord {
-  clientOrderId: string;
-  venue: string;
-  symbol: string;
-  side: string;
-  type: string;
-  price: string | null;
-  quantity: string;
-  state: string;
-  venueOrderId: string | null;
-  level: string | null;
-  owner: string | null;
-  reason: string | null;
-  anomalies: number;
-  /** How much more the venue reports filled than the ledger holds, or null. */
-  fillGap: string | null;
-  createdAt: number;
-  updatedAt: number;
-}
-
-/** A fill of the ledger as the operator sees it. */
-export interface FillRecord {
-  venue: string;
-  tradeId: string;
-  clientOrderId: string | null;
-  venueOrderId: string;
-  symbol: string;
-  side: string;
-  price: string;
-  quantity: string;
-  fee: string;
-  feeCurrency: string;
-  liquidity: string | null;
-  /** When the venue says the trade happened (ms). */
-  at: number;
-  /** `applied`, `orphan`, `contested`, `dismissed` or `quarantined` (see the fills table). */
-  status: string;
-  recordedAt: number;
-}
+export type { FillRecord, OrderRecord } from './commit-set.js';
 
 /** One journal row: an event applied to an actor and the state it led to. */
 export interface JournalRecord {
