@@ -1,18 +1,15 @@
 import path from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
-import { createPaperVenue } from '../../src/adapters/paper/paper-venue.js';
 import type { PaperVenue } from '../../src/adapters/paper/paper-venue.js';
-import { DEFAULT_PAPER_MARKETS } from '../../src/cli/config.js';
-import { systemClock } from '../../src/domain/clock.js';
 import { Engine } from '../../src/engine/engine.js';
 import type { EngineOptions } from '../../src/engine/engine.js';
 import { EngineMetrics, LIVE_ORDER_STATES, TRADING_STATES } from '../../src/engine/metrics.js';
 import { MetricsServer } from '../../src/engine/metrics-server.js';
 import { ordersOf } from '../../src/engine/read-model.js';
 import { openSqliteReadOnly } from '../../src/persistence/sqlite.js';
-import { recordingLogger } from '../support/ccxt-venue.js';
 import { parsePrometheusText, sampleValue } from '../support/prometheus-text.js';
 import type { Family } from '../support/prometheus-text.js';
+import { paperEngineOptions, paperVenueIn } from '../support/paper-engine.js';
 import { tempDirPerTest } from '../support/test-dir.js';
 
 /**
@@ -23,43 +20,9 @@ import { tempDirPerTest } from '../support/test-dir.js';
 const tmp = tempDirPerTest('metrics');
 const SYMBOL = 'BTC/USDT';
 
-function paperVenue(): PaperVenue {
-  const venue = createPaperVenue({
-    dbPath: path.join(tmp.dir, 'venue.db'),
-    seed: 5,
-    clock: systemClock,
-    markets: DEFAULT_PAPER_MARKETS,
-  });
-  tmp.cleanups.push(() => venue.close());
-  return venue;
-}
-
-function engineOptions(venue: PaperVenue): EngineOptions {
-  return {
-    dbPath: path.join(tmp.dir, 'engine.db'),
-    durability: 'normal',
-    venue,
-    clock: systemClock,
-    logger: recordingLogger(),
-    symbols: [SYMBOL],
-    strategy: {
-      levels: 2,
-      spreadBps: '1',
-      levelSpacingBps: '1',
-      orderSize: '0.01',
-      maxPosition: '0.05',
-      skewBps: '4',
-      requoteBps: '1',
-    },
-    strategyIntervalMs: 100,
-    maxOpenOrders: 10,
-    timeouts: { ackMs: 5000, cancelMs: 5000, lookupRetryMs: 500, absenceProofMs: 10_000 },
-    maxAttempts: 3,
-    gapFillIntervalMs: 1000,
-    unknownOrders: 'report',
-    newInstallId: () => 'mt0001',
-  };
-}
+const paperVenue = (): PaperVenue => paperVenueIn(tmp.dir, 5, tmp.cleanups);
+const engineOptions = (venue: PaperVenue): EngineOptions =>
+  paperEngineOptions(tmp.dir, venue, SYMBOL, 'mt0001');
 
 async function get(url: string): Promise<{ status: number; type: string | null; body: string }> {
   const res = await fetch(url);

@@ -1,9 +1,7 @@
 import path from 'node:path';
 import type { Kysely } from 'kysely';
 import { describe, expect, it, vi } from 'vitest';
-import { createPaperVenue } from '../../src/adapters/paper/paper-venue.js';
 import type { PaperVenue } from '../../src/adapters/paper/paper-venue.js';
-import { DEFAULT_PAPER_MARKETS } from '../../src/cli/config.js';
 import { StatusLine } from '../../src/cli/status-line.js';
 import { systemClock } from '../../src/domain/clock.js';
 import { Dec, fmt } from '../../src/domain/decimal.js';
@@ -13,7 +11,7 @@ import { ReadModel, ordersOf } from '../../src/engine/read-model.js';
 import type { ReadModelContext } from '../../src/engine/read-model.js';
 import type { Database } from '../../src/persistence/schema.js';
 import { openSqliteReadOnly } from '../../src/persistence/sqlite.js';
-import { recordingLogger } from '../support/ccxt-venue.js';
+import { paperEngineOptions, paperVenueIn } from '../support/paper-engine.js';
 import { tempDirPerTest } from '../support/test-dir.js';
 
 /**
@@ -25,43 +23,9 @@ const tmp = tempDirPerTest('read-model');
 const SYMBOL = 'BTC/USDT';
 const LIVE_STATES = ['pendingNew', 'submitting', 'open', 'partiallyFilled', 'pendingCancel', 'unconfirmed'];
 
-function paperVenue(): PaperVenue {
-  const venue = createPaperVenue({
-    dbPath: path.join(tmp.dir, 'venue.db'),
-    seed: 3,
-    clock: systemClock,
-    markets: DEFAULT_PAPER_MARKETS,
-  });
-  tmp.cleanups.push(() => venue.close());
-  return venue;
-}
-
-function engineOptions(venue: PaperVenue): EngineOptions {
-  return {
-    dbPath: path.join(tmp.dir, 'engine.db'),
-    durability: 'normal',
-    venue,
-    clock: systemClock,
-    logger: recordingLogger(),
-    symbols: [SYMBOL],
-    strategy: {
-      levels: 2,
-      spreadBps: '1',
-      levelSpacingBps: '1',
-      orderSize: '0.01',
-      maxPosition: '0.05',
-      skewBps: '4',
-      requoteBps: '1',
-    },
-    strategyIntervalMs: 100,
-    maxOpenOrders: 10,
-    timeouts: { ackMs: 5000, cancelMs: 5000, lookupRetryMs: 500, absenceProofMs: 10_000 },
-    maxAttempts: 3,
-    gapFillIntervalMs: 1000,
-    unknownOrders: 'report',
-    newInstallId: () => 'rm0001',
-  };
-}
+const paperVenue = (): PaperVenue => paperVenueIn(tmp.dir, 3, tmp.cleanups);
+const engineOptions = (venue: PaperVenue): EngineOptions =>
+  paperEngineOptions(tmp.dir, venue, SYMBOL, 'rm0001');
 
 /** The database's figures, in the read model's terms (live orders by state; filled from the fill ledger). */
 async function databaseFigures(db: Kysely<Database>) {
