@@ -8,6 +8,7 @@ import { runAck, runAlerts } from './cli/alerts.js';
 import { tuneHeap } from './cli/heap-tuning.js';
 import { parseIsoTime, runFills, runOrder, runOrders } from './cli/orders.js';
 import { runReplayVerify } from './cli/replay.js';
+import { runArchive } from './cli/archive.js';
 import { parseSeconds, runTradingState } from './cli/trading-state.js';
 
 // Before the engine allocates anything: its V8 flags (see heap-tuning.ts).
@@ -207,6 +208,21 @@ program
       timeoutMs: 0,
       json: flags.json === true,
     });
+  });
+
+program
+  .command('archive')
+  .description(
+    'with --now: one retention pass (retention.keepEndedForMs of --config): ended orders and old journal ' +
+      'rows move to archive files; asks the running engine to do it if one runs on the database',
+  )
+  .requiredOption('--now', 'run one pass now (the only mode)')
+  .option('--db <path>', 'engine SQLite database', 'data/steadfast.db')
+  .option('--config <path>', 'JSON config file whose retention.* to apply')
+  .option('--timeout <seconds>', "how long to wait for a running engine's answer", parseSeconds, 60)
+  .option('--json', 'one JSON object')
+  .action(async (flags: { db: string; config?: string; timeout: number; json?: boolean }) => {
+    process.exitCode = await runArchive(flags);
   });
 
 program.parseAsync(process.argv).catch((err: unknown) => {

@@ -124,6 +124,16 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    // Ended orders and old journal rows move to archive files (docs/operations.md#retention).
+    retention: z
+      .object({
+        enabled: z.boolean().default(true),
+        keepEndedForMs: z.number().int().min(0).default(3_600_000),
+        intervalMs: z.number().int().min(1000).default(60_000),
+        dir: z.string().min(1).optional(),
+      })
+      .strict()
+      .prefault({}),
     // The monitoring endpoint (/metrics, /healthz, /readyz) on 127.0.0.1; absent: none. 0: any free port.
     metrics: z
       .object({ port: z.number().int().min(0).max(65_535).optional() })

@@ -1,4 +1,7 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { InvalidArgumentError } from 'commander';
+import { defaultArchiveDir } from '../persistence/archive/archive-store.js';
 import { orderActorId } from '../machines/messages.js';
 import { listFills, listOrders, readOrder } from '../persistence/operator-queries.js';
 import type { FillRecord, JournalRecord, OrderRecord } from '../persistence/operator-queries.js';
@@ -47,16 +50,25 @@ export async function runOrders(options: {
 
 /**
  * `npm run cli -- order <clientOrderId> --db <path> [--json]`: one order, its actor's whole journal and its
- * ledger fills. Exit 1 when the database has no such order.
+ * ledger fills; an order retention moved is read from its archive file (`<db>.archive/<day>.db`, named as
+ * `archivedIn`). Exit 1 when neither has such an order.
  */
 export async function runOrder(options: {
   db: string;
   clientOrderId: string;
   json: boolean;
 }): Promise<number> {
-  const found = await reading(options.db, (db) =>
-    readOrder(db, options.clientOrderId, orderActorId(options.clientOrderId)),
-  );
+  const read = (file: string) =>
+    reading(file, (db) => readOrder(db, options.clientOrderId, orderActorId(options.clientOrderId)));
+  let found = await read(options.db);
+  let archivedIn: string | undefined;
+  for (const file of found === null ? archiveFiles(defaultArchiveDir(options.db)) : []) {
+    found = await read(file);
+    if (found !== null) {
+      archivedIn = file;
+      break;
+    }
+  }
   if (found === null) {
     process.stderr.write(
       `steadfast: no order ${options.clientOrderId} in ${options.db} (\`npm run cli -- orders --db ${options.db}\` lists them)\n`,
@@ -64,14 +76,28 @@ export async function runOrder(options: {
     return 1;
   }
   const shown = {
+    ...(archivedIn === undefined ? {} : { archivedIn }),
     order: found.order,
     journal: found.journal.map((j) => Object.assign({}, j, { event: JSON.parse(j.event) as unknown })),
     fills: found.fills,
   };
   process.stdout.write(
-    options.json ? `${JSON.stringify(shown)}\n` : formatOrder(found.order, found.journal, found.fills),
+    options.json
+      ? `${JSON.stringify(shown)}\n`
+      : `${archivedIn === undefined ? '' : `(archived in ${archivedIn})\n`}${formatOrder(found.order, found.journal, found.fills)}`,
   );
   return 0;
+}
+
+/** The archive files in `dir`, newest day first. */
+function archiveFiles(dir: string): string[] {
+  if (!fs.existsSync(dir)) return [];
+  return fs
+    .readdirSync(dir)
+    .filter((f) => /^\d{4}-\d{2}-\d{2}\.db$/.test(f))
+    .sort()
+    .reverse()
+    .map((f) => path.join(dir, f));
 }
 
 /** `npm run cli -- fills --db <path> [--since <ISO time>] [--json]`: ledger fills in the order they happened. */

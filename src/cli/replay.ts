@@ -3,6 +3,7 @@ import {
   readActor,
   readConsistently,
   readJournal,
+  readJournalBase,
   readLedgerCheck,
 } from '../persistence/operator-queries.js';
 import { openSqliteReadOnly } from '../persistence/sqlite.js';
@@ -24,6 +25,7 @@ export async function runReplayVerify(options: { db: string; json: boolean }): P
         actorIds: () => listActorIds(tx),
         actor: (id) => readActor(tx, id),
         journal: (id) => readJournal(tx, id),
+        base: (id) => readJournalBase(tx, id),
         ledger: () => readLedgerCheck(tx),
       }),
     );

@@ -11,6 +11,8 @@ import { extend } from '../domain/extend.js';
 import { Engine } from '../engine/engine.js';
 import { EngineMetrics } from '../engine/metrics.js';
 import { MetricsServer } from '../engine/metrics-server.js';
+import type { RetentionOptions } from '../engine/retention.js';
+import { defaultArchiveDir } from '../persistence/archive/archive-store.js';
 import { parseInspectUrls, startInspection } from '../inspect/inspect-option.js';
 import { DEFAULT_PAPER_MARKETS, parseConfig, readConfigFile } from './config.js';
 import type { Config } from './config.js';
@@ -165,6 +167,7 @@ export async function runStart(flags: StartFlags): Promise<number> {
       balanceCheckIntervalMs: config.reconcile.balanceCheckIntervalMs,
       startupRetryMs: config.venue.startupRetryMs,
       unknownOrders: config.reconcile.unknownOrders,
+      retention: retentionOf(config),
       newInstallId: () => crypto.randomBytes(4).readUInt32BE(0).toString(36).padStart(6, '0').slice(0, 6),
       onFatal: (err) => onFatal(err),
     });
@@ -277,4 +280,14 @@ async function cancelAllAndExit(
       'run --cancel-all again\n',
   );
   return 3;
+}
+
+/** The engine's retention options of a config (`retention.enabled` false: passes only when asked). */
+function retentionOf(config: Config): RetentionOptions {
+  const { enabled, keepEndedForMs, intervalMs, dir } = config.retention;
+  return {
+    keepEndedForMs,
+    intervalMs: enabled ? intervalMs : null,
+    dir: dir ?? defaultArchiveDir(config.db),
+  };
 }

@@ -5,6 +5,7 @@ import type { OrderTimeouts } from '../machines/order.machine.js';
 import type { Durability } from '../persistence/sqlite.js';
 import type { MarketMakerParams } from '../strategy/market-maker.js';
 import type { UnknownOrderPolicy } from './reconcile.js';
+import type { RetentionOptions } from './retention.js';
 import type { RiskConfig } from './risk.js';
 
 /** Everything an engine run needs. */
@@ -30,6 +31,8 @@ export interface EngineOptions {
   unknownOrders: UnknownOrderPolicy;
   newInstallId: () => string;
   leaseTtlMs?: number;
+  /** Archiving of ended orders and old journal rows (absent: everything stays in the live database). */
+  retention?: RetentionOptions;
   /** Called when the engine can no longer work (a commit failed, the lease was lost); the caller exits. */
   onFatal?: (err: unknown) => void;
 }

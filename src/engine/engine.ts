@@ -21,6 +21,9 @@ import { ReadModel } from './read-model.js';
 import { StrategyRunner } from './strategy-runner.js';
 import { ensureSymbolActors, managedSymbols, symbolIdPrefix, withdrawQuotes } from './symbols.js';
 import type { ManagedSymbols } from './symbols.js';
+import { ArchiveStore } from '../persistence/archive/archive-store.js';
+import { answerArchiveRequest } from './archive-requests.js';
+import { Retention } from './retention.js';
 import { PeriodicTasks } from './periodic-tasks.js';
 import { VenueEffects } from './venue-effects.js';
 import { waitUntilQuiet } from './quiesce.js';
@@ -62,6 +65,8 @@ export class Engine {
   /** A halt tripped by risk denials is being written. */
   private tripping: Promise<void> | null = null;
   private trading = false;
+  /** The archiver's connection while retention runs. */
+  private archive: ArchiveStore | null = null;
 
   private constructor(
     readonly options: EngineOptions,
@@ -274,6 +279,7 @@ export class Engine {
         await this.checks.afterGapFill();
       }),
     );
+    this.startRetention();
     const ttl = this.options.leaseTtlMs ?? 15_000;
     this.periodic.every(ttl / 3, () =>
       renewLease(this.database.db, this.held.lease, ttl, clock.now()).catch((err) => {
@@ -281,6 +287,27 @@ export class Engine {
         this.options.onFatal?.(err);
       }),
     );
+  }
+
+  /** Runs retention every `retention.intervalMs` (if enabled) and answers `archive --now` (checked every second). */
+  private startRetention(): void {
+    const { retention: options, dbPath, clock, logger } = this.options;
+    if (options === undefined || dbPath === ':memory:') return;
+    const archive = ArchiveStore.open(dbPath, options.dir);
+    this.archive = archive;
+    const held = (id: string) => this.runtime.actor(id) !== undefined;
+    const retention = new Retention(
+      { archive, registry: this.runtime.registry, clock, logger, held },
+      options,
+    );
+    const failed = (err: unknown) =>
+      logger.warn(
+        { code: 'ARCHIVE_FAILED', err: describeError(err) },
+        'archiving failed; retried at the next pass',
+      );
+    if (options.intervalMs !== null)
+      this.periodic.every(options.intervalMs, () => retention.pass().catch(failed));
+    this.periodic.every(1000, () => answerArchiveRequest(archive, retention).catch(failed));
   }
 
   /**
@@ -407,6 +434,7 @@ export class Engine {
     await this.checks.serially(() => this.checks.gapFillAll(this.symbols.all));
     const liveOrders = [...this.runtime.liveActors('order')].length;
     await this.runtime.stop();
+    this.archive?.close();
     await releaseLease(this.database.db, this.held.lease).catch(() => {});
     await this.database.close();
     this.held.lock?.release();

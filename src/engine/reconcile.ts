@@ -30,8 +30,12 @@ export interface ReconcileDeps {
   clock: Clock;
 }
 
+/** How the meta key of a trade cursor starts (then `<venue>/<symbol>`). */
+export const TRADE_CURSOR_PREFIX = 'tradeCursor/';
+
 /** Meta key of a venue symbol's trade cursor: every fill the venue timed before it has been applied. */
-export const tradeCursorKey = (venue: string, symbol: string): string => `tradeCursor/${venue}/${symbol}`;
+export const tradeCursorKey = (venue: string, symbol: string): string =>
+  `${TRADE_CURSOR_PREFIX}${venue}/${symbol}`;
 
 /** Margin for the venue's clock running behind ours (and for fills committed while we asked). */
 const CLOCK_SKEW_MS = 5_000;

@@ -161,6 +161,21 @@ export async function readJournal(db: Kysely<Database>, actorId: string): Promis
   }));
 }
 
+/** Where an actor's journal starts when its oldest rows were archived, or null (at `xstate.init`). */
+export async function readJournalBase(
+  db: Kysely<Database>,
+  actorId: string,
+): Promise<{ rev: number; version: number; snapshot: string } | null> {
+  const row = await db
+    .selectFrom('journal_base')
+    .select(['rev', 'version', 'snapshot'])
+    .where('actor_id', '=', actorId)
+    .executeTakeFirst();
+  return row === undefined
+    ? null
+    : { rev: Number(row.rev), version: Number(row.version), snapshot: row.snapshot };
+}
+
 /** Every actor's id, in id order. */
 export async function listActorIds(db: Kysely<Database>): Promise<string[]> {
   const rows = await db.selectFrom('actors').select('id').orderBy('id').execute();

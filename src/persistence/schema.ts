@@ -17,6 +17,7 @@ export interface Database {
   positions: PositionsTable;
   anomalies: AnomaliesTable;
   trading_state: TradingStateTable;
+  journal_base: JournalBaseTable;
 }
 
 /** One row per actor: its latest persisted snapshot and revision. */
@@ -34,7 +35,22 @@ export interface ActorsTable {
   updated_at: number;
 }
 
-/** Append-only: every event applied to every actor, with the state it led to. */
+/**
+ * Where an actor's journal starts when its oldest rows moved to an archive file: the snapshot after rev
+ * `rev` (written by machine version `version`); replay goes on from there with the rows after it.
+ */
+export interface JournalBaseTable {
+  actor_id: string;
+  machine: string;
+  version: number;
+  rev: number;
+  state: string;
+  snapshot: string;
+  /** When the last archived row was journaled. */
+  at: number;
+}
+
+/** Append-only (until archived): every event applied to every actor, with the state it led to. */
 export interface JournalTable {
   seq: Generated<number>;
   /** Events committed in the same transaction share a batch number. */

@@ -36,6 +36,10 @@ export interface EngineDatabase {
 export async function openSqlite(file: string, durability: Durability = 'intent'): Promise<EngineDatabase> {
   if (file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
   const raw = new SqliteDatabase(file);
+  // A new database gives the pages retention frees back to the file system (incremental vacuum): the mode
+  // can only be chosen before the first table.
+  if (raw.prepare('select count(*) from sqlite_schema').pluck().get() === 0)
+    raw.pragma('auto_vacuum = INCREMENTAL');
   raw.pragma('journal_mode = WAL');
   raw.pragma('busy_timeout = 5000');
   raw.pragma('cache_size = -8192'); // 8 MiB: this connection only reads (the writer thread has its own)

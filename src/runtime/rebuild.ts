@@ -16,27 +16,44 @@ export interface ReplayStep<E extends JournalEntry> {
   snapshot: AnyMachineSnapshot;
 }
 
+/** Where a replay starts instead of `xstate.init`: an archived journal's base (see journal-base.ts). */
+export interface ReplayStart {
+  rev: number;
+  snapshot: AnyMachineSnapshot;
+}
+
 /**
  * Replays an actor's journal alone, yielding the snapshot after every row: `xstate.init` (with the creation
- * input) and then every event in revision order through the machine's pure transition. An
- * `engine.migrated` row (a snapshot rewritten to the machine's current version) changes nothing here: the
- * replay runs on the current machine from the start. Throws when the journal does not start with
- * `xstate.init` or skips a revision.
+ * input) and then every event in revision order through the machine's pure transition; or, from `start`
+ * (the snapshot its archived rows led to), the rows after it. An `engine.migrated` row (a snapshot
+ * rewritten to the machine's current version) changes nothing here: the replay runs on the current machine
+ * from the start. Throws when the journal does not start with `xstate.init` (or right after `start`) or
+ * skips a revision.
  */
 export function* replayJournal<E extends JournalEntry>(
   entry: MachineEntry,
   journal: readonly E[],
+  start?: ReplayStart,
 ): Generator<ReplayStep<E>> {
-  const [first, ...rest] = journal;
-  if (first === undefined || first.eventType !== 'xstate.init') {
-    throw new SteadfastError('INTERNAL', 'journal does not start with xstate.init');
+  let snapshot: AnyMachineSnapshot;
+  let rev: number;
+  let rest: readonly E[];
+  if (start === undefined) {
+    const first = journal[0];
+    if (first === undefined || first.eventType !== 'xstate.init') {
+      throw new SteadfastError('INTERNAL', 'journal does not start with xstate.init');
+    }
+    snapshot = initialTransition(
+      entry.machine,
+      (JSON.parse(first.event) as { input: unknown }).input,
+    )[0] as AnyMachineSnapshot;
+    yield { row: first, snapshot };
+    rev = first.rev;
+    rest = journal.slice(1);
+  } else {
+    ({ snapshot, rev } = start);
+    rest = journal;
   }
-  let snapshot = initialTransition(
-    entry.machine,
-    (JSON.parse(first.event) as { input: unknown }).input,
-  )[0] as AnyMachineSnapshot;
-  yield { row: first, snapshot };
-  let rev = first.rev;
   for (const row of rest) {
     if (row.rev !== rev + 1) throw new SteadfastError('INTERNAL', `journal gap: rev ${rev} then ${row.rev}`);
     rev = row.rev;

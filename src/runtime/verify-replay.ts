@@ -4,7 +4,10 @@ import { describeError } from '../domain/errors.js';
 import { machineRegistry } from '../machines/registry.js';
 import type { MachineEntry } from '../machines/registry.js';
 import type { ActorRecord, JournalRecord, LedgerCheck } from '../persistence/operator-queries.js';
+import { replayStartOf } from './journal-base.js';
+import type { JournalBase } from './journal-base.js';
 import { replayJournal } from './rebuild.js';
+import type { ReplayStart } from './rebuild.js';
 import { statePath } from './snapshot-shape.js';
 
 /** Where an actor's replay first departs from what is stored. */
@@ -22,6 +25,8 @@ export interface ReplaySource {
   actorIds(): Promise<string[]>;
   actor(id: string): Promise<ActorRecord | null>;
   journal(actorId: string): Promise<JournalRecord[]>;
+  /** Where the actor's journal starts when its oldest rows were archived (null: at `xstate.init`). */
+  base(actorId: string): Promise<JournalBase | null>;
   ledger(): Promise<LedgerCheck>;
 }
 
@@ -69,12 +74,15 @@ function firstDifference(a: unknown, b: unknown, at = ''): string {
 /**
  * Replays one actor from its journal alone through its machine and compares: every journal row's `state`
  * with the rebuilt snapshot's state path at that revision, the revisions with 1..the stored revision, and
- * the final rebuilt snapshot with the stored one. Returns the first divergence, or null.
+ * the final rebuilt snapshot with the stored one. An actor whose oldest rows were archived replays from
+ * its base (the snapshot those rows led to, checked by replay when they were archived): its revisions run
+ * from the base's on. Returns the first divergence, or null.
  */
 export function verifyActor(
   actor: ActorRecord,
   journal: readonly JournalRecord[],
   registry: Readonly<Record<string, MachineEntry>> = machineRegistry,
+  base: JournalBase | null = null,
 ): ReplayDivergence | null {
   const diverges = (rev: number, eventType: string | null, reason: string): ReplayDivergence => ({
     actorId: actor.id,
@@ -84,34 +92,42 @@ export function verifyActor(
   });
   const entry = registry[actor.machine];
   if (entry === undefined) return diverges(actor.rev, null, `unknown machine ${actor.machine}`);
+  const first = (base?.rev ?? 0) + 1;
   for (let i = 0; i < journal.length; i++) {
     const row = journal[i]!;
-    if (row.rev !== i + 1) {
+    if (row.rev !== first + i) {
       return diverges(
-        i + 1,
+        first + i,
         null,
-        i + 1 < row.rev
-          ? `journal row of rev ${i + 1} is missing (the next one is rev ${row.rev})`
-          : `journal has rev ${row.rev} where rev ${i + 1} was expected`,
+        first + i < row.rev
+          ? `journal row of rev ${first + i} is missing (the next one is rev ${row.rev})`
+          : `journal has rev ${row.rev} where rev ${first + i} was expected`,
       );
     }
   }
-  if (journal.length < actor.rev) {
+  const end = first - 1 + journal.length;
+  if (end < actor.rev) {
     return diverges(
-      journal.length + 1,
+      end + 1,
       null,
-      `journal ends at rev ${journal.length} but the stored snapshot is at rev ${actor.rev}`,
+      `journal ends at rev ${end} but the stored snapshot is at rev ${actor.rev}`,
     );
   }
-  if (journal.length > actor.rev) {
-    const extra = journal[actor.rev]!;
+  if (end > actor.rev) {
+    const extra = journal[actor.rev - first + 1]!;
     return diverges(extra.rev, extra.eventType, `journal goes on past the stored rev ${actor.rev}`);
+  }
+  let start: ReplayStart | undefined;
+  try {
+    start = base === null ? undefined : replayStartOf(registry, actor.id, actor.machine, base);
+  } catch (err) {
+    return diverges(base!.rev, null, `the journal base does not restore: ${describeError(err)}`);
   }
   let last: JournalRecord | undefined;
   let rebuilt: unknown;
   try {
     let final;
-    for (const step of replayJournal(entry, journal)) {
+    for (const step of replayJournal(entry, journal, start)) {
       const state = statePath(step.snapshot.value);
       if (state !== step.row.state) {
         return diverges(
@@ -127,7 +143,7 @@ export function verifyActor(
     rebuilt = JSON.parse(JSON.stringify(entry.machine.getPersistedSnapshot(final))) as unknown;
   } catch (err) {
     // The row after the last one replayed is the one whose event failed.
-    const at = journal[last?.rev ?? 0];
+    const at = journal[(last?.rev ?? first - 1) - first + 1];
     return diverges(at?.rev ?? 1, at?.eventType ?? null, `replay failed: ${describeError(err)}`);
   }
   const stored = parseJson(actor.snapshot);
@@ -180,7 +196,7 @@ export async function verifyReplay(source: ReplaySource): Promise<ReplayReport> 
     const journal = await source.journal(id);
     actors += 1;
     events += journal.length;
-    const divergence = verifyActor(actor, journal);
+    const divergence = verifyActor(actor, journal, machineRegistry, await source.base(id));
     if (divergence !== null) {
       divergences += 1;
       firstDivergence ??= divergence;

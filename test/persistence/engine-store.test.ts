@@ -92,6 +92,7 @@ describe('database file and schema', () => {
       'anomalies',
       'fills',
       'journal',
+      'journal_base',
       'kysely_migration',
       'kysely_migration_lock',
       'leases',
@@ -111,6 +112,7 @@ describe('database file and schema', () => {
       'orders_fill_gap',
       'orders_state',
       'orders_venue_id',
+      'outbox_actor',
       'outbox_status',
     ]);
     expect(await columnsOf(db, 'actors')).toEqual([
@@ -149,6 +151,7 @@ describe('database file and schema', () => {
       '0002-domain-tables',
       '0003-settling-fills',
       '0004-trading-state',
+      '0005-retention',
     ]);
     await first.db.insertInto('meta').values({ key: 'probe', value: 'kept' }).execute();
     await first.close();
@@ -163,16 +166,18 @@ describe('database file and schema', () => {
       expect(await again.db.selectFrom('meta').selectAll().execute()).toEqual([
         { key: 'probe', value: 'kept' },
       ]);
-      expect(await tablesOf(again)).toHaveLength(13);
+      expect(await tablesOf(again)).toHaveLength(14);
       await again.close();
     }
   });
 
-  it('runs the file in WAL mode, with NORMAL sync by default and FULL when asked', async () => {
+  it('runs the file in WAL mode with incremental vacuum, NORMAL sync by default and FULL when asked', async () => {
     const db = await database();
     const raw = rawConnection(engineFile(tmp.dir));
     try {
       expect(raw.pragma('journal_mode', { simple: true })).toBe('wal');
+      // Chosen before the first table: retention's freed pages go back to the file system.
+      expect(raw.pragma('auto_vacuum', { simple: true })).toBe(2);
     } finally {
       raw.close();
     }
