@@ -106,6 +106,7 @@ describe('database file and schema', () => {
     const indexes = await sql<{ name: string }>`SELECT name FROM sqlite_master WHERE type = 'index'
       AND name NOT LIKE 'sqlite_%' ORDER BY name`.execute(db.db);
     expect(indexes.rows.map((r) => r.name)).toEqual([
+      'actors_ended',
       'actors_live',
       'fills_contested',
       'journal_actor',

@@ -115,7 +115,8 @@ export const ARCHIVE = {
         j.on(sql<boolean>`m.key = ${eligible.cursorPrefix} || o.venue || '/' || o.symbol`),
       )
       .select(['a.id as actorId', 'o.client_order_id as clientOrderId', 'a.updated_at as endedAt'])
-      .where('a.live', '=', 0)
+      // Literally, so that the partial index actors_ended serves the range and the order.
+      .where(sql<boolean>`a.live = 0`)
       .where('a.machine', '=', eligible.machine)
       .where('a.updated_at', '<=', eligible.cutoff)
       .where(sql<boolean>`cast(m.value as integer) >= a.updated_at`)
@@ -146,7 +147,8 @@ export const ARCHIVE = {
               .select(sql`1`.as('one'))
               .whereRef('f.venue', '=', 'o.venue')
               .whereRef('f.client_order_id', '=', 'o.client_order_id')
-              .where('f.status', '=', 'contested'),
+              // Literally, so that the partial index fills_contested serves it.
+              .where(sql<boolean>`f.status = 'contested'`),
           ),
         ),
       )
