@@ -3,8 +3,8 @@ import type { Engine } from '../engine/engine.js';
 import { countOrders } from '../engine/read-model.js';
 
 /**
- * The compact live status line of `npm start`: mid, position, open orders, realized PnL, durable events/s,
- * calls in flight. The figures come from the engine's read model. Rewritten in place on a terminal; one
+ * The compact live status line of `npm start`: the desk's trading state when it is not `active` (`HALTED
+ * (reason)`), mid, position, open orders, realized PnL, durable events/s, calls in flight. The figures come from the engine's read model. Rewritten in place on a terminal; one
  * line per 5 intervals otherwise.
  */
 export class StatusLine {
@@ -42,7 +42,10 @@ export class StatusLine {
     }
     const open = countOrders(model, ['open', 'partiallyFilled']);
     const rate = readModel.eventsPerSecond();
-    return `${parts.join(' | ')} | open ${open} | ${rate.toFixed(0)} ev/s | calls ${runtime.openCalls}`;
+    const desk = this.engine.gate.current;
+    const banner =
+      desk.state === 'active' ? '' : `${desk.state.toUpperCase()} (${desk.reason ?? 'no reason'}) | `;
+    return `${banner}${parts.join(' | ')} | open ${open} | ${rate.toFixed(0)} ev/s | calls ${runtime.openCalls}`;
   }
 
   private print(): void {

@@ -60,7 +60,11 @@ async function respond(
         return send(res, 200, 'text/plain', 'ok\n');
       case '/readyz': {
         const readiness = metrics.readiness();
-        if (readiness.ready) return send(res, 200, 'text/plain', 'ready\n');
+        if (readiness.ready) {
+          const desk = metrics.tradingState();
+          const note = desk === null ? '' : `; trading ${desk.state}: ${desk.reason ?? 'no reason given'}`;
+          return send(res, 200, 'text/plain', `ready${note}\n`);
+        }
         return send(res, 503, 'application/json', `${JSON.stringify(readiness)}\n`);
       }
       default:

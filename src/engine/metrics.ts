@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { DESK_STATES } from '../domain/trading-state.js';
 import type { Engine } from './engine.js';
 import type { ReadModelContext, TradingState } from './read-model.js';
 
@@ -12,8 +13,8 @@ export const LIVE_ORDER_STATES = [
   'unconfirmed',
 ] as const;
 
-/** Every trading state: the gauge shows 1 for the current one and 0 for the others. */
-export const TRADING_STATES: readonly TradingState[] = [
+/** Every state of the engine's lifecycle: the gauge shows 1 for the current one and 0 for the others. */
+export const ENGINE_STATES: readonly TradingState[] = [
   'recovering',
   'ready',
   'trading',
@@ -140,13 +141,24 @@ export class EngineMetrics {
       },
     });
     new Gauge({
-      name: 'steadfast_trading_state',
-      help: 'The engine trading state: 1 for the current state, 0 for the others.',
+      name: 'steadfast_engine_state',
+      help: "The engine's lifecycle state: 1 for the current state, 0 for the others.",
       labelNames: ['state'],
       registers,
       collect() {
         const current = context()?.trading ?? 'recovering';
-        for (const state of TRADING_STATES) this.set({ state }, state === current ? 1 : 0);
+        for (const state of ENGINE_STATES) this.set({ state }, state === current ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: 'steadfast_trading_state',
+      help: "The desk's trading state (halt, reduce, resume): 1 for the current state, 0 for the others.",
+      labelNames: ['state'],
+      registers,
+      collect() {
+        const current = engine()?.gate.current.state;
+        if (current === undefined) return;
+        for (const state of DESK_STATES) this.set({ state }, state === current ? 1 : 0);
       },
     });
     const readiness = () => this.readiness();
@@ -214,6 +226,12 @@ export class EngineMetrics {
   /** 200 from /readyz, or why not. */
   readiness(): Readiness {
     return this.engine?.readiness() ?? { ready: false, reason: 'engine recovering' };
+  }
+
+  /** The desk's trading state and why, when it is not `active` (said by /readyz), else null. */
+  tradingState(): { state: string; reason: string | null } | null {
+    const current = this.engine?.gate.current;
+    return current === undefined || current.state === 'active' ? null : current;
   }
 
   /** The Prometheus text of every metric. */

@@ -1,12 +1,14 @@
 import path from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import type { PaperVenue } from '../../src/adapters/paper/paper-venue.js';
+import { StatusLine } from '../../src/cli/status-line.js';
 import { Engine } from '../../src/engine/engine.js';
 import type { EngineOptions } from '../../src/engine/engine.js';
-import { EngineMetrics, LIVE_ORDER_STATES, TRADING_STATES } from '../../src/engine/metrics.js';
+import { ENGINE_STATES, EngineMetrics, LIVE_ORDER_STATES } from '../../src/engine/metrics.js';
 import { MetricsServer } from '../../src/engine/metrics-server.js';
 import { ordersOf } from '../../src/engine/read-model.js';
 import { openSqliteReadOnly } from '../../src/persistence/sqlite.js';
+import { writeTradingState } from '../../src/persistence/trading-state.js';
 import { parsePrometheusText, sampleValue } from '../support/prometheus-text.js';
 import type { Family } from '../support/prometheus-text.js';
 import { paperEngineOptions, paperVenueIn } from '../support/paper-engine.js';
@@ -51,7 +53,7 @@ describe('the metrics endpoint', () => {
     expect(recovering.status).toBe(503);
     expect(JSON.parse(recovering.body)).toEqual({ ready: false, reason: 'engine recovering' });
     const before = await scrape(server);
-    expect(sampleValue(before, 'steadfast_trading_state', { state: 'recovering' })).toBe(1);
+    expect(sampleValue(before, 'steadfast_engine_state', { state: 'recovering' })).toBe(1);
     expect(sampleValue(before, 'steadfast_ready')).toBe(0);
     expect(before.get('process_cpu_user_seconds_total')?.type).toBe('counter');
     expect(before.get('nodejs_heap_size_used_bytes')?.type).toBe('gauge');
@@ -71,7 +73,11 @@ describe('the metrics endpoint', () => {
       timeout: 10_000,
       interval: 100,
     });
-    expect(sampleValue(first, 'steadfast_trading_state', { state: 'trading' })).toBe(1);
+    expect(sampleValue(first, 'steadfast_engine_state', { state: 'trading' })).toBe(1);
+    // The desk's trading state (halt, reduce, resume) is its own gauge.
+    expect(sampleValue(first, 'steadfast_trading_state', { state: 'active' })).toBe(1);
+    expect(sampleValue(first, 'steadfast_trading_state', { state: 'halted' })).toBe(0);
+    expect(sampleValue(first, 'steadfast_trading_state', { state: 'reducing' })).toBe(0);
     expect(sampleValue(first, 'steadfast_ready')).toBe(1);
     expect(sampleValue(first, 'steadfast_commit_duration_seconds_count')).toBeGreaterThan(0);
     expect(sampleValue(first, 'steadfast_commit_batch_events_count')).toBeGreaterThan(0);
@@ -90,14 +96,31 @@ describe('the metrics endpoint', () => {
     expect(JSON.parse(down.body)).toEqual({ ready: false, reason: 'paper stream down' });
     delete port.streamLive;
 
+    // A halt written to the database: still ready (recovered, reconciled, listening), and /readyz, the gauge
+    // and the status line say that the desk is halted and why.
+    await writeTradingState(
+      engine.database.db,
+      { state: 'halted', reason: 'desk check', cancelRequested: false },
+      1,
+    );
+    await vi.waitFor(() => expect(engine.gate.current.state).toBe('halted'), { timeout: 5000, interval: 50 });
+    expect(await get(`${server.origin}/readyz`)).toMatchObject({
+      status: 200,
+      body: 'ready; trading halted: desk check\n',
+    });
+    const halted = await scrape(server);
+    expect(sampleValue(halted, 'steadfast_trading_state', { state: 'halted' })).toBe(1);
+    expect(sampleValue(halted, 'steadfast_trading_state', { state: 'active' })).toBe(0);
+    expect(new StatusLine(engine, 0).line()).toMatch(/^HALTED \(desk check\) \| BTC\/USDT mid /);
+
     // Stopped (the market paused first): the figures are the database's.
     venue.stop();
     await engine.stop({ timeoutMs: 5000 });
     const last = await scrape(server);
     expect(committed(last)).toBe(engine.runtime.stats.events);
-    expect(sampleValue(last, 'steadfast_trading_state', { state: 'stopped' })).toBe(1);
-    for (const state of TRADING_STATES.filter((s) => s !== 'stopped'))
-      expect(sampleValue(last, 'steadfast_trading_state', { state })).toBe(0);
+    expect(sampleValue(last, 'steadfast_engine_state', { state: 'stopped' })).toBe(1);
+    for (const state of ENGINE_STATES.filter((s) => s !== 'stopped'))
+      expect(sampleValue(last, 'steadfast_engine_state', { state })).toBe(0);
     expect(JSON.parse((await get(`${server.origin}/readyz`)).body)).toEqual({
       ready: false,
       reason: 'engine stopped',
