@@ -47,7 +47,7 @@ export const ANOMALY_NOTICES: Readonly<Record<string, AnomalyNotice>> = {
   },
   'fill-after-close': {
     code: 'FILL_AFTER_CLOSE',
-    message: 'a fill arrived for an order already cancelled, expired or rejected: applied',
+    message: 'a fill arrived for an order already cancelled, expired, rejected or denied: applied',
     alert: false,
   },
   'unknown-order-fill': {

@@ -11,12 +11,12 @@ export const RISK_RULES = [
 /** A pre-trade risk rule. */
 export type RiskRule = (typeof RISK_RULES)[number];
 
-/** How the reason of an order the risk checks denied starts (the order ends `rejected` with it). */
+/** How the reason of an order the risk checks denied starts (the order ends `denied` with it). */
 export const DENIED_BY_RISK = 'denied by risk';
 
 /**
- * The rule named in a risk denial's reason (`rejected: denied by risk: maxPosition (...)`), or null for
- * any other reason.
+ * The rule named in a risk denial's reason (`denied by risk: maxPosition (...)`; before the `denied` state,
+ * `rejected: denied by risk: ...`), or null for any other reason.
  */
 export function riskRuleOf(reason: string | null): RiskRule | null {
   const at = reason?.indexOf(`${DENIED_BY_RISK}: `) ?? -1;

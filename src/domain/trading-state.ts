@@ -33,5 +33,5 @@ export function deskState(value: string): DeskState {
   return (DESK_STATES as readonly string[]).includes(value) ? (value as DeskState) : 'halted';
 }
 
-/** How a denied placement's failure message starts (the order ends `rejected` with it as its reason). */
+/** How the reason of a placement the trading state denied starts (the order ends `denied` with it). */
 export const DENIED_BY_TRADING_STATE = 'denied by the trading state';

@@ -15,7 +15,7 @@ import { sameTrade, versionKey } from './trade-versions.js';
 export type UpdateOutcome = 'applied' | 'duplicate' | 'ignored' | 'orphan' | 'contested';
 
 /** Order states after which a new fill contradicts what we knew (FILL_AFTER_CLOSE). */
-const CLOSED = new Set(['cancelled', 'expired', 'rejected']);
+const CLOSED = new Set(['cancelled', 'expired', 'rejected', 'denied']);
 
 /**
  * OnOrderUpdate: applies one venue fact to its order actor and, for a fill, to the position book and the

@@ -1,5 +1,4 @@
 import { riskRuleOf } from '../domain/risk.js';
-import { DENIED_BY_TRADING_STATE } from '../domain/trading-state.js';
 import type { Clock } from '../domain/clock.js';
 import { extend } from '../domain/extend.js';
 import type { Logger } from '../domain/logger.js';
@@ -90,11 +89,12 @@ export class OperatorNotices {
     this.lookups(t, c);
     this.cancels(state, c);
     if (t.event.type === 'ORDER_FILLED') return; // fills: told through their anomalies, if any
-    if (state === 'rejected') {
+    if (state === 'rejected' || state === 'denied') {
       // One line per symbol and reason and `repeatMs`: a venue refusing every order must not flood the log.
-      // A placement the desk's trading state denied never reached the venue: told apart.
-      // A placement the pre-trade risk checks denied: `RISK_DENIED` with the rule, one line per rule.
-      const rule = riskRuleOf(c.reason);
+      // A placement the engine denied (state `denied`) never reached the venue: told apart, `RISK_DENIED`
+      // with the rule (one line per rule) for the pre-trade risk checks, else `ORDER_DENIED`.
+      const denied = state === 'denied';
+      const rule = denied ? riskRuleOf(c.reason) : null;
       if (rule !== null) {
         const key = `RISK_DENIED/${c.symbol}/${rule}`;
         this.#rejected.set(key, (this.#rejected.get(key) ?? 0) + 1);
@@ -108,7 +108,6 @@ export class OperatorNotices {
         }
         return;
       }
-      const denied = (c.reason ?? '').includes(DENIED_BY_TRADING_STATE);
       const code = denied ? 'ORDER_DENIED' : 'ORDER_REJECTED';
       const key = `${code}/${c.symbol}/${(c.reason ?? '').replaceAll(c.clientOrderId, '')}`;
       this.#rejected.set(key, (this.#rejected.get(key) ?? 0) + 1);

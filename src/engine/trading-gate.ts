@@ -2,13 +2,13 @@ import type { AnyEventObject } from 'xstate';
 import { Dec, signStr, subStr } from '../domain/decimal.js';
 import { describeError } from '../domain/errors.js';
 import type { Logger } from '../domain/logger.js';
-import { DENIED_BY_RISK } from '../domain/risk.js';
+import { DENIED_BY_RISK, riskRuleOf } from '../domain/risk.js';
 import type { Side } from '../domain/types.js';
 import { DENIED_BY_TRADING_STATE } from '../domain/trading-state.js';
 import type { TradingStateRecord } from '../domain/trading-state.js';
 import { bookActorId, orderActorId } from '../machines/messages.js';
 import type { ORDER_CALL_KINDS, OrderContext } from '../machines/order.machine.js';
-import type { CallFailure, PlaceOrderInput } from '../machines/order.types.js';
+import type { PlaceDenied, PlaceOrderInput } from '../machines/order.types.js';
 import type { PositionBookContext } from '../machines/position-book.machine.js';
 import type { CallGate, OutboxRow, TxApi } from '../runtime/types.js';
 import { topState } from './projections.js';
@@ -36,7 +36,8 @@ export interface GateRisk {
  * leaves it). The stored row is read every TRADING_STATE_POLL_MS; the commit itself checks that the row
  * is still at the version a placement was allowed under, so a change between the two still wins.
  * A placement the trading state allows then meets the pre-trade risk checks (when configured: `risk`):
- * a breach denies it the same way, with the reason `denied by risk: <rule> (...)`.
+ * a breach denies it the same way, with the reason `denied by risk: <rule> (...)`. A denied placement's
+ * order gets PLACE_DENIED instead of the call's result and ends `denied`.
  */
 export class TradingGate implements CallGate {
   #current: TradingStateRecord;
@@ -134,13 +135,14 @@ export class TradingGate implements CallGate {
     return `${DENIED_BY_RISK}: ${breach.rule} (${breach.detail})`;
   }
 
+  /** The order ends `denied` (never sent), its reason naming the risk rule or the trading state. */
   denial(row: OutboxRow, reason: string, now: number): AnyEventObject {
-    const error: CallFailure = {
-      kind: 'rejected',
-      message: reason.startsWith(DENIED_BY_RISK) ? reason : `${DENIED_BY_TRADING_STATE}: ${reason}`,
-      at: now,
-    };
-    return { type: `xstate.error.actor.${row.childId}`, error, at: now };
+    const rule = reason.startsWith(DENIED_BY_RISK) ? riskRuleOf(reason) : null;
+    const event: PlaceDenied =
+      rule === null
+        ? { type: 'PLACE_DENIED', reason: `${DENIED_BY_TRADING_STATE}: ${reason}`, at: now }
+        : { type: 'PLACE_DENIED', reason, rule, at: now };
+    return event;
   }
 
   /** Reads the stored state every TRADING_STATE_POLL_MS and follows its changes. */

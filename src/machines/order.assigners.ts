@@ -79,6 +79,12 @@ export function recordTimeout({ context, event }: OrderArgs): Partial<OrderConte
   };
 }
 
+/** Records why the engine denied the place (it was never sent). */
+export function recordDenial({ event }: OrderArgs): Partial<OrderContext> {
+  if (event.type !== 'PLACE_DENIED') return {};
+  return { reason: event.reason, updatedAt: event.at };
+}
+
 /** Records that the venue provably never received the order. */
 export function recordNeverPlaced({ context, event }: OrderArgs): Partial<OrderContext> {
   return {
@@ -117,10 +123,16 @@ export function applyFill({ context, event }: OrderArgs): Partial<OrderContext> 
   return withFill(context, event);
 }
 
-/** Applies a fill of a rejected order, recording the contradiction. */
-export function applyFillAnomaly({ context, event }: OrderArgs): Partial<OrderContext> {
+/** Applies a fill of an order that ended without trading (`state`: rejected, denied), recording the contradiction. */
+export function applyFillAnomaly(
+  { context, event }: OrderArgs,
+  params: { state: 'rejected' | 'denied' },
+): Partial<OrderContext> {
   return {
-    anomalies: [...context.anomalies, `fill ${(event as { tradeId?: string }).tradeId} on a rejected order`],
+    anomalies: [
+      ...context.anomalies,
+      `fill ${(event as { tradeId?: string }).tradeId} on a ${params.state} order`,
+    ],
     ...withFill(context, event),
   };
 }

@@ -46,7 +46,8 @@ const runtimeCall = <O, I>() =>
   fromPromise<O, I>(() => Promise.reject(new Error('venue calls run in the durable runtime')));
 
 /**
- * One exchange order. Intent is recorded in `pendingNew`; the place call starts in `submitting`; any call
+ * One exchange order. Intent is recorded in `pendingNew`; the place call starts in `submitting`, unless the
+ * engine denies it there (PLACE_DENIED: `denied`, never sent); any call
  * whose outcome is unknown leads to `unconfirmed`, which only venue evidence (a lookup by clientOrderId,
  * or a pushed venue fact) resolves. Late and racing venue facts are legal transitions: a fill while
  * `pendingCancel`, after `cancelled`, or before the place reply.
@@ -109,6 +110,7 @@ export const orderMachine = setup({
     recordVenueFacts: assign(assigners.recordVenueFacts),
     recordFailure: assign(assigners.recordFailure),
     recordTimeout: assign(assigners.recordTimeout),
+    recordDenial: assign(assigners.recordDenial),
     recordNeverPlaced: assign(assigners.recordNeverPlaced),
     recordAbsence: assign(assigners.recordAbsence),
     recordVanished: assign(assigners.recordVanished),
@@ -145,7 +147,11 @@ export const orderMachine = setup({
         ],
       },
       after: { ACK_TIMEOUT: { target: 'unconfirmed', actions: 'recordTimeout' } },
-      on: awaitingConfirmation,
+      on: {
+        // The engine refused to send the place (risk checks, trading state): the venue never saw it.
+        PLACE_DENIED: { target: 'denied', actions: 'recordDenial' },
+        ...awaitingConfirmation,
+      },
     },
     open: {
       tags: ['working', 'atVenue'],
@@ -247,7 +253,19 @@ export const orderMachine = setup({
       on: {
         ORDER_FILLED: [
           { guard: 'fillWouldOverfill', actions: 'applyOverfill' },
-          { guard: 'newFill', actions: 'applyFillAnomaly' },
+          { guard: 'newFill', actions: { type: 'applyFillAnomaly', params: { state: 'rejected' } } },
+        ],
+      },
+    },
+    // Refused by the engine before it was sent (PLACE_DENIED), unlike `rejected` (refused by the venue or
+    // its filters): the venue never had the order, so a fill of it contradicts that and is flagged.
+    denied: {
+      tags: ['terminal'],
+      entry: { type: 'notifyOwner', params: { state: 'denied', terminal: true } },
+      on: {
+        ORDER_FILLED: [
+          { guard: 'fillWouldOverfill', actions: 'applyOverfill' },
+          { guard: 'newFill', actions: { type: 'applyFillAnomaly', params: { state: 'denied' } } },
         ],
       },
     },

@@ -1,3 +1,4 @@
+import type { RiskRule } from '../domain/risk.js';
 import type {
   ClientOrderId,
   OrderType,
@@ -74,9 +75,12 @@ export interface OrderContext extends Omit<OrderInput, 'at'> {
   absentAnswers: number;
   createdAt: number;
   updatedAt: number;
-  /** Why the order ended rejected or expired, or the last call failure. */
+  /**
+   * Why the order ended rejected, denied or expired, or the last call failure. A denial's reason names
+   * what denied it: `denied by risk: <rule> (...)` or `denied by the trading state: ...`.
+   */
   reason: string | null;
-  /** Venue facts that contradict the order (an overfill, a fill on a rejected order). */
+  /** Venue facts that contradict the order (an overfill, a fill on a rejected or denied order). */
   anomalies: string[];
 }
 
@@ -135,12 +139,26 @@ export type OrderEvent =
   | { type: 'ORDER_CANCELLED'; at: number; venueOrderId: VenueOrderId; filledQuantity: string }
   | { type: 'ORDER_REJECTED'; at: number; reason: string }
   | { type: 'ORDER_EXPIRED'; at: number; venueOrderId: VenueOrderId; filledQuantity: string }
+  | PlaceDenied
   | { type: 'xstate.done.actor.placeOrder'; output: VenueOrderView }
   | { type: 'xstate.error.actor.placeOrder'; error: CallFailure }
   | { type: 'xstate.done.actor.cancelOrder'; output: VenueOrderView }
   | { type: 'xstate.error.actor.cancelOrder'; error: CallFailure }
   | { type: 'xstate.done.actor.lookupOrder'; output: LookupResult }
   | { type: 'xstate.error.actor.lookupOrder'; error: CallFailure };
+
+/**
+ * The engine refused to send the place (delivered instead of the call's result): the pre-trade risk checks
+ * (`rule` names the one breached) or the desk's trading state. The venue never saw the order.
+ */
+export interface PlaceDenied {
+  type: 'PLACE_DENIED';
+  at: number;
+  /** `denied by risk: <rule> (...)` or `denied by the trading state: ...`. */
+  reason: string;
+  /** The risk rule breached; absent for a trading-state denial. */
+  rule?: RiskRule;
+}
 
 /** Input of the placeOrder call. */
 export interface PlaceOrderInput {

@@ -34,8 +34,9 @@ export function toPositionSummary(p: Selectable<PositionsTable>): PositionSummar
 export interface StatusReport {
   positions: PositionSummary[];
   /**
-   * Order count per state; `denied` counts the orders the pre-trade risk checks denied (they end
-   * `rejected` with the reason `rejected: denied by risk: <rule> ...` and are not counted under `rejected`).
+   * Order count per state; `denied` counts the orders the engine denied before sending them (state
+   * `denied`), and those the pre-trade risk checks denied before that state existed (state `rejected`
+   * with the reason `rejected: denied by risk: <rule> ...`, then not counted under `rejected`).
    */
   orders: Record<string, number>;
   /** Fills in the ledger that moved a position (applied to their order, or of an unknown order). */
@@ -72,7 +73,7 @@ export async function readStatus(db: Kysely<Database>): Promise<StatusReport> {
     .select(['state', (eb) => eb.fn.countAll<number>().as('n')])
     .groupBy('state')
     .execute();
-  const denied = Number(
+  const legacyDenied = Number(
     (
       await db
         .selectFrom('orders')
@@ -83,9 +84,9 @@ export async function readStatus(db: Kysely<Database>): Promise<StatusReport> {
     )?.n ?? 0,
   );
   const orderCounts: Record<string, number> = Object.fromEntries(orders.map((o) => [o.state, Number(o.n)]));
-  if (denied > 0) {
-    orderCounts.denied = denied;
-    const rejected = (orderCounts.rejected ?? 0) - denied;
+  if (legacyDenied > 0) {
+    orderCounts.denied = (orderCounts.denied ?? 0) + legacyDenied;
+    const rejected = (orderCounts.rejected ?? 0) - legacyDenied;
     if (rejected > 0) orderCounts.rejected = rejected;
     else delete orderCounts.rejected;
   }

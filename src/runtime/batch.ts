@@ -276,7 +276,7 @@ export class Batch extends DomainWrites implements TxApi {
       if (guarded) {
         const reason = gate.check(row, this);
         if (reason !== null) {
-          // Denied: never written; the actor gets the denial as the call's result, journaled with it.
+          // Denied: never written; the actor gets the gate's denial instead of the call's result, journaled.
           this.#deliveries.push({ id: actor.id, event: gate.denial(row, reason, this.now) });
           return;
         }

@@ -27,8 +27,8 @@ export interface CallGate {
   /** Null if the intent may be committed, else why not. `tx` shows the batch so far (e.g. positions). */
   check(row: OutboxRow, tx: TxApi): string | null;
   /**
-   * The event the invoking actor gets instead of the call's result (an error result). `reason` is what
-   * `check` said, or `changed before the commit` for an intent the commit refused.
+   * The event the invoking actor gets instead of the call's result (the order machine's PLACE_DENIED).
+   * `reason` is what `check` said, or `changed before the commit` for an intent the commit refused.
    */
   denial(row: OutboxRow, reason: string, now: number): AnyEventObject;
 }

@@ -127,6 +127,71 @@ describe('halt, resume, halt --cancel with a running engine', () => {
     expect(await status()).toMatchObject({ tradingState: 'halted', tradingStateReason: 'offline' });
   });
 
+  it('while reducing, a place that would not shrink the position ends `denied`: listed, journaled, counted', async () => {
+    const reduce = await runCliToEnd(['reduce', '--reason', 'desk limit', '--db', db]);
+    expect(reduce.code, reduce.stderr).toBe(0);
+    const e = startEngine('5');
+    await e.ready;
+    const listDenied = async () => {
+      const out = await runCliToEnd(['orders', '--state', 'denied', '--db', db, '--json']);
+      expect(out.code, out.stderr).toBe(0);
+      return (
+        JSON.parse(out.stdout) as { orders: { clientOrderId: string; state: string; reason: string }[] }
+      ).orders;
+    };
+    const REDUCING =
+      'denied by the trading state: reducing, the order would not shrink the position (desk limit)';
+    const whileReducing = async () => (await listDenied()).filter((o) => o.reason === REDUCING);
+    await e.until('a denied order', async () => (await whileReducing()).length > 0, 20_000);
+    e.child.kill('SIGTERM');
+    expect((await e.exited).code).toBe(0);
+
+    // Every order the engine refused to send ends `denied` (here also those the halt above denied at commit).
+    const denied = await listDenied();
+    for (const o of denied) {
+      expect(o.state).toBe('denied');
+      expect(o.reason).toMatch(
+        /^denied by the trading state: (halted \(|changed before the commit|reducing, )/,
+      );
+    }
+    const first = (await whileReducing())[0]!;
+    const shown = await runCliToEnd(['order', first.clientOrderId, '--db', db, '--json']);
+    expect(shown.code, shown.stderr).toBe(0);
+    const { journal } = JSON.parse(shown.stdout) as { journal: { eventType: string; state: string }[] };
+    expect(journal.map((j) => [j.eventType, j.state]).slice(-2)).toEqual([
+      ['SUBMIT', 'submitting'],
+      ['PLACE_DENIED', 'denied'],
+    ]);
+    // Never sent: no intent in the outbox for it, and nothing left as `rejected` for a denial.
+    const intents = await withReadOnly(db, (d) =>
+      d
+        .selectFrom('outbox')
+        .select('key')
+        .where(
+          'actor_id',
+          'in',
+          denied.map((o) => `order/${o.clientOrderId}`),
+        )
+        .execute(),
+    );
+    expect(intents).toEqual([]);
+    const rejected = await runCliToEnd(['orders', '--state', 'rejected', '--db', db, '--json']);
+    const refused = (JSON.parse(rejected.stdout) as { orders: { reason: string | null }[] }).orders;
+    expect(refused.filter((o) => (o.reason ?? '').includes('denied by'))).toEqual([]);
+    const lines = e
+      .output()
+      .stderr.split('\n')
+      .filter((l) => l.includes('"code":"ORDER_DENIED"'));
+    expect(lines.length).toBeGreaterThan(0);
+    expect(JSON.parse(lines[0]!)).toMatchObject({ code: 'ORDER_DENIED', reason: REDUCING });
+    const report = JSON.parse((await runCliToEnd(['status', '--db', db, '--json'])).stdout) as {
+      orders: Record<string, number>;
+    };
+    expect(report.orders.denied).toBe(denied.length);
+    const replay = await runCliToEnd(['replay', '--verify', '--db', db]);
+    expect(replay.code, replay.stdout + replay.stderr).toBe(0);
+  }, 60_000);
+
   it('reduce and resume need no engine; a missing --reason is a usage error (exit 2)', async () => {
     const reduce = await runCliToEnd(['reduce', '--reason', 'risk limit', '--db', db]);
     expect(reduce.code, reduce.stderr).toBe(0);

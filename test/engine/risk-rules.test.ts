@@ -193,10 +193,12 @@ describe('RiskChecker', () => {
     );
   });
 
-  it('a denial reason names its rule', () => {
+  it('a denial reason names its rule (also as databases before the `denied` state wrote it)', () => {
+    expect(riskRuleOf('denied by risk: maxPosition (worst-case position 2 beyond ±1)')).toBe('maxPosition');
     expect(riskRuleOf('rejected: denied by risk: maxPosition (worst-case position 2 beyond ±1)')).toBe(
       'maxPosition',
     );
+    expect(riskRuleOf('denied by risk: noSuchRule (x)')).toBeNull();
     expect(riskRuleOf('denied by the trading state: halted')).toBeNull();
     expect(riskRuleOf(null)).toBeNull();
   });

@@ -331,6 +331,29 @@ describe('adjust-orders machine', () => {
     expect(emittedEvents(cancelActions)).toEqual([]);
   });
 
+  it('an order the engine denied (never sent) ends its tracking like a rejected one: its slot frees', () => {
+    const first = step(create(2), adjust([B0, A0], 1_000, 'a-'));
+    const spawn = first.commands[0] as { input: OrderInput };
+    const [order0] = initialTransition(orderMachine, spawn.input);
+    const [order1] = transition(orderMachine, order0, { type: 'SUBMIT', at: 1_001 });
+    const [order2, actions] = transition(orderMachine, order1, {
+      type: 'PLACE_DENIED',
+      at: 1_002,
+      reason: 'denied by risk: maxOrderQuantity (0.01 beyond 0.001)',
+      rule: 'maxOrderQuantity',
+    });
+    expect(order2.value).toBe('denied');
+    const [note] = emittedEvents(actions);
+    expect(note).toMatchObject({ clientOrderId: 'a-0', state: 'denied', terminal: true });
+    const { to: _to, ...routed } = note as { to: string } & Record<string, unknown>;
+    const { snap, commands } = step(first.snap, { ...routed, at: 1_003 } as AdjustOrdersEvent);
+    expect(commands).toEqual([]);
+    expect(snap.context.orders).toEqual({ 'a-1': tracked('a-1', A0) });
+    // The next desired set places the slot again (the gate decides again).
+    const again = step(snap, adjust([B0, A0], 2_000, 'b-'));
+    expect(again.commands).toEqual(place('b-2', B0, 2_000));
+  });
+
   it('an adjusting snapshot round-trips through JSON and createActor(...).getSnapshot()', () => {
     const first = step(create(2), adjust([B0, A0], 1_000, 'a-')).snap;
     const adjusting = step(first, adjust([B1, A1], 2_000, 'b-')).snap;

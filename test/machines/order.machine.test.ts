@@ -331,6 +331,42 @@ describe('order machine: place outcome', () => {
     expect(snap.context.reason).toBe('insufficient balance');
   });
 
+  it('PLACE_DENIED while submitting -> denied (terminal): the reason kept, the ACK timer disarmed, the call dropped', () => {
+    const reason = 'denied by risk: maxPosition (worst-case position 0.3 beyond ±0.2)';
+    const { snap, actions } = step(submitting(), {
+      type: 'PLACE_DENIED',
+      at: 2_010,
+      reason,
+      rule: 'maxPosition',
+    });
+    expect(snap.value).toBe('denied');
+    expect(snap.status).toBe('active'); // terminal by tag: a late fill is still applied
+    expect(snap.hasTag('terminal')).toBe(true);
+    expect(snap.context.reason).toBe(reason);
+    expect(snap.context.venueOrderId).toBeNull();
+    expect(snap.context.landingDeadline).toBeNull();
+    expect(snap.context.updatedAt).toBe(2_010);
+    expect(stoppedCalls(actions)).toEqual(['placeOrder']);
+    expect(cancelledTimers(actions)).toEqual([ACK_TIMER]);
+    expect(spawnedCalls(actions)).toEqual([]);
+    expect(emittedEvents(actions)).toEqual([note('denied', true)]);
+  });
+
+  it('PLACE_DENIED is taken only while submitting: a placed, pending or ended order ignores it', () => {
+    const denial: OrderEvent = {
+      type: 'PLACE_DENIED',
+      at: 2_010,
+      reason: 'denied by the trading state: halted',
+    };
+    for (const snap of [create(), opened(), lookingUp(), run(submitting(), placeError('rejected'))])
+      expect(step(snap, denial).snap).toBe(snap);
+    const denied = run(submitting(), denial);
+    expect(denied.value).toBe('denied');
+    expect(denied.context.reason).toBe('denied by the trading state: halted');
+    expect(step(denied, denial).snap).toBe(denied);
+    expect(step(denied, placeDone('open')).snap).toBe(denied);
+  });
+
   it('a stale ACK timer after the ack changes nothing', () => {
     const snap = opened();
     const result = step(snap, ackTimeout());
@@ -704,7 +740,7 @@ describe('order machine: races and fills', () => {
     expect(emittedEvents(complete.actions)).toEqual([note('filled', true, '1')]);
   });
 
-  it('late fills in filled and expired are applied; in rejected they are applied and flagged', () => {
+  it('late fills in filled and expired are applied; in rejected and denied they are applied and flagged', () => {
     const filled = run(opened(), {
       type: 'ORDER_COMPLETED',
       at: 5_000,
@@ -728,6 +764,11 @@ describe('order machine: races and fills', () => {
     expect(r.value).toBe('rejected');
     expect(r.context.filledQuantity).toBe('0.1');
     expect(r.context.anomalies).toEqual(['fill T-9 on a rejected order']);
+    const denied = run(submitting(), { type: 'PLACE_DENIED', at: 2_010, reason: 'denied by risk: x' });
+    const d = run(denied, fill('T-8', '0.1', 5_100));
+    expect(d.value).toBe('denied');
+    expect(d.context.filledQuantity).toBe('0.1');
+    expect(d.context.anomalies).toEqual(['fill T-8 on a denied order']);
   });
 
   it('CANCEL_ORDER while submitting sets cancelRequested; the ack then goes to pendingCancel', () => {

@@ -7,6 +7,7 @@ import type { RiskConfig } from '../../src/engine/risk.js';
 import { TradingGate } from '../../src/engine/trading-gate.js';
 import { orderActorId } from '../../src/machines/messages.js';
 import type { OrderInput } from '../../src/machines/order.machine.js';
+import type { CallGate } from '../../src/runtime/types.js';
 import {
   ScriptedEffects,
   VENUE,
@@ -26,9 +27,9 @@ import { waitFor } from '../support/wait.js';
 
 /**
  * The pre-trade risk checks run in the runtime's gate: a place that breaches a limit is never written to
- * the outbox, its order ends `rejected` with `denied by risk: <rule>` (journaled with the call's error
- * result), `status --json` counts it under `orders.denied`, and enough denials within the window halt
- * trading (written by the engine after the commit).
+ * the outbox, its order gets PLACE_DENIED naming the rule (journaled) and ends `denied` with the reason
+ * `denied by risk: <rule> (...)`, `status --json` counts it under `orders.denied`, and enough denials
+ * within the window halt trading (written by the engine after the commit).
  */
 
 const tmp = tempDirPerTest('risk-gate');
@@ -39,7 +40,21 @@ beforeEach(() => {
 
 const silent = { warn: () => {}, info: () => {}, error: () => {}, debug: () => {} };
 
-async function riskEngine(config: Partial<RiskConfig>, answer: 'hang' | 'open' = 'hang') {
+/**
+ * The denial the engine delivered before orders had a `denied` state: the place call's error result,
+ * `rejected` with the gate's reason (the order ended `rejected: denied by risk: ...`).
+ */
+const legacyDenial: CallGate['denial'] = (row, reason, now) => ({
+  type: `xstate.error.actor.${row.childId}`,
+  error: { kind: 'rejected', message: reason, at: now },
+  at: now,
+});
+
+async function riskEngine(
+  config: Partial<RiskConfig>,
+  answer: 'hang' | 'open' = 'hang',
+  denial?: CallGate['denial'],
+) {
   const effects = new ScriptedEffects((row) =>
     answer === 'hang'
       ? 'hang'
@@ -54,7 +69,7 @@ async function riskEngine(config: Partial<RiskConfig>, answer: 'hang' | 'open' =
       guards: (src) => holder.gate!.guards(src),
       version: () => holder.gate!.version(),
       check: (row, tx) => holder.gate!.check(row, tx),
-      denial: (row, reason, now) => holder.gate!.denial(row, reason, now),
+      denial: (row, reason, now) => (denial ?? holder.gate!.denial.bind(holder.gate))(row, reason, now),
     },
   });
   tmp.cleanups.push(() => e.close());
@@ -95,17 +110,25 @@ describe('risk checks in the runtime', () => {
       .selectAll()
       .where('client_order_id', '=', 'o3')
       .executeTakeFirstOrThrow();
-    expect(o3.state).toBe('rejected');
-    expect(o3.reason).toMatch(
-      /^rejected: denied by risk: maxPosition \(worst-case position 0\.3 beyond ±0\.2\)/,
-    );
+    expect(o3.state).toBe('denied');
+    expect(o3.reason).toBe('denied by risk: maxPosition (worst-case position 0.3 beyond ±0.2)');
     const journal = await e.db.db
       .selectFrom('journal')
-      .select(['event_type', 'event'])
+      .select(['event_type', 'event', 'state'])
       .where('actor_id', '=', orderActorId('o3'))
+      .orderBy('rev')
       .execute();
-    const denial = journal.find((j) => j.event_type === 'xstate.error.actor.placeOrder');
-    expect(String(denial?.event)).toContain('denied by risk: maxPosition');
+    expect(journal.map((j) => [j.event_type, j.state])).toEqual([
+      ['xstate.init', 'pendingNew'],
+      ['SUBMIT', 'submitting'],
+      ['PLACE_DENIED', 'denied'],
+    ]);
+    expect(JSON.parse(String(journal[2]!.event))).toMatchObject({
+      type: 'PLACE_DENIED',
+      rule: 'maxPosition',
+      reason: 'denied by risk: maxPosition (worst-case position 0.3 beyond ±0.2)',
+    });
+    expect(e.runtime.actor(orderActorId('o3'))).toBeUndefined(); // terminal: left memory
     // A sell only moves the short side: allowed.
     await place('o4', { side: 'sell', price: '101' });
     expect(await placed()).toContain(orderActorId('o4'));
@@ -113,6 +136,34 @@ describe('risk checks in the runtime', () => {
     expect(status.orders.denied).toBe(1);
     expect(status.orders.rejected).toBeUndefined();
     expect(checker.denials.get('maxPosition')).toBe(1);
+  });
+
+  it('status counts as denied the orders an older engine ended `rejected` for a risk denial', async () => {
+    const old = await riskEngine({ maxOrderQuantity: '0.1' }, 'hang', legacyDenial);
+    await old.place('o1', { quantity: '0.2' });
+    await old.e.close();
+    const { e, place } = await riskEngine({ maxOrderQuantity: '0.1' });
+    await place('o2', { quantity: '0.2' });
+    const orders = await e.db.db
+      .selectFrom('orders')
+      .select(['client_order_id', 'state', 'reason'])
+      .orderBy('client_order_id')
+      .execute();
+    expect(orders).toEqual([
+      {
+        client_order_id: 'o1',
+        state: 'rejected',
+        reason: 'rejected: denied by risk: maxOrderQuantity (quantity 0.2 > 0.1)',
+      },
+      {
+        client_order_id: 'o2',
+        state: 'denied',
+        reason: 'denied by risk: maxOrderQuantity (quantity 0.2 > 0.1)',
+      },
+    ]);
+    const status = await readStatus(e.db.db);
+    expect(status.orders.denied).toBe(2);
+    expect(status.orders.rejected).toBeUndefined();
   });
 
   it('an order that ends frees its share of the position limit', async () => {
@@ -141,6 +192,17 @@ describe('risk checks in the runtime', () => {
     expect(checker.takeTrip()).toEqual({ rule: 'priceBandBps', denials: 3, windowMs: 10_000 });
     const status = await readStatus(e.db.db);
     expect(status.orders.denied).toBe(3);
+    const denied = await e.db.db
+      .selectFrom('orders')
+      .select(['client_order_id', 'state', 'reason'])
+      .where('state', '=', 'denied')
+      .orderBy('client_order_id')
+      .execute();
+    expect(denied.map((o) => [o.client_order_id, o.reason?.split(' (')[0]])).toEqual([
+      ['o2', 'denied by risk: maxOrderNotional'],
+      ['o4', 'denied by risk: priceBandBps'],
+      ['o5', 'denied by risk: priceBandBps'],
+    ]);
   });
 
   it('maxSubmitsPerSecond counts the places allowed in 1 s of the batch clock', async () => {
@@ -189,6 +251,13 @@ describe('risk denials halt a running engine', () => {
     expect(await desk.openAtVenue()).toEqual([]);
     const status = await readStatus(e.engine.database.db);
     expect(status.orders.denied).toBeGreaterThanOrEqual(3);
+    expect(status.orders.rejected).toBeUndefined();
+    const orders = await e.engine.database.db.selectFrom('orders').select(['state', 'reason']).execute();
+    expect(orders.length).toBeGreaterThanOrEqual(3);
+    for (const o of orders) {
+      expect(o.state).toBe('denied');
+      expect(o.reason).toMatch(/^denied by (risk: maxOrderQuantity \(|the trading state: halted)/);
+    }
     expect(status.tradingState).toBe('halted');
     expect(e.engine.riskDenials().get('maxOrderQuantity')).toBeGreaterThanOrEqual(3);
   });

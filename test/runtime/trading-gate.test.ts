@@ -88,7 +88,7 @@ describe('trading state gate in the runtime', () => {
     expect(await outboxSrcs(e)).toEqual(['placeOrder']);
   });
 
-  it('denies a place while the view is halted: no intent written, the order rejected and journaled', async () => {
+  it('denies a place while the view is halted: no intent written, the order denied and journaled', async () => {
     const { e, effects, gate } = await gatedEngine({
       state: 'halted',
       reason: 'desk check',
@@ -101,14 +101,25 @@ describe('trading state gate in the runtime', () => {
     expect(effects.calls).toEqual([]);
     expect(await outboxSrcs(e)).toEqual([]);
     const order = await e.db.db.selectFrom('orders').selectAll().executeTakeFirstOrThrow();
-    expect(order.state).toBe('rejected');
-    expect(order.reason).toMatch(/denied by the trading state: halted \(desk check\)/);
+    expect(order.state).toBe('denied');
+    expect(order.reason).toBe('denied by the trading state: halted (desk check)');
     const journal = await e.db.db
       .selectFrom('journal')
-      .select('event_type')
+      .select(['event_type', 'event', 'state'])
       .where('actor_id', '=', O1)
+      .orderBy('rev')
       .execute();
-    expect(journal.map((j) => j.event_type)).toContain('xstate.error.actor.placeOrder');
+    expect(journal.map((j) => [j.event_type, j.state])).toEqual([
+      ['xstate.init', 'pendingNew'],
+      ['SUBMIT', 'submitting'],
+      ['PLACE_DENIED', 'denied'],
+    ]);
+    const denial = JSON.parse(String(journal[2]!.event)) as Record<string, unknown>;
+    expect(denial).toMatchObject({
+      type: 'PLACE_DENIED',
+      reason: 'denied by the trading state: halted (desk check)',
+    });
+    expect(denial).not.toHaveProperty('rule');
   });
 
   it('refuses at commit a place decided before a halt the engine has not read yet', async () => {
@@ -121,8 +132,8 @@ describe('trading state gate in the runtime', () => {
     expect(effects.calls).toEqual([]);
     expect(await outboxSrcs(e)).toEqual([]);
     const order = await e.db.db.selectFrom('orders').selectAll().executeTakeFirstOrThrow();
-    expect(order.state).toBe('rejected');
-    expect(order.reason).toMatch(/denied by the trading state/);
+    expect(order.state).toBe('denied');
+    expect(order.reason).toBe('denied by the trading state: changed before the commit');
     expect(e.runtime.failure).toBeNull();
     // Once read, the view follows: after `resume` the next order is placed.
     await operatorWrites({ state: 'active', reason: null, cancelRequested: false });
@@ -143,7 +154,10 @@ describe('trading state gate in the runtime', () => {
     await idle(e.runtime);
     expect(effects.calls).toEqual([]);
     const order = await e.db.db.selectFrom('orders').selectAll().executeTakeFirstOrThrow();
-    expect(order.reason).toMatch(/reducing, the order would not shrink the position \(risk\)/);
+    expect(order.state).toBe('denied');
+    expect(order.reason).toBe(
+      'denied by the trading state: reducing, the order would not shrink the position (risk)',
+    );
   });
 });
 

@@ -91,7 +91,7 @@ export function liveOrderCounts(file: string, column: 'state' | 'symbol'): Promi
     const rows = await db
       .selectFrom('orders')
       .select([column, (eb) => eb.fn.countAll<number>().as('n')])
-      .where('state', 'not in', ['filled', 'cancelled', 'rejected', 'expired'])
+      .where('state', 'not in', ['filled', 'cancelled', 'rejected', 'denied', 'expired'])
       .groupBy(column)
       .execute();
     return Object.fromEntries(rows.map((r) => [r[column], Number(r.n)]));

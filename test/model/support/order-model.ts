@@ -14,7 +14,7 @@ import type { ModelSpec } from './path-generator.js';
 
 /**
  * The order machine's model: seeded payloads for every event it accepts (venue replies of every status,
- * call failures, fills of different sizes, fills that complete or overfill the order, duplicate trade ids,
+ * call failures, the engine's denial of a place, fills of different sizes, fills that complete or overfill the order, duplicate trade ids,
  * lookups that prove or do not yet prove absence, the three timeouts). Payload times are chosen so that
  * guards never depend on when the runtime fires a timer: a lookup is sent either at T0 (before any
  * landing deadline) or far after every deadline.
@@ -105,6 +105,15 @@ export function orderModel(seed: number): ModelSpec & { input: OrderInput; actor
         });
       out.push({ type: 'xstate.error.actor.placeOrder', error: failure('rejected', 'insufficient balance') });
       out.push({ type: 'xstate.error.actor.placeOrder', error: failure('unknown', 'timed out') });
+      // The engine's gate refused to send it, instead of the call's result (risk checks, trading state).
+      out.push(
+        {
+          type: 'PLACE_DENIED',
+          reason: 'denied by risk: maxPosition (0.3 beyond ±0.2)',
+          rule: 'maxPosition',
+        },
+        { type: 'PLACE_DENIED', reason: 'denied by the trading state: halted' },
+      );
     } else if (c.attempt > 0) {
       out.push({ type: 'xstate.done.actor.placeOrder', output: view('open') });
     }
@@ -212,6 +221,7 @@ export function orderEventLabel(e: AnyEventObject, earlier: readonly AnyEventObj
     return `FILL(${id} ${kind} ${String(e.quantity)})`;
   }
   if (short.startsWith('after.')) return short.split('.').slice(0, 2).join('.');
+  if (e.type === 'PLACE_DENIED') return `PLACE_DENIED(${String(e.rule ?? 'trading state')})`;
   const out = (e as { output?: { status?: string; order?: { status: string } | null; sentAt?: number } })
     .output;
   if (out !== undefined) {
