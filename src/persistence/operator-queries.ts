@@ -197,11 +197,21 @@ export async function readActor(db: Kysely<Database>, id: string): Promise<Actor
   };
 }
 
+/** Meta key of an archive file: the live database it was archived from (see archive-store.ts). */
+export const ARCHIVE_OF_KEY = 'archive.of';
+
 /**
  * Each position next to the signed sum of its ledger fills (exact decimals), and the (venue, tradeId)
- * pairs the ledger holds more than once.
+ * pairs the ledger holds more than once. An archive file has no positions (they stay in the live
+ * database, with every fill): only its duplicates are checked.
  */
 export async function readLedgerCheck(db: Kysely<Database>): Promise<LedgerCheck> {
+  const archiveOf = await db
+    .selectFrom('meta')
+    .select('value')
+    .where('key', '=', ARCHIVE_OF_KEY)
+    .executeTakeFirst();
+  if (archiveOf !== undefined) return { positions: [], duplicateTrades: await duplicateTrades(db) };
   const positions = await db
     .selectFrom('positions')
     .select(['venue', 'symbol', 'quantity'])
@@ -233,16 +243,18 @@ export async function readLedgerCheck(db: Kysely<Database>): Promise<LedgerCheck
     sum.ledger = f.side === 'buy' ? addStr(sum.ledger, f.quantity) : subStr(sum.ledger, f.quantity);
     sum.fills += 1;
   }
+  return { positions: [...sums.values()], duplicateTrades: await duplicateTrades(db) };
+}
+
+/** The (venue, tradeId) pairs the ledger holds more than once. */
+async function duplicateTrades(db: Kysely<Database>): Promise<LedgerCheck['duplicateTrades']> {
   const duplicates = await db
     .selectFrom('fills')
     .select(['venue', 'trade_id', (eb) => eb.fn.countAll<number>().as('n')])
     .groupBy(['venue', 'trade_id'])
     .having((eb) => eb.fn.countAll(), '>', 1)
     .execute();
-  return {
-    positions: [...sums.values()],
-    duplicateTrades: duplicates.map((d) => ({ venue: d.venue, tradeId: d.trade_id, count: Number(d.n) })),
-  };
+  return duplicates.map((d) => ({ venue: d.venue, tradeId: d.trade_id, count: Number(d.n) }));
 }
 
 /**

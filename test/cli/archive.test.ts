@@ -92,6 +92,9 @@ describe('archive --now with no engine running', () => {
     const archived = await facts(archive);
     expect(archived.ended).toHaveLength(report.orders);
     expect(new Set([...archived.ended, ...after.ended])).toEqual(new Set(before.ended));
+    // Their fills are copied with them; the live ledger keeps every trade.
+    expect(archived.fills.length).toBeGreaterThan(0);
+    for (const fill of archived.fills) expect(after.fills).toContainEqual(fill);
     expect(await verify(archive)).toMatchObject({ actors: report.orders, divergences: 0 });
     const one = archived.ended[0]!.slice('order/'.length);
     const shown = lastJson<{ order: OrderRecord; journal: unknown[] }>(

@@ -36,8 +36,17 @@ const prefixQuery = fieldsOf<{ machine: string; cutoff: number; limit: number; a
 /** A JSON array parameter's elements. */
 const elementsOf = (json: string) => sql<string>`(select value from json_each(${json}))`;
 
-/** The columns of each moved table, in one order for the copy's insert and select. */
-const ACTOR_COLUMNS = [
+/**
+ * Every column of a table, in one order for a copy's insert and select: the list must name them all (a
+ * column left out would make a copy fail, or lose it).
+ */
+function everyColumn<T>() {
+  return <const C extends readonly (keyof T & string)[]>(
+    columns: Exclude<keyof T, C[number]> extends never ? C : { missing: Exclude<keyof T, C[number]> },
+  ): C => columns as C;
+}
+
+const ACTOR_COLUMNS = everyColumn<Database['actors']>()([
   'id',
   'machine',
   'version',
@@ -47,9 +56,18 @@ const ACTOR_COLUMNS = [
   'snapshot',
   'created_at',
   'updated_at',
-] as const;
-const JOURNAL_COLUMNS = ['seq', 'batch', 'actor_id', 'rev', 'event_type', 'event', 'state', 'at'] as const;
-const OUTBOX_COLUMNS = [
+]);
+const JOURNAL_COLUMNS = everyColumn<Database['journal']>()([
+  'seq',
+  'batch',
+  'actor_id',
+  'rev',
+  'event_type',
+  'event',
+  'state',
+  'at',
+]);
+const OUTBOX_COLUMNS = everyColumn<Database['outbox']>()([
   'key',
   'actor_id',
   'child_id',
@@ -59,8 +77,8 @@ const OUTBOX_COLUMNS = [
   'created_at',
   'closed_at',
   'result',
-] as const;
-const ORDER_COLUMNS = [
+]);
+const ORDER_COLUMNS = everyColumn<Database['orders']>()([
   'client_order_id',
   'venue',
   'symbol',
@@ -77,8 +95,8 @@ const ORDER_COLUMNS = [
   'fill_gap',
   'created_at',
   'updated_at',
-] as const;
-const FILL_COLUMNS = [
+]);
+const FILL_COLUMNS = everyColumn<Database['fills']>()([
   'venue',
   'trade_id',
   'client_order_id',
@@ -92,12 +110,14 @@ const FILL_COLUMNS = [
   'liquidity',
   'at',
   'status',
-] as const;
+  'recorded_at',
+]);
 
 /**
  * The statements that move rows from the live database (`main`) to an archive file (`arc`), compiled once
- * with Kysely. Copies are `insert or ignore` (a pass interrupted between its copy and its delete copies
- * again harmlessly); deletes name the same rows.
+ * with Kysely. A copy skips the rows the archive has already (`on conflict do nothing`: a pass interrupted
+ * between its copy and its delete copies again harmlessly) and fails on anything else; the counts then
+ * check that the archive holds every row the delete will remove.
  */
 export const ARCHIVE = {
   /**
@@ -158,52 +178,52 @@ export const ARCHIVE = {
   copyActors: bind(
     db
       .insertInto('arc.actors')
-      .orIgnore()
       .columns(ACTOR_COLUMNS)
-      .expression(db.selectFrom('main.actors').select(ACTOR_COLUMNS).where('id', 'in', elementsOf(ids.ids))),
+      .expression(db.selectFrom('main.actors').select(ACTOR_COLUMNS).where('id', 'in', elementsOf(ids.ids)))
+      .onConflict((oc) => oc.doNothing()),
   ),
   copyJournal: bind(
     db
       .insertInto('arc.journal')
-      .orIgnore()
       .columns(JOURNAL_COLUMNS)
       .expression(
         db.selectFrom('main.journal').select(JOURNAL_COLUMNS).where('actor_id', 'in', elementsOf(ids.ids)),
-      ),
+      )
+      .onConflict((oc) => oc.doNothing()),
   ),
   copyOutbox: bind(
     db
       .insertInto('arc.outbox')
-      .orIgnore()
       .columns(OUTBOX_COLUMNS)
       .expression(
         db.selectFrom('main.outbox').select(OUTBOX_COLUMNS).where('actor_id', 'in', elementsOf(ids.ids)),
-      ),
+      )
+      .onConflict((oc) => oc.doNothing()),
   ),
   copyOrders: bind(
     db
       .insertInto('arc.orders')
-      .orIgnore()
       .columns(ORDER_COLUMNS)
       .expression(
         db
           .selectFrom('main.orders')
           .select(ORDER_COLUMNS)
           .where('client_order_id', 'in', elementsOf(ids.orderIds)),
-      ),
+      )
+      .onConflict((oc) => oc.doNothing()),
   ),
   /** The orders' fills are copied, not moved: the ledger keeps every trade (its totals, its duplicates check). */
   copyFills: bind(
     db
       .insertInto('arc.fills')
-      .orIgnore()
       .columns(FILL_COLUMNS)
       .expression(
         db
           .selectFrom('main.fills')
           .select(FILL_COLUMNS)
           .where('client_order_id', 'in', elementsOf(ids.orderIds)),
-      ),
+      )
+      .onConflict((oc) => oc.doNothing()),
   ),
   deleteActors: bind(db.deleteFrom('main.actors').where('id', 'in', elementsOf(ids.ids))),
   deleteJournal: bind(db.deleteFrom('main.journal').where('actor_id', 'in', elementsOf(ids.ids))),
@@ -244,7 +264,6 @@ export const ARCHIVE = {
   copyJournalRange: bind(
     db
       .insertInto('arc.journal')
-      .orIgnore()
       .columns(JOURNAL_COLUMNS)
       .expression(
         db
@@ -253,7 +272,8 @@ export const ARCHIVE = {
           .where('actor_id', '=', range.actorId)
           .where('rev', '>', range.from)
           .where('rev', '<=', range.to),
-      ),
+      )
+      .onConflict((oc) => oc.doNothing()),
   ),
   deleteJournalRange: bind(
     db
@@ -263,6 +283,51 @@ export const ARCHIVE = {
       .where('rev', '<=', range.to),
   ),
 } satisfies Record<string, BoundStatement>;
+
+type Moved = 'actors' | 'journal' | 'outbox' | 'orders' | 'fills';
+
+/** `count(*)` of the rows of `table` whose `column` is in the JSON list `list`. */
+function counted(table: `${'main' | 'arc'}.${Moved}`, column: string, list: string): BoundStatement {
+  return bind(
+    db
+      .selectFrom(table)
+      .select(sql<number>`count(*)`.as('n'))
+      .where(sql.ref(column), 'in', elementsOf(list)),
+  );
+}
+
+/** A moved table's rows of a move, counted in the live file and in the archive file. */
+export interface CountPair {
+  main: BoundStatement;
+  arc: BoundStatement;
+}
+
+const pair = (table: Moved, column: string, list: string): CountPair => ({
+  main: counted(`main.${table}`, column, list),
+  arc: counted(`arc.${table}`, column, list),
+});
+
+/** Checked after a move's copy and before its delete: the archive holds every row the delete removes. */
+export const MOVE_COUNTS: readonly CountPair[] = [
+  pair('actors', 'id', ids.ids),
+  pair('journal', 'actor_id', ids.ids),
+  pair('outbox', 'actor_id', ids.ids),
+  pair('orders', 'client_order_id', ids.orderIds),
+  pair('fills', 'client_order_id', ids.orderIds),
+];
+
+const journalRange = (schema: 'main' | 'arc') =>
+  bind(
+    db
+      .selectFrom(`${schema}.journal`)
+      .select(sql<number>`count(*)`.as('n'))
+      .where('actor_id', '=', range.actorId)
+      .where('rev', '>', range.from)
+      .where('rev', '<=', range.to),
+  );
+
+/** The same check for a long-lived actor's journal rows. */
+export const RANGE_COUNTS: CountPair = { main: journalRange('main'), arc: journalRange('arc') };
 
 /** The new base of an actor whose journal rows up to `rev` left (see JournalBaseTable). */
 export interface JournalBaseWrite {

@@ -2,11 +2,14 @@ import fs from 'node:fs';
 import path from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
+import { SteadfastError } from '../../domain/errors.js';
 import { bindRecord } from '../bound-statement.js';
 import type { BoundStatement } from '../bound-statement.js';
+import { ARCHIVE_OF_KEY } from '../operator-queries.js';
 import { migrate } from '../sqlite.js';
 import type { Database } from '../schema.js';
-import { ARCHIVE, WRITE_BASE } from './archive-statements.js';
+import { ARCHIVE, MOVE_COUNTS, RANGE_COUNTS, WRITE_BASE } from './archive-statements.js';
+import type { CountPair } from './archive-statements.js';
 import type { EligibleOrdersQuery, JournalBaseWrite } from './archive-statements.js';
 import { META } from './archive-meta.js';
 
@@ -57,11 +60,15 @@ export class ArchiveStore {
   readonly #statements = new Map<BoundStatement, SqliteDatabase.Statement>();
   #attached: string | null = null;
 
+  readonly #source: string;
+
   private constructor(
     raw: SqliteDatabase.Database,
+    source: string,
     readonly dir: string,
   ) {
     this.#raw = raw;
+    this.#source = source;
   }
 
   /** Opens a connection to the engine database `dbFile` for moving rows to archive files in `dir`. */
@@ -69,7 +76,7 @@ export class ArchiveStore {
     const raw = new SqliteDatabase(dbFile, { fileMustExist: true });
     raw.pragma('busy_timeout = 5000');
     raw.pragma('journal_mode = WAL');
-    return new ArchiveStore(raw, dir);
+    return new ArchiveStore(raw, path.resolve(dbFile), dir);
   }
 
   #run(statement: BoundStatement, record: object): SqliteDatabase.RunResult {
@@ -102,6 +109,11 @@ export class ArchiveStore {
     const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: raw }) });
     try {
       await migrate(db);
+      await db
+        .insertInto('meta')
+        .values({ key: ARCHIVE_OF_KEY, value: this.#source })
+        .onConflict((oc) => oc.column('key').doNothing())
+        .execute();
     } finally {
       await db.destroy();
     }
@@ -141,6 +153,7 @@ export class ArchiveStore {
     })();
     this.#raw
       .transaction(() => {
+        for (const counts of MOVE_COUNTS) this.#checkCopied(counts, record);
         for (const del of [
           ARCHIVE.deleteJournal,
           ARCHIVE.deleteOutbox,
@@ -150,6 +163,18 @@ export class ArchiveStore {
           this.#run(del, record);
       })
       .immediate();
+  }
+
+  /** Inside the delete's transaction: refuses it unless the archive holds every row it would remove. */
+  #checkCopied(counts: CountPair, record: object): void {
+    const live = this.#all<{ n: number }>(counts.main, record)[0]?.n ?? 0;
+    const archived = this.#all<{ n: number }>(counts.arc, record)[0]?.n ?? 0;
+    if (archived < live) {
+      throw new SteadfastError(
+        'INTERNAL',
+        `archive copy incomplete (${archived} of ${live} rows: ${counts.main.sql.slice(0, 80)}…): nothing deleted`,
+      );
+    }
   }
 
   longLivedActors(orderMachine: string): LongLivedActor[] {
@@ -167,6 +192,7 @@ export class ArchiveStore {
     this.#raw.transaction(() => this.#run(ARCHIVE.copyJournalRange, range))();
     this.#raw
       .transaction(() => {
+        this.#checkCopied(RANGE_COUNTS, range);
         this.#run(WRITE_BASE, base);
         this.#run(ARCHIVE.deleteJournalRange, range);
       })
