@@ -5,9 +5,9 @@
 
 const CHARTS = [
   { key: 'mid', title: 'Mid (quoted)', color: '#2f6fde' },
-  { key: 'position', title: 'Position', color: '#7a3fb0', zero: true },
-  { key: 'realizedPnl', title: 'Realized PnL', color: '#137a3a', zero: true },
-  { key: 'liveOrders', title: 'Live orders · risk denials', color: '#b25e00', denials: true },
+  { key: 'position', title: 'Position', color: '#7a3fb0' },
+  { key: 'realizedPnl', title: 'Realized PnL', color: '#137a3a' },
+  { key: 'liveOrders', title: 'Live orders', color: '#b25e00', denials: true },
 ];
 const HEIGHT = 150;
 
@@ -46,7 +46,7 @@ function options(spec, width) {
     series,
     axes,
     scales,
-    legend: { live: true },
+    legend: { show: false },
     cursor: { drag: { x: false } },
   };
 }
@@ -64,6 +64,12 @@ class Chart {
     latest.className = 'latest';
     caption.appendChild(latest);
     this.latest = latest;
+    if (spec.denials) {
+      const key = document.createElement('span');
+      key.className = 'denial-key';
+      key.textContent = ' ● risk denials (right axis)';
+      caption.appendChild(key);
+    }
     this.el.appendChild(caption);
     host.appendChild(this.el);
     this.plot = new uPlot(options(spec, width), [[], []].concat(spec.denials ? [[]] : []), this.el);
