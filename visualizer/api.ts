@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { ValidationError } from '../src/domain/errors.js';
 import { parseWith } from '../src/domain/schema-errors.js';
+import { dashboardAnswer, dashboardParams } from './dashboard-api.js';
+import type { DashboardModel } from './dashboard-model.js';
 import type { DatabaseSource } from './database-source.js';
 import type { InspectRelay } from './inspect-relay.js';
 import type { Diagram } from './layout.js';
@@ -11,6 +13,8 @@ export interface ApiContext {
   /** The machines laid out (computed once, at startup). */
   diagrams: Promise<Diagram[]>;
   relay: InspectRelay;
+  /** The dashboard's history, read forward from the journal as polls come. */
+  dashboard: DashboardModel;
 }
 
 /** A JSON answer. */
@@ -43,6 +47,7 @@ const queries = {
       path: ['order'],
     }),
   '/api/inspect': z.object({ limit: limit(200, 50) }),
+  '/api/dashboard': dashboardParams,
 } as const;
 
 /** True for the paths `handleApi` answers. */
@@ -57,6 +62,7 @@ const PARAMS: Record<keyof typeof queries, readonly string[]> = {
   '/api/orders': ['search', 'state', 'limit'],
   '/api/journal': ['order', 'actor', 'limit'],
   '/api/inspect': ['limit'],
+  '/api/dashboard': ['window', 'points', 'since', 'bucket'],
 };
 
 function parseQuery<T>(path: keyof typeof queries, schema: z.ZodType<T>, params: URLSearchParams): T {
@@ -117,6 +123,12 @@ export async function handleApi(
     case '/api/inspect': {
       const q = parseQuery(path, queries[path], params);
       return { status: 200, body: { stats: ctx.relay.stats, events: ctx.relay.recentEvents(q.limit) } };
+    }
+    case '/api/dashboard': {
+      const q = parseQuery(path, queries[path], params);
+      const db = await ctx.source.get();
+      if (db === null) return waiting(ctx.source);
+      return { status: 200, body: await dashboardAnswer(q, db.dashboard, ctx.dashboard) };
     }
   }
 }

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import http from 'node:http';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { ValidationError, describeError } from '../src/domain/errors.js';
 import { handleApi, isApiPath } from './api.js';
@@ -20,6 +21,12 @@ function loadStatic(dir: string): Map<string, { type: string; body: Buffer }> {
   }
   const index = files.get('/index.html');
   if (index !== undefined) files.set('/', index);
+  // The chart library, served from its npm package (the page loads nothing from elsewhere).
+  const require = createRequire(import.meta.url);
+  for (const name of ['uPlot.iife.min.js', 'uPlot.min.css']) {
+    const file = require.resolve(`uplot/dist/${name}`);
+    files.set(`/vendor/${name}`, { type: TYPES[path.extname(name)]!, body: fs.readFileSync(file) });
+  }
   return files;
 }
 

@@ -4,6 +4,7 @@ import { Command } from 'commander';
 import { pino } from 'pino';
 import { ConfigError, SteadfastError, describeError } from '../src/domain/errors.js';
 import { machineRegistry } from '../src/machines/registry.js';
+import { DashboardModel } from './dashboard-model.js';
 import { DatabaseSource } from './database-source.js';
 import { machineGraph } from './graph.js';
 import { createVisualizerServer } from './http-server.js';
@@ -52,7 +53,7 @@ async function main(argv: string[]): Promise<void> {
   diagrams.catch((err: unknown) => logger.error({ err: describeError(err) }, 'layout failed'));
   const relay = new InspectRelay();
   const server = createVisualizerServer(
-    { source, diagrams, relay },
+    { source, diagrams, relay, dashboard: new DashboardModel() },
     path.join(import.meta.dirname, 'public'),
   );
   await new Promise<void>((resolve, reject) => {

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { Kysely } from 'kysely';
 import { SteadfastError } from '../domain/errors.js';
+import { DashboardQuery } from './dashboard-query.js';
 import type { Database } from './schema.js';
 import { toPositionSummary } from './status-query.js';
 import type { PositionSummary } from './status-query.js';
@@ -51,7 +52,12 @@ const REQUIRED_TABLES = ['actors', 'journal', 'orders', 'positions'];
  * every query here is one short statement, so it never holds the writer back.
  */
 export class VisualizerQuery {
-  private constructor(private readonly db: Kysely<Database>) {}
+  /** The dashboard's queries (charts, trading state, risk denials) on the same connection. */
+  readonly dashboard: DashboardQuery;
+
+  private constructor(private readonly db: Kysely<Database>) {
+    this.dashboard = new DashboardQuery(db);
+  }
 
   /**
    * Opens `file` read-only. Throws INVALID_INPUT naming `--db` if the file is missing, is not SQLite, or

@@ -29,6 +29,25 @@ const FAULTY = {
   statusIntervalMs: 0,
 };
 
+/**
+ * Two symbols quoting two levels each under a per-order worst-case position limit (risk maxPosition) below
+ * two levels' size: the engine trades, and the pre-trade risk checks deny some orders (`maxPosition`).
+ */
+const DENYING = {
+  symbols: ['BTC/USDT', 'ETH/USDT'],
+  paper: { tickMs: 20 },
+  strategy: { intervalMs: 100, levels: 2, requoteBps: '1' },
+  risk: { maxPosition: '0.015' },
+  statusIntervalMs: 0,
+};
+
+/** Writes the DENYING config beside `db` and returns its path (for `start --config`). */
+export function denyingConfig(db: string): string {
+  const config = path.join(path.dirname(db), `${path.basename(db)}.denying.json`);
+  fs.writeFileSync(config, JSON.stringify(DENYING));
+  return config;
+}
+
 /** Runs the engine for `seconds` on `db` and waits for it to stop by itself; throws unless it exits 0. */
 export async function gracefulRun(db: string, seconds: number, seed: number): Promise<void> {
   const run = await runCliToEnd(['start', '--duration', String(seconds), '--seed', String(seed), '--db', db]);

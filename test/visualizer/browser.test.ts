@@ -52,7 +52,8 @@ beforeAll(async () => {
     viz.inspectUrl,
   ]);
   browser = await launchBrowser();
-  page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
+  // uPlot (the dashboard's charts) formats numbers for navigator.language: a locale Intl knows.
+  page = await browser.newPage({ viewport: { width: 1600, height: 1000 }, locale: 'en-US' });
   page.on('pageerror', (err) => console.error('page error:', err.message));
   await engine.ready;
   await page.goto(viz.url);

@@ -1,6 +1,7 @@
 /* global document, fetch, setTimeout */
-// The visualizer page: draws every machine, polls live counts, and wires the order list, the journal
-// timeline (time travel) and the side panels.
+// The visualizer page: the desk dashboard on top; then every machine drawn with live counts, the order
+// list, the journal timeline (time travel) and the side panels.
+import { Dashboard } from './dashboard.js';
 import { renderDiagram } from './diagram.js';
 import { connectInspection, renderEvents, renderPositions } from './panels.js';
 import { Timeline } from './timeline.js';
@@ -70,6 +71,7 @@ async function poll() {
 }
 
 async function main() {
+  new Dashboard(getJson).start();
   await drawMachines();
   document.getElementById('zoom').addEventListener('input', applyZoom);
   const timeline = new Timeline(getJson, (path, previous, eventType) =>
