@@ -14,6 +14,7 @@ const UNIT = [
   'test/domain/money.test.ts',
   'test/domain/decimal-strings.test.ts',
   'test/domain/retry.test.ts',
+  'test/domain/log-codes.test.ts',
   'test/strategy/**/*.test.ts',
   'test/engine/failure-streak.test.ts',
   'test/engine/periodic-tasks.test.ts',

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { Command } from 'commander';
 import { pino } from 'pino';
 import { ConfigError, SteadfastError, describeError } from '../src/domain/errors.js';
+import type { Logger } from '../src/domain/logger.js';
 import { machineRegistry } from '../src/machines/registry.js';
 import { DashboardModel } from './dashboard-model.js';
 import { DatabaseSource } from './database-source.js';
@@ -43,14 +44,19 @@ async function main(argv: string[]): Promise<void> {
     .parse(argv);
   const flags = program.opts<{ db: string; port: string }>();
   const port = parsePort(flags.port);
-  const logger = pino({ name: 'visualize' }, pino.destination(2));
+  const logger: Logger = pino({ name: 'visualize' }, pino.destination(2));
   const source = await DatabaseSource.open(flags.db);
   if (source.waitingFor !== null)
-    logger.warn({ db: flags.db }, 'no database yet: waiting for the engine to create it');
+    logger.warn(
+      { code: 'VISUALIZER_WAITING_FOR_DB', db: flags.db },
+      'no database yet: waiting for the engine to create it',
+    );
   const diagrams = Promise.all(
     Object.values(machineRegistry).map((entry) => layoutGraph(machineGraph(entry.machine, entry.version))),
   );
-  diagrams.catch((err: unknown) => logger.error({ err: describeError(err) }, 'layout failed'));
+  diagrams.catch((err: unknown) =>
+    logger.error({ code: 'VISUALIZER_LAYOUT_FAILED', err: describeError(err) }, 'layout failed'),
+  );
   const relay = new InspectRelay();
   const server = createVisualizerServer(
     { source, diagrams, relay, dashboard: new DashboardModel() },

@@ -108,7 +108,7 @@ export function defaultVenueDb(db: string): string {
 export async function runStart(flags: StartFlags): Promise<number> {
   const { config, durationMs } = resolveStartConfig(flags);
   const inspectUrls = parseInspectUrls(flags.inspect);
-  const logger = pino(
+  const logger: Logger = pino(
     { level: config.logLevel, redact: ['apiKey', 'secret', '*.apiKey', '*.secret'] },
     pino.destination(2),
   );
@@ -134,7 +134,8 @@ export async function runStart(flags: StartFlags): Promise<number> {
           takerFeeBps: config.paper.takerFeeBps,
           requestWindowMs: config.paper.requestWindowMs,
           faults: config.paper.faults,
-          onListenerError: (err) => logger.error({ err: describeError(err) }, 'venue listener failed'),
+          onListenerError: (err) =>
+            logger.error({ code: 'VENUE_LISTENER_FAILED', err: describeError(err) }, 'venue listener failed'),
           budget: config.venueBudget,
           logger,
         });
@@ -213,7 +214,7 @@ export async function runStart(flags: StartFlags): Promise<number> {
         .stop({ cancelOrders: flags.cancelOnExit === true, timeoutMs: config.stopTimeoutMs })
         .then(() => code)
         .catch((err: unknown) => {
-          logger.error({ err: describeError(err) }, 'stop failed');
+          logger.error({ code: 'STOP_FAILED', err: describeError(err) }, 'stop failed');
           return 1;
         })
         .then(async (exitCode) => {

@@ -2,27 +2,31 @@
  * What the engine tells its operator. Every warning that needs a human carries one of these stable codes
  * in its `code` field (log lines are JSON); docs/operator-warnings.md explains each and what to do.
  */
-export type NoticeCode =
-  | 'ORDER_REJECTED'
-  | 'ORDER_DENIED'
-  | 'RISK_DENIED'
-  | 'TRADING_HALTED'
-  | 'TRADING_REDUCING'
-  | 'ORDER_NOT_LISTED'
-  | 'ORDER_VANISHED'
-  | 'LOOKUP_FAILING'
-  | 'CANCEL_UNCONFIRMED'
-  | 'FILL_AFTER_CLOSE'
-  | 'FILL_GAP'
-  | 'TRADE_ID_REUSED'
-  | 'ORDER_OVERFILLED'
-  | 'BALANCE_MISMATCH'
-  | 'VENUE_CHECK_FAILING'
-  | 'UNKNOWN_ORDER_FILL'
-  | 'UNKNOWN_ORDER_REPORT'
-  | 'UNKNOWN_OPEN_ORDER'
-  | 'FILL_REFUSED_BY_ORDER'
-  | 'VENUE_ANOMALY';
+export const NOTICE_CODES = [
+  'ORDER_REJECTED',
+  'ORDER_DENIED',
+  'RISK_DENIED',
+  'TRADING_HALTED',
+  'TRADING_REDUCING',
+  'ORDER_NOT_LISTED',
+  'ORDER_VANISHED',
+  'LOOKUP_FAILING',
+  'CANCEL_UNCONFIRMED',
+  'FILL_AFTER_CLOSE',
+  'FILL_GAP',
+  'TRADE_ID_REUSED',
+  'ORDER_OVERFILLED',
+  'BALANCE_MISMATCH',
+  'VENUE_CHECK_FAILING',
+  'UNKNOWN_ORDER_FILL',
+  'UNKNOWN_ORDER_REPORT',
+  'UNKNOWN_OPEN_ORDER',
+  'FILL_REFUSED_BY_ORDER',
+  'VENUE_ANOMALY',
+] as const;
+
+/** One of NOTICE_CODES. */
+export type NoticeCode = (typeof NOTICE_CODES)[number];
 
 /** How each kind of recorded anomaly (the `anomalies` table) is told to the operator. */
 export interface AnomalyNotice {

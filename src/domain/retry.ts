@@ -55,6 +55,9 @@ export function startupRetry(budgetMs: number, logger: Logger, what: string): Re
     attempts: Infinity,
     budgetMs,
     onRetry: (err, attempt, waitMs) =>
-      logger.warn({ what, attempt, waitMs, err: describeError(err) }, 'venue read failed at start; retrying'),
+      logger.warn(
+        { code: 'VENUE_READ_RETRY', what, attempt, waitMs, err: describeError(err) },
+        'venue read failed at start; retrying',
+      ),
   };
 }

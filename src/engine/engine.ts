@@ -180,10 +180,14 @@ export class Engine {
         clock,
         projectors,
         gate,
-        onError: (what, err) => logger.error({ err: describeError(err) }, `${what} failed`),
+        onError: (what, err) =>
+          logger.error({ code: 'RESULT_APPLY_FAILED', err: describeError(err) }, `${what} failed`),
         onHalt: (err) => {
           readModel.tradingState('halted');
-          logger.error({ err: describeError(err) }, 'a commit failed: the engine halts (restart to recover)');
+          logger.error(
+            { code: 'COMMIT_FAILED', err: describeError(err) },
+            'a commit failed: the engine halts (restart to recover)',
+          );
           options.onFatal?.(err);
         },
       });
@@ -233,7 +237,10 @@ export class Engine {
       });
       engine.symbols = await managedSymbols(store, venue.id, options.symbols, (s) => markets.has(s));
       for (const symbol of engine.symbols.unlisted)
-        logger.warn({ symbol }, 'orders of a symbol the venue does not list are left as they are');
+        logger.warn(
+          { code: 'SYMBOL_NOT_LISTED', symbol },
+          'orders of a symbol the venue does not list are left as they are',
+        );
       engine.unsubscribe = listenToVenue(venue, runtime, store, logger, (reconnect) =>
         engine.afterSubscription(reconnect),
       );
@@ -266,11 +273,14 @@ export class Engine {
     this.cancelIfAsked(this.gate.current);
     for (const symbol of this.symbols.retired) {
       this.options.logger.warn(
-        { symbol },
+        { code: 'SYMBOL_RETIRED', symbol },
         'symbol no longer configured but has live orders: cancelling them (their fills are still counted)',
       );
       void this.withdraw(symbol).catch((err) =>
-        this.options.logger.error({ symbol, err: describeError(err) }, 'withdrawing quotes failed'),
+        this.options.logger.error(
+          { code: 'QUOTES_WITHDRAW_FAILED', symbol, err: describeError(err) },
+          'withdrawing quotes failed',
+        ),
       );
     }
     this.periodic.every(gapFillIntervalMs, () =>
@@ -283,7 +293,10 @@ export class Engine {
     const ttl = this.options.leaseTtlMs ?? 15_000;
     this.periodic.every(ttl / 3, () =>
       renewLease(this.database.db, this.held.lease, ttl, clock.now()).catch((err) => {
-        this.options.logger.error({ err: describeError(err) }, 'lost the writer lease: stopping');
+        this.options.logger.error(
+          { code: 'LEASE_LOST', err: describeError(err) },
+          'lost the writer lease: stopping',
+        );
         this.options.onFatal?.(err);
       }),
     );
@@ -353,7 +366,7 @@ export class Engine {
       })
       .catch((err) =>
         this.options.logger.error(
-          { err: describeError(err) },
+          { code: 'RISK_HALT_WRITE_FAILED', err: describeError(err) },
           'writing the halt the risk checks tripped failed',
         ),
       );
@@ -393,7 +406,12 @@ export class Engine {
         await this.reconcileOpenOrders();
         logger.info({ venue: venue.id, reconnect, missedFills }, 'gap-fill after subscription done');
       })
-      .catch((err) => logger.warn({ err: describeError(err) }, 'gap-fill after subscription failed'));
+      .catch((err) =>
+        logger.warn(
+          { code: 'STREAM_RESYNC_FAILED', err: describeError(err) },
+          'gap-fill after subscription failed',
+        ),
+      );
   }
 
   private async reconcileOpenOrders(retry?: ReadRetry): Promise<void> {
@@ -403,7 +421,10 @@ export class Engine {
       this.reconciled.adopted += report.adopted.length;
       this.reconciled.reported += report.reported.length;
       if (report.lookedUp.length + report.adopted.length + report.reported.length > 0) {
-        this.options.logger.warn({ symbol, ...report }, 'reconciled open orders with the venue');
+        this.options.logger.warn(
+          { code: 'RECONCILE_MISMATCH', symbol, ...report },
+          'reconciled open orders with the venue',
+        );
       }
     }
   }
@@ -430,7 +451,10 @@ export class Engine {
     if (options.cancelOrders) for (const symbol of this.symbols.all) await this.withdraw(symbol);
     const quiet = await waitUntilQuiet(this.runtime, options.timeoutMs ?? 10_000);
     if (!quiet)
-      this.options.logger.warn({}, 'stopping with orders still unresolved; the next start resumes them');
+      this.options.logger.warn(
+        { code: 'STOPPING_UNRESOLVED' },
+        'stopping with orders still unresolved; the next start resumes them',
+      );
     await this.checks.serially(() => this.checks.gapFillAll(this.symbols.all));
     const liveOrders = [...this.runtime.liveActors('order')].length;
     await this.runtime.stop();
@@ -451,10 +475,10 @@ export class Engine {
     const { logger } = this.options;
     const fields = { state: next.state, reason: next.reason, cancel: next.cancelRequested };
     if (next.state === 'halted')
-      logger.warn(extend(fields, { code: 'TRADING_HALTED' }), 'trading halted: no new orders');
+      logger.warn(extend(fields, { code: 'TRADING_HALTED' as const }), 'trading halted: no new orders');
     else if (next.state === 'reducing')
       logger.warn(
-        extend(fields, { code: 'TRADING_REDUCING' }),
+        extend(fields, { code: 'TRADING_REDUCING' as const }),
         'trading reducing: only orders that shrink the position',
       );
     else {
@@ -470,7 +494,10 @@ export class Engine {
     this.options.logger.warn({ code: 'TRADING_HALTED' }, 'halted with cancel: cancelling every live order');
     for (const symbol of this.symbols.all)
       void this.withdraw(symbol).catch((err) =>
-        this.options.logger.error({ symbol, err: describeError(err) }, 'cancelling the orders failed'),
+        this.options.logger.error(
+          { code: 'HALT_CANCEL_FAILED', symbol, err: describeError(err) },
+          'cancelling the orders failed',
+        ),
       );
   }
 

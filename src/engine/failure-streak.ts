@@ -1,6 +1,6 @@
 import type { Clock } from '../domain/clock.js';
 import { describeError } from '../domain/errors.js';
-import type { Logger } from '../domain/logger.js';
+import type { CodedFields, Logger } from '../domain/logger.js';
 import { extend } from '../domain/extend.js';
 
 /**
@@ -30,7 +30,7 @@ export class FailureStreak {
   }
 
   /** Records a failure; `fields` go into the log line (never secrets: see docs/security.md). */
-  failed(fields: object, err: unknown): void {
+  failed(fields: CodedFields, err: unknown): void {
     const now = this.clock.now();
     this.#failures += 1;
     const line = extend(fields, { err: describeError(err) });

@@ -263,7 +263,7 @@ export function listenToVenue(
   return venue.subscribe((event) => {
     if (event.kind === 'subscribed') return onSubscribed(event.reconnect);
     runtime.enqueue(onOrderUpdate(venue.id, store, event)).catch((err) => {
-      logger.error({ err: describeError(err) }, 'venue update failed');
+      logger.error({ code: 'VENUE_UPDATE_FAILED', err: describeError(err) }, 'venue update failed');
     });
   });
 }

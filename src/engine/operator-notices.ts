@@ -3,6 +3,7 @@ import type { Clock } from '../domain/clock.js';
 import { extend } from '../domain/extend.js';
 import type { Logger } from '../domain/logger.js';
 import { anomalyNotice } from '../domain/notices.js';
+import type { NoticeCode } from '../domain/notices.js';
 import type { OrderContext } from '../machines/order.machine.js';
 import type { AnomalyWrite } from '../persistence/commit-set.js';
 import type { CommittedTransition } from '../runtime/types.js';
@@ -102,13 +103,13 @@ export class OperatorNotices {
           const denials = this.#rejected.get(key);
           this.#rejected.delete(key);
           this.logger.warn(
-            extend(orderFields(c), { code: 'RISK_DENIED', rule, reason: c.reason, denials }),
+            extend(orderFields(c), { code: 'RISK_DENIED' as const, rule, reason: c.reason, denials }),
             'a risk limit denied an order (not sent)',
           );
         }
         return;
       }
-      const code = denied ? 'ORDER_DENIED' : 'ORDER_REJECTED';
+      const code: NoticeCode = denied ? 'ORDER_DENIED' : 'ORDER_REJECTED';
       const key = `${code}/${c.symbol}/${(c.reason ?? '').replaceAll(c.clientOrderId, '')}`;
       this.#rejected.set(key, (this.#rejected.get(key) ?? 0) + 1);
       if (this.due(key)) {
@@ -122,7 +123,7 @@ export class OperatorNotices {
     } else if (state === 'expired' && c.anomalies.some((x) => x.endsWith('vanished at the venue'))) {
       if (this.due(`ORDER_VANISHED/${c.clientOrderId}`))
         this.logger.warn(
-          extend(orderFields(c), { code: 'ORDER_VANISHED', reason: c.reason }),
+          extend(orderFields(c), { code: 'ORDER_VANISHED' as const, reason: c.reason }),
           'a known order is proven gone at the venue',
         );
     } else if (
@@ -131,7 +132,7 @@ export class OperatorNotices {
       t.event.type === 'xstate.done.actor.lookupOrder'
     ) {
       this.logger.warn(
-        extend(orderFields(c), { code: 'ORDER_NOT_LISTED' }),
+        extend(orderFields(c), { code: 'ORDER_NOT_LISTED' as const }),
         "the venue's views do not list an order it acknowledged: it stays live until its absence is proven",
       );
     }
@@ -145,7 +146,12 @@ export class OperatorNotices {
       if (due === null) return;
       const err = (t.event as { error?: { message?: string } }).error?.message;
       this.logger.warn(
-        extend(orderFields(c), { code: 'LOOKUP_FAILING', failures: due.times, failingForMs: due.forMs, err }),
+        extend(orderFields(c), {
+          code: 'LOOKUP_FAILING' as const,
+          failures: due.times,
+          failingForMs: due.forMs,
+          err,
+        }),
         'looking an order up at the venue failed; retrying',
       );
       return;

@@ -85,7 +85,7 @@ export class StrategyRunner {
         await this.quoteSymbol(symbol);
         streak.succeeded({ symbol });
       } catch (err) {
-        streak.failed({ symbol }, err);
+        streak.failed({ code: 'STRATEGY_TICK_FAILING', symbol }, err);
       }
     }
   }

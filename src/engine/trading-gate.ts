@@ -167,7 +167,10 @@ export class TradingGate implements CallGate {
     try {
       next = await this.deps.read();
     } catch (err) {
-      this.deps.logger.warn({ err: describeError(err) }, 'reading the trading state failed');
+      this.deps.logger.warn(
+        { code: 'TRADING_STATE_READ_FAILED', err: describeError(err) },
+        'reading the trading state failed',
+      );
       return;
     }
     const previous = this.#current;

@@ -80,7 +80,7 @@ export class VenueChecks {
         if (n > 0)
           this.deps.logger.info({ symbol, fills: n }, 'gap-fill found fills the stream had not delivered');
       } catch (err) {
-        this.#gapFills.of(symbol).failed({ symbol }, err);
+        this.#gapFills.of(symbol).failed({ code: 'GAP_FILL_FAILING', symbol }, err);
       }
     }
     return missed;

@@ -71,7 +71,7 @@ export function startInspection(
     (event) => {
       for (const sink of sinks) sink.inspect(event);
     },
-    (err) => logger.warn({ err: describeError(err) }, 'inspection failed'),
+    (err) => logger.warn({ code: 'INSPECTION_FAILED', err: describeError(err) }, 'inspection failed'),
   );
   logger.info({ urls }, 'inspection on: streaming XState inspection events');
   return {

@@ -53,7 +53,10 @@ export class WebSocketInspectSink {
     ws.on('message', (data) => {
       const text = data.toString();
       if (text.includes('"@steadfast.error"'))
-        this.options.logger.warn({ reply: text.slice(0, 300) }, 'inspection receiver refused an event');
+        this.options.logger.warn(
+          { code: 'INSPECTION_REFUSED', reply: text.slice(0, 300) },
+          'inspection receiver refused an event',
+        );
     });
     ws.on('error', (err) =>
       this.options.logger.debug({ err: describeError(err) }, 'inspection socket error'),
@@ -62,12 +65,9 @@ export class WebSocketInspectSink {
       if (this.ws === ws) this.ws = null;
       if (this.closed) return;
       // Warn once per outage; the retries themselves are debug noise.
-      const log = this.outage ? this.options.logger.debug : this.options.logger.warn;
-      log.call(
-        this.options.logger,
-        { url: this.options.url, retryMs: this.retryMs },
-        'inspection receiver unreachable; retrying',
-      );
+      const line = { code: 'INSPECTION_UNREACHABLE' as const, url: this.options.url, retryMs: this.retryMs };
+      if (this.outage) this.options.logger.debug(line, 'inspection receiver unreachable; retrying');
+      else this.options.logger.warn(line, 'inspection receiver unreachable; retrying');
       this.outage = true;
       this.retryTimer = this.options.clock.setTimeout(() => this.start(), this.retryMs);
       this.retryMs = Math.min(this.retryMs * 2, 10_000);
@@ -91,7 +91,7 @@ export class WebSocketInspectSink {
       if (!this.warnedDrop) {
         this.warnedDrop = true;
         this.options.logger.warn(
-          { url: this.options.url },
+          { code: 'INSPECTION_DROPPED', url: this.options.url },
           'inspection receiver is slower than the engine: dropping events',
         );
       }
@@ -128,6 +128,9 @@ export class WebSocketInspectSink {
       });
     } else ws.terminate();
     if (this.stats.dropped > 0)
-      this.options.logger.warn({ url: this.options.url, ...this.stats }, 'inspection events dropped');
+      this.options.logger.warn(
+        { code: 'INSPECTION_DROPPED', url: this.options.url, ...this.stats },
+        'inspection events dropped',
+      );
   }
 }

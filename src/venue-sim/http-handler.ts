@@ -49,7 +49,10 @@ export async function handleHttp(deps: HttpDeps, req: IncomingMessage, res: Serv
     if (path.startsWith('/api/v3/')) return await handleApi(deps, req, res, path, rawQuery, rawBody);
     sendText(res, 404, `Not Found: ${path} (venue simulator serves /api/v3/, /ws-api/v3 and /admin/)`);
   } catch (err) {
-    deps.logger.error({ err: describeError(err), path }, 'venue-sim: request failed');
+    deps.logger.error(
+      { code: 'SIM_REQUEST_FAILED', err: describeError(err), path },
+      'venue-sim: request failed',
+    );
     if (!res.headersSent)
       sendJson(res, 500, { code: -1000, msg: 'An unknown error occurred while processing the request.' });
   }

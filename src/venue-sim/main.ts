@@ -2,6 +2,7 @@
 import { Command, Option } from 'commander';
 import { pino } from 'pino';
 import { ConfigError, SteadfastError, describeError } from '../domain/errors.js';
+import type { Logger } from '../domain/logger.js';
 import { DEMO_CREDENTIALS, startVenueSim } from './server.js';
 import type { VenueSim } from './server.js';
 
@@ -51,7 +52,7 @@ async function run(flags: Flags): Promise<void> {
   const seed = integer('--seed', flags.seed, -(2 ** 53 - 1), 2 ** 53 - 1);
   const tickMs = integer('--tick-ms', flags.tickMs, 0, 3_600_000);
   const { demo, ...credentials } = credentialsFromEnv(process.env);
-  const logger = pino(
+  const logger: Logger = pino(
     { level: flags.logLevel, redact: ['apiKey', 'apiSecret', 'secret', '*.apiSecret', '*.secret'] },
     pino.destination(2),
   );

@@ -44,7 +44,10 @@ export class PriceWalk {
       try {
         this.#o.publish(this.#o.exchange.walk(clock.now()));
       } catch (err) {
-        this.#o.logger.error({ err: describeError(err) }, 'venue-sim: price walk step failed');
+        this.#o.logger.error(
+          { code: 'SIM_PRICE_WALK_FAILED', err: describeError(err) },
+          'venue-sim: price walk step failed',
+        );
       }
       if (this.#timer !== null) this.#schedule();
     }, tickMs);

@@ -165,7 +165,10 @@ export class UserStream {
     } catch (err) {
       const e = err instanceof BinanceError ? err : new BinanceError(400, -1000, 'Internal error.');
       if (!(err instanceof BinanceError))
-        this.#o.logger.warn({ err: String(err) }, 'venue-sim: ws request failed');
+        this.#o.logger.warn(
+          { code: 'SIM_WS_REQUEST_FAILED', err: String(err) },
+          'venue-sim: ws request failed',
+        );
       reply({ status: e.status, error: e.body() });
     }
   }

@@ -10,7 +10,7 @@ describe('FailureStreak', () => {
     const streak = new FailureStreak(logger, clock, 'strategy tick', 10_000);
     for (let t = 0; t < 25_000; t += 100) {
       clock.set(t);
-      streak.failed({ symbol: 'BTC/USDT' }, new Error('503'));
+      streak.failed({ code: 'STRATEGY_TICK_FAILING', symbol: 'BTC/USDT' }, new Error('503'));
     }
     expect(streak.failures).toBe(250);
     const warnings = logger.lines.filter((l) => l.level === 'warn');
@@ -19,7 +19,7 @@ describe('FailureStreak', () => {
       ['strategy tick still failing', 101, 10_000],
       ['strategy tick still failing', 201, 20_000],
     ]);
-    expect(warnings[0]!.obj).toEqual({ symbol: 'BTC/USDT', err: '503' });
+    expect(warnings[0]!.obj).toEqual({ code: 'STRATEGY_TICK_FAILING', symbol: 'BTC/USDT', err: '503' });
     expect(logger.lines.filter((l) => l.level === 'debug')).toHaveLength(247);
 
     clock.set(30_000);
@@ -30,7 +30,7 @@ describe('FailureStreak', () => {
     ]);
     expect(streak.failures).toBe(0);
 
-    streak.failed({ symbol: 'BTC/USDT' }, new Error('again'));
+    streak.failed({ code: 'STRATEGY_TICK_FAILING', symbol: 'BTC/USDT' }, new Error('again'));
     expect(logger.lines.at(-1)).toMatchObject({ level: 'warn', msg: 'strategy tick failed' });
   });
 
@@ -38,9 +38,9 @@ describe('FailureStreak', () => {
     const clock = new SimulatedClock();
     const logger = recording();
     const streaks = new FailureStreaks(logger, clock, 'gap-fill');
-    streaks.of('BTC/USDT').failed({ symbol: 'BTC/USDT' }, new Error('503'));
-    streaks.of('BTC/USDT').failed({ symbol: 'BTC/USDT' }, new Error('503'));
-    streaks.of('ETH/USDT').failed({ symbol: 'ETH/USDT' }, new Error('503'));
+    streaks.of('BTC/USDT').failed({ code: 'GAP_FILL_FAILING', symbol: 'BTC/USDT' }, new Error('503'));
+    streaks.of('BTC/USDT').failed({ code: 'GAP_FILL_FAILING', symbol: 'BTC/USDT' }, new Error('503'));
+    streaks.of('ETH/USDT').failed({ code: 'GAP_FILL_FAILING', symbol: 'ETH/USDT' }, new Error('503'));
     expect(streaks.of('BTC/USDT')).toBe(streaks.of('BTC/USDT'));
     expect([streaks.of('BTC/USDT').failures, streaks.of('ETH/USDT').failures]).toEqual([2, 1]);
     expect(logger.lines.filter((l) => l.level === 'warn').map((l) => l.obj.symbol)).toEqual([

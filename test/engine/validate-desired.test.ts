@@ -353,6 +353,7 @@ describe('StrategyRunner validates before anything is sent (real runtime, temp S
     expect(venue.tickers).toBe(1);
     expect(warnings[0]).toEqual({
       obj: {
+        code: 'STRATEGY_TICK_FAILING',
         symbol: SYMBOL,
         err: [0, 1, 2, 3].map((i) => `desired[${i}].quantity: must be > 0`).join('; '),
       },

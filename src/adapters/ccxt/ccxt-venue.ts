@@ -117,7 +117,7 @@ export class CcxtVenue implements VenuePort {
         : (orderViolation(request, rules) ?? precisionProblem(this.#ex, request));
     if (problem !== null) {
       this.#log.warn(
-        { venue: this.id, clientOrderId: request.clientOrderId, problem },
+        { code: 'ORDER_REFUSED_LOCALLY', venue: this.id, clientOrderId: request.clientOrderId, problem },
         'order refused locally',
       );
       throw new VenueError('rejected', `${this.id} ${what}: refused before sending: ${problem}`);

@@ -52,11 +52,17 @@ export class RestGate {
       if (error.kind === 'rateLimited') {
         const pauseMs = error.retryAfterMs ?? 1000;
         this.#budget.pause(pauseMs);
-        this.#o.logger.warn({ venue: venueId, what, pauseMs }, 'venue rate limit: every request waits');
+        this.#o.logger.warn(
+          { code: 'VENUE_RATE_LIMITED', venue: venueId, what, pauseMs },
+          'venue rate limit: every request waits',
+        );
       }
       const problem = accountProblemOf(err);
       if (problem !== null) {
-        this.#o.logger.error({ venue: venueId, problem, err: error.message }, 'venue refused the account');
+        this.#o.logger.error(
+          { code: 'VENUE_ACCOUNT_REFUSED', venue: venueId, problem, err: error.message },
+          'venue refused the account',
+        );
       }
       throw error;
     }

@@ -176,7 +176,12 @@ export function logStreamStatus(
       return;
     case 'disconnected':
       log.warn(
-        { venue, err: redact(describeError(status.error)), retryInMs: status.retryInMs },
+        {
+          code: 'VENUE_STREAM_DOWN',
+          venue,
+          err: redact(describeError(status.error)),
+          retryInMs: status.retryInMs,
+        },
         'user-data stream down; reconnecting',
       );
   }

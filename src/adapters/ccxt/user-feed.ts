@@ -115,7 +115,10 @@ export class UserFeed {
       try {
         listener(structuredClone(event));
       } catch (err) {
-        this.#o.logger.error({ venue: this.#o.venueId, err: describeError(err) }, 'venue listener failed');
+        this.#o.logger.error(
+          { code: 'VENUE_LISTENER_FAILED', venue: this.#o.venueId, err: describeError(err) },
+          'venue listener failed',
+        );
       }
     }
   }
@@ -123,7 +126,10 @@ export class UserFeed {
   /** Logs a pushed update that cannot cross the port (naming the field) and drops it. */
   #refused(what: string, err: unknown): void {
     const field = err instanceof ValidationError ? err.field : undefined;
-    this.#o.logger.warn({ venue: this.#o.venueId, field, err: describeError(err) }, `${what} ignored`);
+    this.#o.logger.warn(
+      { code: 'VENUE_UPDATE_MALFORMED', venue: this.#o.venueId, field, err: describeError(err) },
+      `${what} ignored`,
+    );
   }
 
   #deliverOrders(orders: Order[]): void {

@@ -58,7 +58,10 @@ export class UpdateStream {
         event = parseVenueEvent(raw);
       } catch (err) {
         const field = err instanceof ValidationError ? err.field : undefined;
-        this.#o.logger.warn({ field, err: describeError(err) }, 'malformed venue update ignored');
+        this.#o.logger.warn(
+          { code: 'VENUE_UPDATE_MALFORMED', field, err: describeError(err) },
+          'malformed venue update ignored',
+        );
         continue;
       }
       const f = this.#o.faults.nextUpdate();

@@ -151,7 +151,11 @@ describe('CcxtVenue against the Binance-compatible simulator (real ccxt over HTT
     expect(sig.kind).toBe('rejected');
     expect(sig.message).toMatch(/refused the API key or signature/);
     expect(sig.message).not.toContain('wrong-secret-123');
-    expect(bad.logger.lines.some((l) => l.level === 'error' && l.obj.problem === 'auth')).toBe(true);
+    expect(
+      bad.logger.lines.some(
+        (l) => l.level === 'error' && l.obj.code === 'VENUE_ACCOUNT_REFUSED' && l.obj.problem === 'auth',
+      ),
+    ).toBe(true);
     // ccxt subtracts timeDifference from its timestamps: a clock 60 s behind the venue's.
     const skewed = await h.openVenue({ ccxtOptions: { timeDifference: 60_000 } });
     const stale = await failure(skewed.venue.fetchBalance());
