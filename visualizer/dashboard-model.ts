@@ -2,6 +2,7 @@ import { Dec, fmt } from '../src/domain/decimal.js';
 import type { Decimal } from '../src/domain/decimal.js';
 import { applyFifo } from '../src/machines/position-book.logic.js';
 import type { BookFill, PositionState } from '../src/machines/position-book.logic.js';
+import type { PositionBookContext } from '../src/machines/position-book.machine.js';
 import { orderMachine } from '../src/machines/order.machine.js';
 import type { DashboardJournalRow, DashboardQuery } from '../src/persistence/dashboard-query.js';
 import { StepSeries } from './step-series.js';
@@ -61,6 +62,7 @@ export class DashboardModel {
   }
 
   private async read(query: DashboardQuery): Promise<boolean> {
+    if (this.cursor === 0) for (const base of await query.journalBases()) this.applyBase(base);
     for (let read = 0; read < MAX_ROWS_PER_CATCH_UP;) {
       const rows = await query.journalAfter(this.cursor, PAGE);
       for (const row of rows) this.apply(row);
@@ -68,6 +70,27 @@ export class DashboardModel {
       if (rows.length < PAGE) return true;
     }
     return false;
+  }
+
+  /**
+   * Starts a long-lived actor's history where the live file's journal of it starts when retention
+   * archived its oldest rows: at its journal base (the snapshot those rows led to).
+   */
+  applyBase(base: { actorId: string; snapshot: string; at: number }): void {
+    const context = (JSON.parse(base.snapshot) as { context?: Partial<PositionBookContext> }).context ?? {};
+    if (typeof context.symbol !== 'string') return;
+    this.firstAt = Math.min(this.firstAt ?? base.at, base.at);
+    if (base.actorId.startsWith('adjust/')) this.adjusters.set(base.actorId, context.symbol);
+    if (!base.actorId.startsWith('book/')) return;
+    const state: PositionState = {
+      quantity: context.quantity ?? '0',
+      lots: context.lots ?? [],
+      realizedPnl: context.realizedPnl ?? '0',
+    };
+    this.books.set(base.actorId, { symbol: context.symbol, state });
+    const s = this.series(context.symbol);
+    s.position.push(base.at, state.quantity);
+    s.realizedPnl.push(base.at, state.realizedPnl);
   }
 
   /** Applies one journal row. */

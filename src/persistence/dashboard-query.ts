@@ -79,6 +79,20 @@ export class DashboardQuery {
     }));
   }
 
+  /**
+   * The journal bases of long-lived actors whose oldest rows retention archived: where their history in
+   * this file starts (a database older than retention has none).
+   */
+  async journalBases(): Promise<{ actorId: string; snapshot: string; at: number }[]> {
+    const rows = await this.db
+      .selectFrom('journal_base')
+      .select(['actor_id', 'snapshot', 'at'])
+      .orderBy('actor_id')
+      .execute()
+      .catch(() => []);
+    return rows.map((r) => ({ actorId: r.actor_id, snapshot: r.snapshot, at: Number(r.at) }));
+  }
+
   /** The desk's trading state; a database without the table (older than trading states) is `active`. */
   async tradingState(): Promise<TradingStateRecord> {
     return readTradingState(this.db).catch(() => ({

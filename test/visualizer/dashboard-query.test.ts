@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import BigJs from 'big.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -59,12 +60,40 @@ describe('dashboard queries on a real engine database', () => {
     }
   });
 
+  it('after retention archived the oldest journal rows, still ends on the positions projection', async () => {
+    const copy = path.join(tmp.dir, 'archived.db');
+    fs.copyFileSync(db, copy);
+    const keepNone = path.join(tmp.dir, 'keep-none.json');
+    fs.writeFileSync(keepNone, JSON.stringify({ retention: { keepEndedForMs: 0 } }));
+    const archived = await runCliToEnd(['archive', '--now', '--db', copy, '--config', keepNone, '--json']);
+    expect(archived.code, archived.stderr).toBe(0);
+    const bases = await withReadOnly(copy, (k) => k.selectFrom('journal_base').select('actor_id').execute());
+    expect(bases.map((b) => b.actor_id)).toEqual(
+      expect.arrayContaining(['book/paper/BTC/USDT', 'book/paper/ETH/USDT']),
+    );
+    const archivedQuery = await VisualizerQuery.open(copy);
+    try {
+      const after = await dashboardAnswer(
+        dashboardParams.parse({}),
+        archivedQuery.dashboard,
+        new DashboardModel(),
+      );
+      for (const p of await query.positions()) {
+        const s = after.symbols.find((x) => x.symbol === p.symbol)!;
+        expect(lastValue(s.position)).toBe(p.quantity);
+        expect(lastValue(s.realizedPnl)).toBe(p.realizedPnl);
+      }
+    } finally {
+      await archivedQuery.close();
+    }
+  }, 30_000);
+
   it('ends each symbol on its number of orders not in a terminal state', async () => {
     const live = await withReadOnly(db, (k) =>
       k
         .selectFrom('orders')
         .select(['symbol', (eb) => eb.fn.countAll<number>().as('n')])
-        .where('state', 'not in', ['filled', 'cancelled', 'rejected', 'expired'])
+        .where('state', 'not in', ['filled', 'cancelled', 'rejected', 'expired', 'denied'])
         .groupBy('symbol')
         .execute(),
     );
