@@ -54,6 +54,10 @@ function facts(file: string) {
   }));
 }
 
+/** The live file's bytes: the database and its WAL. */
+const liveBytes = (file: string) =>
+  fs.statSync(file).size + (fs.existsSync(`${file}-wal`) ? fs.statSync(`${file}-wal`).size : 0);
+
 const verify = async (file: string) =>
   lastJson<{ actors: number; divergences: number; ledgerProblems: string[] }>(
     (await ok(['replay', '--verify', '--db', file, '--json'])).stdout,
@@ -68,6 +72,7 @@ describe('archive --now with no engine running', () => {
     // a move's copy and its delete).
     const twin = path.join(tmp.dir, 'twin.db');
     fs.copyFileSync(db, twin);
+    const bytesBefore = liveBytes(db);
 
     const report = lastJson<ArchiveReport>(
       (await ok(['archive', '--now', '--db', db, '--config', keepNone, '--json'])).stdout,
@@ -85,6 +90,9 @@ describe('archive --now with no engine running', () => {
     expect(after.ended.length).toBe(before.ended.length - report.orders);
     expect(after.orders).toBe(before.orders - report.orders);
     expect(after.journal).toBeLessThan(before.journal);
+    // The freed pages went back to the file system (the engine created the file with incremental vacuum).
+    expect(report.freedPages).toBeGreaterThan(0);
+    expect(liveBytes(db)).toBeLessThan(bytesBefore);
     const live = await verify(db);
     expect(live).toMatchObject({ divergences: 0, ledgerProblems: [] });
 
