@@ -93,12 +93,15 @@ describe('dashboard page', () => {
     await expect.poll(() => rows.count()).toBe(denials.length);
     for (const d of denials) {
       const row = page.locator(`#denials tbody tr[data-rule="${d.rule}"][data-symbol="${d.symbol}"]`);
-      expect(await row.locator('td').allTextContents()).toEqual([
-        'maxPosition',
-        d.symbol,
-        String(d.count),
-        new Date(d.lastAt).toISOString().replace('T', ' ').slice(0, 19),
-      ]);
+      // Polled: the page may still show its previous answer (it asks once a second).
+      await expect
+        .poll(() => row.locator('td').allTextContents())
+        .toEqual([
+          'maxPosition',
+          d.symbol,
+          String(d.count),
+          new Date(d.lastAt).toISOString().replace('T', ' ').slice(0, 19),
+        ]);
       const marked = chart(page, d.symbol, 'liveOrders');
       await expect.poll(async () => Number(await marked.getAttribute('data-denials'))).toBe(d.count);
     }
