@@ -1,6 +1,6 @@
 import type { Clock } from '../domain/clock.js';
-import { timerKey } from './batch.js';
-import type { TimerEntry } from './batch.js';
+import { timerKey } from './batch-host.js';
+import type { TimerEntry } from './batch-host.js';
 
 /**
  * The runtime's durable timers. A timer is first `put` (known: later batches may replace or cancel it) and

@@ -1,7 +1,7 @@
 import type { MachineEntry } from '../machines/registry.js';
 import type { EngineStore } from '../persistence/engine-store.js';
 import { Batch } from './batch.js';
-import type { BatchHost } from './batch.js';
+import type { BatchHost } from './batch-host.js';
 import { rehydrate } from './hosted-actor.js';
 import type { HostedActor } from './hosted-actor.js';
 import type { Command } from './types.js';

@@ -1,24 +1,16 @@
 import type { AnyEventObject, AnyMachineSnapshot } from 'xstate';
 import { SteadfastError } from '../domain/errors.js';
-import { emptyCommitSet } from '../persistence/commit-set.js';
 import { jsonColumn } from '../persistence/json-column.js';
-import type { CommitSet } from '../persistence/commit-set.js';
-import { DomainWrites } from './domain-writes.js';
+import { BatchOverlay } from './batch-overlay.js';
 import { HostedActor } from './hosted-actor.js';
 import { initialSnapshot, nextSnapshot, transitionActions } from './pure-transition.js';
 import type { CommittedTransition, OutboxRow, TxApi } from './types.js';
 import { timerKey } from './batch-host.js';
-import type { BatchHost, TimerEntry } from './batch-host.js';
+import type { TimerEntry } from './batch-host.js';
 import { extend } from '../domain/extend.js';
-
-export type { BatchHost, TimerEntry } from './batch-host.js';
-export { timerKey } from './batch-host.js';
 
 type Delivery = { id: string; event: AnyEventObject };
 
-/** What a batch that wrote none of them reads as its calls, timers or remembered keys. */
-const NONE_MAP: ReadonlyMap<string, never> = new Map<string, never>();
-const NONE_SET: ReadonlySet<string> = new Set();
 /** The parameters of an action that has none. */
 const NO_PARAMS: Readonly<Record<string, unknown>> = Object.freeze({});
 
@@ -27,87 +19,10 @@ const NO_PARAMS: Readonly<Record<string, unknown>> = Object.freeze({});
  * xstate's pure `transition()`; it collects every row of the transaction in `set`. Nothing here touches
  * the database or the venue; if the commit fails, the overlay is simply dropped.
  */
-export class Batch extends DomainWrites implements TxApi {
-  readonly actors = new Map<string, HostedActor>();
-  /** Revision of each changed actor when this batch first touched it (0: created here). */
-  private readonly baseRevs = new Map<string, number>();
-  /** Each changed actor as it was before this batch (absent: created here). */
-  private readonly before = new Map<string, HostedActor>();
-  // Calls, timers and remembered keys: created on a batch's first use (a batch of fills opens no call).
-  #opened: Map<string, OutboxRow> | null = null;
-  #openedByActor: Map<string, OutboxRow[]> | null = null;
-  #closed: Set<string> | null = null;
-  #timersSet: Map<string, TimerEntry> | null = null;
-  #timersDeleted: Map<string, { actorId: string; timerId: string }> | null = null;
-  #remembered: Set<string> | null = null;
+export class Batch extends BatchOverlay implements TxApi {
   readonly transitions: CommittedTransition[] = [];
   /** Messages caused by the command being applied and not yet delivered, oldest first. */
   readonly #deliveries: Delivery[] = [];
-
-  /** Outbox rows opened by this batch, by key. */
-  get opened(): ReadonlyMap<string, OutboxRow> {
-    return this.#opened ?? NONE_MAP;
-  }
-
-  /** Keys of the outbox rows this batch closed. */
-  get closed(): ReadonlySet<string> {
-    return this.#closed ?? NONE_SET;
-  }
-
-  /** Timers as this batch leaves them: set (armed after commit) or deleted. A key is in one at most. */
-  get timersSet(): ReadonlyMap<string, TimerEntry> {
-    return this.#timersSet ?? NONE_MAP;
-  }
-
-  get timersDeleted(): ReadonlyMap<string, { actorId: string; timerId: string }> {
-    return this.#timersDeleted ?? NONE_MAP;
-  }
-
-  /** Keys remembered by this batch (see TxApi.remember). */
-  get remembered(): ReadonlySet<string> {
-    return this.#remembered ?? NONE_SET;
-  }
-
-  constructor(
-    private readonly host: BatchHost,
-    batchNo: number,
-    now: number,
-  ) {
-    super(emptyCommitSet(batchNo), now);
-  }
-
-  /** The actor as of this point of the batch. */
-  actor(id: string): HostedActor | undefined {
-    return this.actors.get(id) ?? this.host.committedActor(id);
-  }
-
-  /** True if `key` was remembered by this batch or a recent one. */
-  seen(key: string): boolean {
-    return this.remembered.has(key) || this.host.recentlySeen(key);
-  }
-
-  /** Remembers `key` for the following batches, committed or not yet. */
-  remember(key: string): void {
-    (this.#remembered ??= new Set()).add(key);
-  }
-
-  /** The open (not yet answered) outbox row, or undefined if closed or unknown. */
-  openOutbox(key: string): OutboxRow | undefined {
-    if (this.closed.has(key)) return undefined;
-    return this.opened.get(key) ?? this.host.committedOutbox(key);
-  }
-
-  /** The durable timer, or undefined if fired, cancelled or unknown. */
-  timer(key: string): TimerEntry | undefined {
-    if (this.timersDeleted.has(key)) return undefined;
-    return this.timersSet.get(key) ?? this.host.committedTimer(key);
-  }
-
-  /** Puts an already-changed actor into the batch (a migration), remembering the revision it came from. */
-  adopt(actor: HostedActor, baseRev: number): void {
-    this.baseRevs.set(actor.id, baseRev);
-    this.actors.set(actor.id, actor);
-  }
 
   /** Delivers `event` and every message it causes. True if the target actor changed. */
   send(id: string, event: AnyEventObject): boolean {
@@ -162,47 +77,6 @@ export class Batch extends DomainWrites implements TxApi {
     return this.send(actorId, extend(timer.event, { at: this.now }));
   }
 
-  /**
-   * Writes the final snapshot and projection of every actor changed in this batch, and each timer as the
-   * batch leaves it: a timer set and cancelled within the batch is written neither way.
-   */
-  finish(): CommitSet {
-    for (const t of this.timersSet.values()) {
-      this.set.timers.push({
-        actorId: t.actorId,
-        timerId: t.timerId,
-        event: jsonColumn(t.event),
-        dueAt: t.dueAt,
-      });
-    }
-    if (this.timersDeleted.size > 0) this.set.timersDeleted = [...this.timersDeleted.values()];
-    // One close per outbox row: a late result for a row abandoned in this same batch merges into it.
-    if (this.set.outboxClosed.length > 1) {
-      const closes = new Map<string, CommitSet['outboxClosed'][number]>();
-      for (const c of this.set.outboxClosed) {
-        const before = closes.get(c.key);
-        closes.set(c.key, before === undefined ? c : extend(before, { result: c.result ?? before.result }));
-      }
-      this.set.outboxClosed = [...closes.values()];
-    }
-    for (const actor of this.actors.values()) {
-      this.set.actors.push({
-        id: actor.id,
-        machine: actor.machineId,
-        version: actor.entry.version,
-        rev: actor.rev,
-        baseRev: this.baseRevs.get(actor.id) ?? actor.rev - 1,
-        state: actor.state,
-        live: actor.live ? 1 : 0,
-        snapshot: actor.persistColumn(),
-        createdAt: actor.createdAt,
-        at: this.now,
-      });
-      this.host.projectors[actor.machineId]?.(actor, this.set, this.before.get(actor.id));
-    }
-    return this.set;
-  }
-
   private create(id: string, machine: string, input: unknown): HostedActor {
     if (this.actor(id) !== undefined) throw new SteadfastError('INVALID_INPUT', `actor ${id} already exists`);
     const entry = this.host.registry[machine];
@@ -230,12 +104,7 @@ export class Batch extends DomainWrites implements TxApi {
     event: AnyEventObject,
     actions: readonly { type: string; params?: unknown }[],
   ): void {
-    if (!this.baseRevs.has(actor.id)) {
-      this.baseRevs.set(actor.id, actor.rev - 1);
-      const previous = this.host.committedActor(actor.id);
-      if (previous !== undefined) this.before.set(actor.id, previous);
-    }
-    this.actors.set(actor.id, actor);
+    this.change(actor);
     const state = actor.state;
     this.set.journal.push({
       batch: this.set.batch,
@@ -281,10 +150,7 @@ export class Batch extends DomainWrites implements TxApi {
           return;
         }
       }
-      (this.#opened ??= new Map()).set(row.key, row);
-      const mine = (this.#openedByActor ??= new Map()).get(actor.id);
-      if (mine === undefined) this.#openedByActor.set(actor.id, [row]);
-      else mine.push(row);
+      this.openCall(row);
       this.set.outbox.push(
         extend(row, { input: JSON.stringify(row.input), gateVersion: guarded ? gate.version() : null }),
       );
@@ -295,9 +161,7 @@ export class Batch extends DomainWrites implements TxApi {
         event: p.event as AnyEventObject,
         dueAt: this.now + p.delay,
       };
-      const key = timerKey(actor.id, timer.timerId);
-      this.#timersDeleted?.delete(key);
-      (this.#timersSet ??= new Map()).set(key, timer);
+      this.setTimer(timerKey(actor.id, timer.timerId), timer);
     } else if (type === 'xstate.cancel') {
       const key = timerKey(actor.id, String(p.sendId));
       if (this.timer(key) !== undefined) this.deleteTimer(key);
@@ -314,33 +178,5 @@ export class Batch extends DomainWrites implements TxApi {
         });
       }
     }
-  }
-
-  /** Calls whose invoking state was left are no longer awaited: their rows close as abandoned. */
-  private abandonStoppedCalls(actor: HostedActor): void {
-    const children = actor.snapshot.children as Record<string, unknown>;
-    // Indexed loops: no iterator per event (closing a row changes neither list).
-    const committed = this.host.committedOutboxOf(actor.id);
-    for (let i = 0; i < committed.length; i += 1) this.abandonIfStopped(committed[i]!, children);
-    const opened = this.#openedByActor?.get(actor.id);
-    if (opened !== undefined)
-      for (let i = 0; i < opened.length; i += 1) this.abandonIfStopped(opened[i]!, children);
-  }
-
-  private abandonIfStopped(row: OutboxRow, children: Record<string, unknown>): void {
-    if (this.closed.has(row.key) || row.childId in children) return;
-    this.closeOutbox(row.key, 'abandoned', null);
-  }
-
-  private closeOutbox(key: string, status: 'done' | 'abandoned', result: string | null): void {
-    (this.#closed ??= new Set()).add(key);
-    this.set.outboxClosed.push({ key, status, result, closedAt: this.now });
-  }
-
-  private deleteTimer(key: string): void {
-    const timer = this.timer(key);
-    if (timer === undefined) return;
-    this.#timersSet?.delete(key);
-    (this.#timersDeleted ??= new Map()).set(key, { actorId: timer.actorId, timerId: timer.timerId });
   }
 }

@@ -1,40 +1,17 @@
 import type { AnyEventObject } from 'xstate';
-import type { Clock } from '../domain/clock.js';
-import { SteadfastError, describeError } from '../domain/errors.js';
+import { describeError } from '../domain/errors.js';
 import { machineRegistry } from '../machines/registry.js';
 import type { MachineEntry } from '../machines/registry.js';
-import { isEmptyCommitSet } from '../persistence/commit-set.js';
 import type { CommitSet } from '../persistence/commit-set.js';
-import type { EngineStore } from '../persistence/engine-store.js';
 import { ArmedTimers } from './armed-timers.js';
 import type { Batch } from './batch.js';
-import { buildBatch, prepareCommands } from './batch-builder.js';
-import type { Pending } from './batch-builder.js';
+import { CommitPipeline } from './commit-pipeline.js';
 import type { HostedActor } from './hosted-actor.js';
 import { RuntimeMemory } from './runtime-memory.js';
+import type { CommitTimeListener, RuntimeOptions } from './runtime-options.js';
 import { restoreState, writeBackMigrated } from './restore.js';
-import type { CallGate, Command, CommitListener, EffectHandler, OutboxRow, Projector } from './types.js';
+import type { Command, CommitListener, OutboxRow, Projector } from './types.js';
 import { extend } from '../domain/extend.js';
-
-/** Told after each committed batch: how long its commit took, in seconds, and its journal events. */
-export type CommitTimeListener = (seconds: number, events: number) => void;
-
-/** Options of the durable runtime. */
-export interface RuntimeOptions {
-  store: EngineStore;
-  effects: EffectHandler;
-  clock: Clock;
-  registry?: Record<string, MachineEntry>;
-  projectors?: Record<string, Projector>;
-  /** Guards call intents (the desk's trading state guarding placements); none by default. */
-  gate?: CallGate;
-  /** Most commands per transaction (group commit). */
-  maxBatch?: number;
-  /** Told about failures of commands nobody awaits (call results, timers). Defaults to stderr. */
-  onError?: (what: string, err: unknown) => void;
-  /** Told once when a commit fails and the runtime halts (the process should stop; a restart recovers). */
-  onHalt?: (err: unknown) => void;
-}
 
 /** What recovery found. */
 export interface RecoveryReport {
@@ -58,15 +35,9 @@ export class DurableRuntime {
   /** Counters for status lines and benchmarks (committed work only). */
   readonly stats = { events: 0, batches: 0, commands: 0 };
   private readonly memory: RuntimeMemory;
+  private readonly pipeline: CommitPipeline;
   private readonly inflight = new Set<Promise<void>>();
   private readonly listeners = new Set<CommitListener>();
-  private readonly timedListeners = new Set<CommitTimeListener>();
-  private queue: Pending[] = [];
-  private flushing: Promise<void> | null = null;
-  /** Settles when every batch built so far has been committed (or refused after a halt). */
-  private tail: Promise<void> = Promise.resolve();
-  private batchNo = 0;
-  private halted: unknown = null;
   private stopping = false;
 
   constructor(private readonly options: RuntimeOptions) {
@@ -78,17 +49,26 @@ export class DurableRuntime {
       );
     });
     this.memory = new RuntimeMemory(this.registry, this.projectors, timers, options.gate ?? null);
+    this.pipeline = new CommitPipeline(options, this.registry, this.memory, (...args) =>
+      this.release(...args),
+    );
   }
 
   /** Loads live actors, open calls and timers; resumes calls through `effects.recover`. */
   async start(): Promise<RecoveryReport> {
     const state = await restoreState(this.options.store, this.registry);
-    this.batchNo = state.batchNo;
+    this.pipeline.batchNo = state.batchNo;
     for (const actor of state.actors) this.memory.actors.set(actor.id, actor);
     if (state.migrated.length > 0) {
       const now = this.options.clock.now();
-      await writeBackMigrated(this.options.store, this.memory, this.batchNo + 1, now, state.migrated);
-      this.batchNo += 1;
+      await writeBackMigrated(
+        this.options.store,
+        this.memory,
+        this.pipeline.batchNo + 1,
+        now,
+        state.migrated,
+      );
+      this.pipeline.batchNo += 1;
     }
     this.memory.resume(state.timers, state.openCalls);
     for (const row of state.openCalls) {
@@ -120,13 +100,9 @@ export class DurableRuntime {
     return this.enqueue({ kind: 'send', id, event: stamped }) as Promise<boolean>;
   }
 
-  /** Queues any command; resolves with its result once its batch has committed (see scheduleFlush). */
+  /** Queues any command; resolves with its result once its batch has committed (see CommitPipeline). */
   enqueue(command: Command): Promise<unknown> {
-    if (this.halted !== null) return Promise.reject(this.haltError());
-    return new Promise((resolve, reject) => {
-      this.queue.push({ command, resolve, reject });
-      if (this.flushing === null) this.scheduleFlush();
-    });
+    return this.pipeline.enqueue(command);
   }
 
   /** The in-memory actor (live, or terminal until its last batch has committed). */
@@ -163,18 +139,12 @@ export class DurableRuntime {
    * behind the previous commit included) and its number of journal events; returns an unsubscribe function.
    */
   onCommitTimed(listener: CommitTimeListener): () => void {
-    this.timedListeners.add(listener);
-    return () => this.timedListeners.delete(listener);
+    return this.pipeline.onCommitTimed(listener);
   }
 
   /** Resolves when the queue is empty and every batch is committed. */
-  async drain(): Promise<void> {
-    for (;;) {
-      if (this.flushing !== null) await this.flushing;
-      const tail = this.tail;
-      await tail;
-      if (this.flushing === null && tail === this.tail) return;
-    }
+  drain(): Promise<void> {
+    return this.pipeline.drain();
   }
 
   /** Waits (up to `timeoutMs` of real time) for in-flight calls to answer and their results to commit. */
@@ -182,7 +152,7 @@ export class DurableRuntime {
     const deadline = performance.now() + timeoutMs;
     while (performance.now() < deadline) {
       await this.drain();
-      if (this.inflight.size === 0) return this.queue.length === 0;
+      if (this.inflight.size === 0) return this.pipeline.queued === 0;
       await Promise.race([Promise.all(this.inflight), new Promise((r) => setTimeout(r, 20))]);
     }
     return false;
@@ -197,85 +167,12 @@ export class DurableRuntime {
 
   /** The error that halted the runtime, or null. */
   get failure(): unknown {
-    return this.halted;
+    return this.pipeline.failure;
   }
 
   /** True while the call's result is still awaited (the effect handler checks before sending). */
   isAwaited(key: string): boolean {
-    return this.memory.outbox.has(key) && !this.stopping && this.halted === null;
-  }
-
-  private async flush(): Promise<void> {
-    try {
-      while (this.queue.length > 0 && this.halted === null) {
-        const items = this.queue.splice(0, this.options.maxBatch ?? 512);
-        const previous = this.tail;
-        await this.process(items);
-        // At most one batch is being written while the next one is built.
-        await previous;
-      }
-    } finally {
-      this.flushing = null;
-      if (this.queue.length > 0 && this.halted === null) this.scheduleFlush();
-    }
-  }
-
-  /**
-   * A batch starts at the end of the current microtask run: commands queued by one synchronous burst share
-   * it, and commands arriving while a batch is being written queue behind it and share the next one.
-   */
-  private scheduleFlush(): void {
-    this.flushing = Promise.resolve().then(() => this.flush());
-  }
-
-  private async process(items: Pending[]): Promise<void> {
-    let prepared: Map<Pending, unknown>;
-    let loaded: string[];
-    try {
-      ({ prepared, loaded } = await prepareCommands(
-        items,
-        this.memory.actors,
-        this.options.store,
-        this.registry,
-      ));
-    } catch (err) {
-      for (const item of items) item.reject(err);
-      return;
-    }
-    const { batch, live, results } = buildBatch(
-      this.memory,
-      this.batchNo + 1,
-      this.options.clock.now(),
-      items,
-      prepared,
-    );
-    const set = batch.finish();
-    const empty = isEmptyCommitSet(set);
-    if (!empty) this.batchNo += 1;
-    this.memory.absorb(batch);
-    const previous = this.tail;
-    this.tail = (async () => {
-      await previous;
-      let refused: readonly string[] = [];
-      if (this.halted === null && !empty) {
-        const started = this.timedListeners.size > 0 ? performance.now() : 0;
-        try {
-          ({ refused } = await this.options.store.commit(set));
-        } catch (err) {
-          this.halt(err);
-        }
-        if (this.halted === null && this.timedListeners.size > 0) {
-          const seconds = (performance.now() - started) / 1000;
-          for (const l of this.timedListeners) l(seconds, set.journal.length);
-        }
-      }
-      if (this.halted !== null) {
-        for (const item of live) item.reject(this.haltError());
-        return;
-      }
-      this.release(batch, set, loaded, live.length, refused);
-      live.forEach((item, i) => item.resolve(results[i]));
-    })();
+    return this.memory.outbox.has(key) && !this.stopping && this.failure === null;
   }
 
   /**
@@ -312,10 +209,10 @@ export class DurableRuntime {
   }
 
   private dispatch(row: OutboxRow): void {
-    if (this.stopping || this.halted !== null) return;
+    if (this.stopping || this.failure !== null) return;
     const call = (async () => {
       const event = await this.options.effects.execute(row);
-      if (this.halted !== null) return;
+      if (this.failure !== null) return;
       await this.enqueue({ kind: 'result', key: row.key, event }).catch((err) =>
         this.report('call result', err),
       );
@@ -325,26 +222,8 @@ export class DurableRuntime {
   }
 
   private report(what: string, err: unknown): void {
-    if (this.halted !== null) return;
+    if (this.failure !== null) return;
     if (this.options.onError) this.options.onError(what, err);
     else process.stderr.write(`steadfast: ${what} failed: ${describeError(err)}\n`);
-  }
-
-  private halt(err: unknown): void {
-    if (this.halted !== null) return;
-    this.halted = err;
-    this.memory.timers.disable();
-    const pending = this.queue;
-    this.queue = [];
-    for (const item of pending) item.reject(this.haltError());
-    this.options.onHalt?.(err);
-  }
-
-  private haltError(): SteadfastError {
-    return new SteadfastError(
-      'INTERNAL',
-      `runtime halted after a failed commit: ${describeError(this.halted)}`,
-      { cause: this.halted },
-    );
   }
 }

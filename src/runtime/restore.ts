@@ -1,7 +1,7 @@
 import type { MachineEntry } from '../machines/registry.js';
 import type { EngineStore } from '../persistence/engine-store.js';
 import { Batch } from './batch.js';
-import type { BatchHost, TimerEntry } from './batch.js';
+import type { BatchHost, TimerEntry } from './batch-host.js';
 import type { HostedActor } from './hosted-actor.js';
 import { restoreLiveActors } from './restore-actors.js';
 import type { RuntimeMemory } from './runtime-memory.js';

@@ -1,7 +1,8 @@
 import type { CallKind } from '../machines/messages.js';
 import type { MachineEntry } from '../machines/registry.js';
 import type { ArmedTimers } from './armed-timers.js';
-import type { Batch, BatchHost, TimerEntry } from './batch.js';
+import type { Batch } from './batch.js';
+import type { BatchHost, TimerEntry } from './batch-host.js';
 import type { HostedActor } from './hosted-actor.js';
 import { OpenCalls } from './open-calls.js';
 import type { CallGate, OutboxRow, Projector } from './types.js';

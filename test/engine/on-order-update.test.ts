@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { SimulatedClock } from 'xstate';
-import type { PaperVenueOptions } from '../../src/adapters/paper/paper-venue.js';
+import type { PaperVenueOptions } from '../../src/adapters/paper/paper-venue-options.js';
 import { onOrderUpdate } from '../../src/engine/on-order-update.js';
 import { parseVenueEvent } from '../../src/adapters/venue-event-schema.js';
 import { bookActorId, orderActorId } from '../../src/machines/messages.js';

@@ -1,6 +1,4 @@
-import type { Exchange, Order, Trade } from 'ccxt';
-import type { Clock } from '../../domain/clock.js';
-import { describeError } from '../../domain/errors.js';
+import type { Exchange } from 'ccxt';
 import type { Logger } from '../../domain/logger.js';
 import { silentLogger } from '../../domain/logger.js';
 import { PLACE_QUEUE_MS } from '../../domain/request-budget.js';
@@ -16,33 +14,15 @@ import type {
   VenueOrder,
   VenuePort,
 } from '../venue.js';
-import type { ApiCredentials } from './credentials.js';
-import { orderViolation, precisionProblem, spotRulesOf, toMarket } from './market-rules.js';
-import type { MarketRules } from './market-rules.js';
-import { toBalances, toTicker, toVenueFill, toVenueOrder } from './parse.js';
-import { OrderIndex } from './order-index.js';
+import type { CcxtVenueOptions } from './ccxt-venue-options.js';
+import { orderViolation, precisionProblem, toMarket } from './market-rules.js';
+import { toBalances, toTicker } from './parse.js';
+import type { OrderIndex } from './order-index.js';
+import { ReplyReader } from './reply-reader.js';
 import { RestGate } from './rest-gate.js';
+import { SpotMarkets } from './spot-markets.js';
 import { UserFeed } from './user-feed.js';
 import { fetchAllTrades, TRADES_PAGE } from './trade-history.js';
-
-/** Configuration of a CcxtVenue. */
-export interface CcxtVenueOptions {
-  /** The ccxt.pro client (see createCcxtClient). The venue owns it and closes it. */
-  exchange: Exchange;
-  /** Venue id: namespace of order and trade ids in the engine (default: the ccxt exchange id). */
-  id?: string;
-  credentials: ApiCredentials;
-  clock: Clock;
-  logger?: Logger;
-  /** The venue's recvWindow, ms; the landing window adds a clock-skew margin and the place queue. */
-  recvWindowMs: number;
-  /** Per-venue request budget: every REST call of this process takes a token. */
-  budget: { requestsPerSecond: number; burst: number };
-  /** Seeds the reconnect jitter. */
-  seed: number;
-  /** Reconnect backoff bounds, ms. */
-  backoffMs?: { min: number; max: number };
-}
 
 /** Margin for the venue's clock being behind ours when computing the landing window. */
 const CLOCK_SKEW_MS = 1_000;
@@ -64,9 +44,10 @@ export class CcxtVenue implements VenuePort {
   readonly #o: CcxtVenueOptions;
   readonly #log: Logger;
   readonly #gate: RestGate;
+  readonly #replies: ReplyReader;
   readonly #index: OrderIndex;
+  readonly #markets: SpotMarkets;
   readonly #feed: UserFeed;
-  #rules: Map<string, MarketRules> | null = null;
   #closed = false;
 
   constructor(options: CcxtVenueOptions) {
@@ -82,7 +63,9 @@ export class CcxtVenue implements VenuePort {
       budget: options.budget,
       redact: (t) => options.credentials.redact(t),
     });
-    this.#index = new OrderIndex((symbol, venueOrderId) => this.#clientOrderIdOf(symbol, venueOrderId));
+    this.#replies = new ReplyReader(this.id, this.#ex, this.#gate);
+    this.#index = this.#replies.index;
+    this.#markets = new SpotMarkets(this.#ex, this.#gate);
     this.#feed = new UserFeed({
       exchange: this.#ex,
       venueId: this.id,
@@ -91,7 +74,7 @@ export class CcxtVenue implements VenuePort {
       seed: options.seed,
       redact: (t) => options.credentials.redact(t),
       index: this.#index,
-      quoteOf: (symbol) => this.#quoteOf(symbol),
+      quoteOf: (symbol) => this.#markets.quoteOf(symbol),
       backoffMs: options.backoffMs,
     });
   }
@@ -104,13 +87,13 @@ export class CcxtVenue implements VenuePort {
 
   /** See VenuePort.loadMarkets. Only active spot markets. */
   async loadMarkets(): Promise<Market[]> {
-    return [...(await this.#loadRules(true)).values()].map(toMarket);
+    return [...(await this.#markets.rules(true)).values()].map(toMarket);
   }
 
   /** See VenuePort.placeOrder. Filters are checked first: a violation is rejected without sending. */
   async placeOrder(request: PlaceOrderRequest): Promise<VenueOrder> {
     const what = `place ${String(request.clientOrderId)} ${String(request.symbol)}`;
-    const rules = (await this.#loadRules(false)).get(request.symbol);
+    const rules = (await this.#markets.rules(false)).get(request.symbol);
     const problem =
       rules === undefined
         ? `symbol: ${JSON.stringify(request.symbol)} is not a spot market of ${this.id}`
@@ -133,7 +116,7 @@ export class CcxtVenue implements VenuePort {
         { clientOrderId: request.clientOrderId },
       ),
     );
-    return this.#remember(order, what);
+    return this.#replies.remember(order, what);
   }
 
   /** See VenuePort.cancelOrder. An order the venue no longer has open is looked up and returned. */
@@ -147,7 +130,7 @@ export class CcxtVenue implements VenuePort {
               clientOrderId: ref.clientOrderId,
             }),
       );
-      return this.#remember(order, what);
+      return this.#replies.remember(order, what);
     } catch (err) {
       if (!(err instanceof VenueError) || err.kind !== 'notFound') throw err;
       const found = await this.fetchOrder(ref);
@@ -166,7 +149,7 @@ export class CcxtVenue implements VenuePort {
       const order = await this.#gate.call('read', what, 'high', () =>
         this.#ex.fetchOrder(undefined as unknown as string, ref.symbol, { clientOrderId: ref.clientOrderId }),
       );
-      return this.#remember(order, what);
+      return this.#replies.remember(order, what);
     } catch (err) {
       if (err instanceof VenueError && err.kind === 'notFound') return null;
       throw err;
@@ -177,7 +160,7 @@ export class CcxtVenue implements VenuePort {
   async fetchOpenOrders(symbol?: string): Promise<VenueOrder[]> {
     const what = `fetchOpenOrders ${symbol ?? '(all)'}`;
     const orders = await this.#gate.call('read', what, 'normal', () => this.#ex.fetchOpenOrders(symbol));
-    return orders.map((o) => this.#remember(o, what));
+    return orders.map((o) => this.#replies.remember(o, what));
   }
 
   /**
@@ -191,7 +174,7 @@ export class CcxtVenue implements VenuePort {
     const page = () => this.#ex.fetchOrders(ref.symbol, since, 500, params); // Binance allows 1000
     const orders = await this.#gate.call('read', what, 'high', page);
     return latestOrderMatching(
-      orders.map((o) => this.#remember(o, what)),
+      orders.map((o) => this.#replies.remember(o, what)),
       ref,
     );
   }
@@ -199,20 +182,20 @@ export class CcxtVenue implements VenuePort {
   /** See VenuePort.fetchOrderTrades: Binance's myTrades of one orderId. */
   async fetchOrderTrades(ref: OrderRef & { venueOrderId: string }): Promise<VenueFill[]> {
     const what = `fetchMyTrades ${ref.symbol} order ${ref.venueOrderId}`;
-    const quote = this.#quoteOf(ref.symbol);
+    const quote = this.#markets.quoteOf(ref.symbol);
     const trades = await this.#gate.call('read', what, 'normal', () =>
       this.#ex.fetchMyTrades(ref.symbol, undefined, TRADES_PAGE, { orderId: ref.venueOrderId }),
     );
     this.#index.note(ref.venueOrderId, ref.clientOrderId);
     const fills: VenueFill[] = [];
-    for (const t of trades) fills.push(await this.#index.resolve(this.#fill(t, quote, what)));
+    for (const t of trades) fills.push(await this.#index.resolve(this.#replies.fill(t, quote, what)));
     return fills;
   }
 
   /** See VenuePort.fetchMyTrades: every page, oldest first; clientOrderIds resolved from order ids. */
   async fetchMyTrades(symbol: string, sinceMs: number): Promise<VenueFill[]> {
     const what = `fetchMyTrades ${symbol}`;
-    const quote = this.#quoteOf(symbol);
+    const quote = this.#markets.quoteOf(symbol);
     const fills = await fetchAllTrades(
       {
         since: (since) =>
@@ -224,7 +207,7 @@ export class CcxtVenue implements VenuePort {
         now: () => this.#o.clock.now(),
       },
       sinceMs,
-      (t) => this.#fill(t, quote, what),
+      (t) => this.#replies.fill(t, quote, what),
     );
     for (const fill of fills) await this.#index.resolve(fill);
     return fills;
@@ -261,53 +244,5 @@ export class CcxtVenue implements VenuePort {
     await this.#feed.close();
     this.#gate.close();
     await this.#ex.close().catch(() => {});
-  }
-
-  async #loadRules(reload: boolean): Promise<Map<string, MarketRules>> {
-    if (this.#rules !== null && !reload) return this.#rules;
-    const markets = await this.#gate.call('read', 'loadMarkets', 'normal', () =>
-      this.#ex.loadMarkets(reload),
-    );
-    this.#rules = spotRulesOf(markets, this.#ex.precisionMode === 2);
-    return this.#rules;
-  }
-
-  /** The quote currency of a symbol (the fee currency when a trade does not say). */
-  #quoteOf(symbol: string): string {
-    return this.#rules?.get(symbol)?.quote ?? symbol.split('/')[1] ?? '';
-  }
-
-  /**
-   * An order of a reply, validated and its ids remembered. An unreadable one is an unknown outcome (the
-   * venue may have acted on the request), naming the call and the field.
-   */
-  #remember(order: Order, what: string): VenueOrder {
-    const view = this.#readable(what, () => toVenueOrder(order));
-    this.#index.note(view.venueOrderId, view.clientOrderId);
-    return view;
-  }
-
-  /** A trade of a reply, validated (see #remember). */
-  #fill(trade: Trade, quote: string, what: string): VenueFill {
-    return this.#readable(what, () => toVenueFill(trade, quote));
-  }
-
-  #readable<T>(what: string, convert: () => T): T {
-    try {
-      return convert();
-    } catch (err) {
-      throw new VenueError('unknown', `${this.id} ${what}: unreadable reply: ${describeError(err)}`, {
-        cause: err,
-      });
-    }
-  }
-
-  /** Asks the venue which clientOrderId its order `venueOrderId` has (OrderIndex's lookup). */
-  async #clientOrderIdOf(symbol: string, venueOrderId: string): Promise<string> {
-    const what = `fetchOrder #${venueOrderId} ${symbol}`;
-    const order = await this.#gate.call('read', what, 'normal', () =>
-      this.#ex.fetchOrder(venueOrderId, symbol),
-    );
-    return this.#remember(order, what).clientOrderId;
   }
 }

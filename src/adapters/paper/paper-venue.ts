@@ -1,6 +1,5 @@
 import type { Clock } from '../../domain/clock.js';
 import { ConfigError } from '../../domain/errors.js';
-import type { Logger } from '../../domain/logger.js';
 import { silentLogger } from '../../domain/logger.js';
 import { RequestBudget } from '../../domain/request-budget.js';
 import type { Market } from '../../domain/types.js';
@@ -11,77 +10,25 @@ import type {
   OrderRef,
   PlaceOrderRequest,
   Ticker,
-  VenueErrorKind,
   VenueFact,
   VenueFill,
   VenueListener,
   VenueOrder,
   VenuePort,
 } from '../venue.js';
-import type { CallFaults, FaultPlanOptions } from './fault-plan.js';
 import { orderProblem, resolveFeeBps } from './matching.js';
 import { SimulatedNetwork } from './network.js';
 import { PaperOrderBook, toVenueOrder } from './order-book.js';
+import { PaperCalls } from './paper-calls.js';
+import { nonNegativeInt } from './paper-venue-options.js';
+import type { PaperVenueOptions } from './paper-venue-options.js';
 import { PriceFeed, resolvePaperMarkets } from './price-feed.js';
-import type { PaperMarket, ResolvedPaperMarket } from './price-feed.js';
+import type { ResolvedPaperMarket } from './price-feed.js';
+import { describeRef, refuse, unknownSymbol } from './request-outcome.js';
+import type { Refused } from './request-outcome.js';
 
 export type { PaperMarket } from './price-feed.js';
 export type { FaultPlanOptions } from './fault-plan.js';
-
-/** Configuration of a paper venue. */
-export interface PaperVenueOptions {
-  /** The venue's own SQLite file; reopening it continues the stored orders, trades and price walks. */
-  dbPath: string;
-  /** Seeds every random stream (price walks, fill sizes, latency, faults). A safe integer. */
-  seed: number;
-  /** Venue time; xstate's SimulatedClock in tests. */
-  clock: Clock;
-  markets: PaperMarket[];
-  /** Price feed interval, ms (default 100). */
-  tickMs?: number;
-  /** Maker fee in basis points, decimal string (default '1'). */
-  makerFeeBps?: string;
-  /** Taker fee in basis points, decimal string (default '5'). */
-  takerFeeBps?: string;
-  /** How long after it was sent the venue still accepts a request, ms (default 5000). */
-  requestWindowMs?: number;
-  /** Simulated one-way latency of calls, replies and updates, ms, uniform in [min, max] (default 0..0). */
-  latencyMs?: { min: number; max: number };
-  /** Seeded fault injection (all probabilities default to 0). */
-  faults?: FaultPlanOptions;
-  /** Venue id (default 'paper'). */
-  id?: string;
-  /** Receives errors thrown by subscribers (which never disturb the venue). Default: ignore them. */
-  onListenerError?: (err: unknown) => void;
-  /** Where a malformed update is reported before it is dropped (default: nowhere). */
-  logger?: Logger;
-  /**
-   * The venue's request budget (config `venueBudget`): every call takes a token, cancels and lookups
-   * first; a place that would wait longer than PLACE_QUEUE_MS is refused unsent (`rateLimited`). Absent:
-   * no budget.
-   */
-  budget?: { requestsPerSecond: number; burst: number };
-}
-
-type CallKind =
-  'place' | 'cancel' | 'fetchOrder' | 'fetchOpenOrders' | 'fetchMyTrades' | 'fetchTicker' | 'loadMarkets';
-
-type Refused = { ok: false; error: VenueError; outcome: string };
-/** What the venue did with one request, decided inside its transaction. */
-type Processed<T> = { ok: true; value: T; outcome: string; detail?: string; events?: VenueFact[] } | Refused;
-
-const refuse = (outcome: string, kind: VenueErrorKind, message: string): Refused => ({
-  ok: false,
-  error: new VenueError(kind, message),
-  outcome,
-});
-
-const nonNegativeInt = (field: string, value: number): number => {
-  if (!Number.isSafeInteger(value) || value < 0) {
-    throw new ConfigError(field, `must be a non-negative integer, got ${String(value)}`);
-  }
-  return value;
-};
 
 /**
  * An in-process exchange simulator implementing VenuePort: a seeded random-walk price feed per symbol,
@@ -99,7 +46,7 @@ export class PaperVenue implements VenuePort {
   readonly #book: PaperOrderBook;
   readonly #net: SimulatedNetwork;
   readonly #feed: PriceFeed;
-  readonly #budget: RequestBudget | null;
+  readonly #calls: PaperCalls;
   #closed = false;
 
   constructor(options: PaperVenueOptions) {
@@ -113,8 +60,8 @@ export class PaperVenue implements VenuePort {
     const makerBps = resolveFeeBps('makerFeeBps', options.makerFeeBps ?? '1');
     const takerBps = resolveFeeBps('takerFeeBps', options.takerFeeBps ?? '5');
     this.#markets = resolvePaperMarkets(options.markets);
-    const budget = options.budget;
-    this.#budget = budget ? new RequestBudget(this.#clock, budget.requestsPerSecond, budget.burst) : null;
+    const b = options.budget;
+    const budget = b ? new RequestBudget(this.#clock, b.requestsPerSecond, b.burst) : null;
     this.#net = new SimulatedNetwork({
       clock: this.#clock,
       seed: options.seed,
@@ -125,6 +72,7 @@ export class PaperVenue implements VenuePort {
     });
     const store = openPaperVenueStore(options.dbPath);
     this.#store = store;
+    this.#calls = new PaperCalls({ id: this.id, store, clock: this.#clock, net: this.#net, budget });
     this.#book = new PaperOrderBook({ store, markets: this.#markets, makerBps, takerBps });
     try {
       this.#feed = new PriceFeed({
@@ -169,7 +117,7 @@ export class PaperVenue implements VenuePort {
 
   /** See VenuePort.loadMarkets. */
   loadMarkets(): Promise<Market[]> {
-    return this.#call<Market[]>('loadMarkets', null, () => ({
+    return this.#calls.call<Market[]>('loadMarkets', null, () => ({
       ok: true,
       outcome: 'ok',
       value: [...this.#markets.values()].map((m) => ({ ...m.market })),
@@ -179,7 +127,7 @@ export class PaperVenue implements VenuePort {
   /** See VenuePort.placeOrder. */
   placeOrder(request: PlaceOrderRequest): Promise<VenueOrder> {
     const id = typeof request.clientOrderId === 'string' ? request.clientOrderId : null;
-    return this.#call<VenueOrder>('place', id, (sentAt, faults) => {
+    return this.#calls.call<VenueOrder>('place', id, (sentAt, faults) => {
       const now = this.#clock.now();
       const expired = this.#outsideWindow(sentAt, now);
       if (expired) return expired;
@@ -203,7 +151,7 @@ export class PaperVenue implements VenuePort {
 
   /** See VenuePort.cancelOrder. Cancelling a closed order returns it unchanged. */
   cancelOrder(ref: OrderRef): Promise<VenueOrder> {
-    return this.#call<VenueOrder>('cancel', ref.clientOrderId, (sentAt) => {
+    return this.#calls.call<VenueOrder>('cancel', ref.clientOrderId, (sentAt) => {
       const now = this.#clock.now();
       const expired = this.#outsideWindow(sentAt, now);
       if (expired) return expired;
@@ -220,7 +168,7 @@ export class PaperVenue implements VenuePort {
 
   /** See VenuePort.fetchOrder: the latest order with this clientOrderId (or venueOrderId), or null. */
   fetchOrder(ref: OrderRef): Promise<VenueOrder | null> {
-    return this.#call<VenueOrder | null>('fetchOrder', ref.clientOrderId, () => {
+    return this.#calls.call<VenueOrder | null>('fetchOrder', ref.clientOrderId, () => {
       const order = this.#book.find(ref);
       return { ok: true, value: order ? toVenueOrder(order) : null, outcome: order ? 'found' : 'notFound' };
     });
@@ -228,7 +176,7 @@ export class PaperVenue implements VenuePort {
 
   /** See VenuePort.fetchOpenOrders. */
   fetchOpenOrders(symbol?: string): Promise<VenueOrder[]> {
-    return this.#call<VenueOrder[]>('fetchOpenOrders', null, () => {
+    return this.#calls.call<VenueOrder[]>('fetchOpenOrders', null, () => {
       if (symbol !== undefined && !this.#markets.has(symbol)) return unknownSymbol(symbol);
       return { ok: true, outcome: 'ok', value: this.#store.openOrders(symbol).map(toVenueOrder) };
     });
@@ -236,7 +184,7 @@ export class PaperVenue implements VenuePort {
 
   /** See VenuePort.fetchMyTrades: trades at or after `sinceMs`, by ascending trade id. */
   fetchMyTrades(symbol: string, sinceMs: number): Promise<VenueFill[]> {
-    return this.#call<VenueFill[]>('fetchMyTrades', null, () => {
+    return this.#calls.call<VenueFill[]>('fetchMyTrades', null, () => {
       if (!this.#markets.has(symbol)) return unknownSymbol(symbol);
       return { ok: true, outcome: 'ok', value: this.#store.tradesSince(symbol, sinceMs) };
     });
@@ -249,7 +197,7 @@ export class PaperVenue implements VenuePort {
 
   /** See VenuePort.fetchOrderTrades. */
   fetchOrderTrades(ref: OrderRef & { venueOrderId: string }): Promise<VenueFill[]> {
-    return this.#call<VenueFill[]>('fetchMyTrades', ref.clientOrderId, () => {
+    return this.#calls.call<VenueFill[]>('fetchMyTrades', ref.clientOrderId, () => {
       if (!this.#markets.has(ref.symbol)) return unknownSymbol(ref.symbol);
       const trades = this.#store.tradesOfOrder(ref.venueOrderId).filter((t) => t.symbol === ref.symbol);
       return { ok: true, outcome: 'ok', value: trades };
@@ -258,50 +206,11 @@ export class PaperVenue implements VenuePort {
 
   /** See VenuePort.fetchTicker: bid/ask one tick around the mid; `last` is the mid. */
   fetchTicker(symbol: string): Promise<Ticker> {
-    return this.#call<Ticker>('fetchTicker', null, () => {
+    return this.#calls.call<Ticker>('fetchTicker', null, () => {
       if (!this.#markets.has(symbol)) return unknownSymbol(symbol);
       const { bid, ask, mid } = this.#feed.quote(symbol);
       return { ok: true, outcome: 'ok', value: { symbol, bid, ask, last: mid, at: this.#clock.now() } };
     });
-  }
-
-  /** Sends one request through the simulated network; the venue side runs in one transaction. */
-  async #call<T>(
-    kind: CallKind,
-    clientOrderId: string | null,
-    atVenue: (sentAt: number, faults: CallFaults) => Processed<T>,
-  ): Promise<T> {
-    // The request window counts from here, so waiting for the budget is part of it.
-    const sentAt = this.#clock.now();
-    if (this.#budget !== null) await this.#take(this.#budget, kind);
-    const log = (outcome: string, detail: string | null, replyLost: boolean): void =>
-      this.#store.logRequest({ kind, clientOrderId, outcome, detail, replyLost, at: this.#clock.now() });
-    const result = await this.#net.roundTrip(
-      kind,
-      (faults) => {
-        const r = this.#store.transaction(() => {
-          const r = atVenue(sentAt, faults);
-          log(r.outcome, r.ok ? (r.detail ?? null) : r.error.message, faults.timeoutAfterAccept);
-          return r;
-        });
-        if (r.ok && r.events) this.#net.updates.emit(r.events);
-        return r;
-      },
-      () => log('failedBeforeVenue', null, false),
-    );
-    if (!result.ok) throw result.error;
-    return result.value;
-  }
-
-  /** A token of the budget for one call; a place that cannot have one soon is refused unsent. */
-  async #take(budget: RequestBudget, kind: CallKind): Promise<void> {
-    if (kind !== 'place') return budget.take(kind === 'cancel' || kind === 'fetchOrder' ? 'high' : 'normal');
-    const wait = await budget.takeWithin();
-    if (wait > 0) {
-      throw new VenueError('rateLimited', `${this.id} place: request budget exhausted, not sent`, {
-        retryAfterMs: wait,
-      });
-    }
   }
 
   #outsideWindow(sentAt: number, now: number): Refused | null {
@@ -309,16 +218,6 @@ export class PaperVenue implements VenuePort {
     const msg = `request outside recvWindow: sent at ${sentAt}, arrived at ${now}, window ${this.requestWindowMs} ms`;
     return refuse('expired', 'rejected', msg);
   }
-}
-
-function unknownSymbol(symbol: string): Refused {
-  return refuse('rejected', 'rejected', `symbol: unknown symbol ${JSON.stringify(symbol)}`);
-}
-
-function describeRef(ref: OrderRef): string {
-  const id =
-    ref.venueOrderId != null ? `venueOrderId=${ref.venueOrderId}` : `clientOrderId=${ref.clientOrderId}`;
-  return `${id} on ${ref.symbol}`;
 }
 
 /** Creates a paper venue (opening or creating its SQLite file). Call `start()` to run the price feed. */
