@@ -1,12 +1,16 @@
 import { sql } from 'kysely';
 import { bind, fieldsOf } from '../bound-statement.js';
 import type { BoundStatement } from '../bound-statement.js';
-import type { Database } from '../schema.js';
-import { sqliteCompiler } from '../sqlite-compiler.js';
+import {
+  ACTOR_COLUMNS,
+  FILL_COLUMNS,
+  JOURNAL_COLUMNS,
+  ORDER_COLUMNS,
+  OUTBOX_COLUMNS,
+} from './archive-columns.js';
+import { archiveDb as db, elementsOf, moveIds as ids, rangeFields as range } from './archive-db.js';
 
-/** The engine's tables as seen from a connection with the archive file attached as `arc`. */
-type Qualified<S extends string> = { [K in keyof Database as `${S}.${K & string}`]: Database[K] };
-const db = sqliteCompiler<Qualified<'main'> & Qualified<'arc'>>();
+export type { JournalRange } from './archive-db.js';
 
 /** What decides which ended orders may leave the live database (see ARCHIVE.eligibleOrders). */
 export interface EligibleOrdersQuery {
@@ -21,97 +25,8 @@ export interface EligibleOrdersQuery {
   limit: number;
 }
 
-/** A long-lived actor's journal rows to archive: after `from` (the base's rev), up to and including `to`. */
-export interface JournalRange {
-  actorId: string;
-  from: number;
-  to: number;
-}
-
 const eligible = fieldsOf<EligibleOrdersQuery>();
-const ids = fieldsOf<{ ids: string; orderIds: string }>();
-const range = fieldsOf<JournalRange>();
 const prefixQuery = fieldsOf<{ machine: string; cutoff: number; limit: number; actorId: string }>();
-
-/** A JSON array parameter's elements. */
-const elementsOf = (json: string) => sql<string>`(select value from json_each(${json}))`;
-
-/**
- * Every column of a table, in one order for a copy's insert and select: the list must name them all (a
- * column left out would make a copy fail, or lose it).
- */
-function everyColumn<T>() {
-  return <const C extends readonly (keyof T & string)[]>(
-    columns: Exclude<keyof T, C[number]> extends never ? C : { missing: Exclude<keyof T, C[number]> },
-  ): C => columns as C;
-}
-
-const ACTOR_COLUMNS = everyColumn<Database['actors']>()([
-  'id',
-  'machine',
-  'version',
-  'rev',
-  'state',
-  'live',
-  'snapshot',
-  'created_at',
-  'updated_at',
-]);
-const JOURNAL_COLUMNS = everyColumn<Database['journal']>()([
-  'seq',
-  'batch',
-  'actor_id',
-  'rev',
-  'event_type',
-  'event',
-  'state',
-  'at',
-]);
-const OUTBOX_COLUMNS = everyColumn<Database['outbox']>()([
-  'key',
-  'actor_id',
-  'child_id',
-  'src',
-  'input',
-  'status',
-  'created_at',
-  'closed_at',
-  'result',
-]);
-const ORDER_COLUMNS = everyColumn<Database['orders']>()([
-  'client_order_id',
-  'venue',
-  'symbol',
-  'side',
-  'type',
-  'price',
-  'quantity',
-  'state',
-  'venue_order_id',
-  'level',
-  'owner',
-  'reason',
-  'anomalies',
-  'fill_gap',
-  'created_at',
-  'updated_at',
-]);
-const FILL_COLUMNS = everyColumn<Database['fills']>()([
-  'venue',
-  'trade_id',
-  'client_order_id',
-  'venue_order_id',
-  'symbol',
-  'side',
-  'price',
-  'quantity',
-  'fee',
-  'fee_currency',
-  'liquidity',
-  'at',
-  'status',
-  'recorded_at',
-]);
 
 /**
  * The statements that move rows from the live database (`main`) to an archive file (`arc`), compiled once
@@ -283,51 +198,6 @@ export const ARCHIVE = {
       .where('rev', '<=', range.to),
   ),
 } satisfies Record<string, BoundStatement>;
-
-type Moved = 'actors' | 'journal' | 'outbox' | 'orders' | 'fills';
-
-/** `count(*)` of the rows of `table` whose `column` is in the JSON list `list`. */
-function counted(table: `${'main' | 'arc'}.${Moved}`, column: string, list: string): BoundStatement {
-  return bind(
-    db
-      .selectFrom(table)
-      .select(sql<number>`count(*)`.as('n'))
-      .where(sql.ref(column), 'in', elementsOf(list)),
-  );
-}
-
-/** A moved table's rows of a move, counted in the live file and in the archive file. */
-export interface CountPair {
-  main: BoundStatement;
-  arc: BoundStatement;
-}
-
-const pair = (table: Moved, column: string, list: string): CountPair => ({
-  main: counted(`main.${table}`, column, list),
-  arc: counted(`arc.${table}`, column, list),
-});
-
-/** Checked after a move's copy and before its delete: the archive holds every row the delete removes. */
-export const MOVE_COUNTS: readonly CountPair[] = [
-  pair('actors', 'id', ids.ids),
-  pair('journal', 'actor_id', ids.ids),
-  pair('outbox', 'actor_id', ids.ids),
-  pair('orders', 'client_order_id', ids.orderIds),
-  pair('fills', 'client_order_id', ids.orderIds),
-];
-
-const journalRange = (schema: 'main' | 'arc') =>
-  bind(
-    db
-      .selectFrom(`${schema}.journal`)
-      .select(sql<number>`count(*)`.as('n'))
-      .where('actor_id', '=', range.actorId)
-      .where('rev', '>', range.from)
-      .where('rev', '<=', range.to),
-  );
-
-/** The same check for a long-lived actor's journal rows. */
-export const RANGE_COUNTS: CountPair = { main: journalRange('main'), arc: journalRange('arc') };
 
 /** The new base of an actor whose journal rows up to `rev` left (see JournalBaseTable). */
 export interface JournalBaseWrite {

@@ -8,8 +8,9 @@ import type { BoundStatement } from '../bound-statement.js';
 import { ARCHIVE_OF_KEY } from '../operator-queries.js';
 import { migrate } from '../sqlite.js';
 import type { Database } from '../schema.js';
-import { ARCHIVE, MOVE_COUNTS, RANGE_COUNTS, WRITE_BASE } from './archive-statements.js';
-import type { CountPair } from './archive-statements.js';
+import { MOVE_COUNTS, RANGE_COUNTS } from './archive-counts.js';
+import type { CountPair } from './archive-counts.js';
+import { ARCHIVE, WRITE_BASE } from './archive-statements.js';
 import type { EligibleOrdersQuery, JournalBaseWrite } from './archive-statements.js';
 import { META } from './archive-meta.js';
 
