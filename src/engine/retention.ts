@@ -4,7 +4,7 @@ import { describeError } from '../domain/errors.js';
 import type { Logger } from '../domain/logger.js';
 import { orderActorId } from '../machines/messages.js';
 import type { MachineEntry } from '../machines/registry.js';
-import type { ArchiveStore } from '../persistence/archive/archive-store.js';
+import type { ArchiveStore, LongLivedActor } from '../persistence/archive/archive-store.js';
 import { advanceJournalBase } from '../runtime/journal-base.js';
 import { TRADE_CURSOR_PREFIX } from './reconcile.js';
 
@@ -40,12 +40,14 @@ export interface RetentionDeps {
   logger: Logger;
   /** True while the engine holds the actor in memory (a batch may write it): it stays for the next pass. */
   held: (actorId: string) => boolean;
+  /** Journal rows of a long-lived actor replayed and moved at a time (default ROWS_PER_STEP). */
+  rowsPerStep?: number;
 }
 
 /** Orders moved per transaction (each pass moves every eligible one, in such steps). */
 const ORDERS_PER_MOVE = 200;
-/** Journal rows of one long-lived actor moved per pass. */
-const ROWS_PER_ACTOR = 20_000;
+/** Journal rows of a long-lived actor replayed and moved at a time (the main thread is free in between). */
+const ROWS_PER_STEP = 2_000;
 const ORDER_MACHINE = 'order';
 
 /**
@@ -79,19 +81,8 @@ export async function archivePass(deps: RetentionDeps, keepEndedForMs: number): 
     await yieldToEvents();
   }
   for (const actor of archive.longLivedActors(ORDER_MACHINE)) {
-    const rows = archive.journalPrefix(actor.id, cutoff, ROWS_PER_ACTOR);
-    if (rows.length === 0) continue;
-    const base =
-      actor.baseSnapshot === null
-        ? null
-        : { rev: actor.baseRev, version: actor.baseVersion ?? 0, snapshot: actor.baseSnapshot };
     try {
-      const next = advanceJournalBase(deps.registry, actor.id, actor.machine, base, rows);
-      archive.moveJournalPrefix(
-        actor.baseRev,
-        Object.assign(next, { actorId: actor.id, machine: actor.machine, at: rows.at(-1)!.at }),
-      );
-      report.journalRows += rows.length;
+      report.journalRows += await compactJournal(deps, actor, cutoff);
     } catch (err) {
       report.refused.push(actor.id);
       deps.logger.warn(
@@ -99,11 +90,37 @@ export async function archivePass(deps: RetentionDeps, keepEndedForMs: number): 
         'an actor journal does not replay: its rows stay in the live database',
       );
     }
-    await yieldToEvents();
   }
   if (report.orders + report.journalRows > 0) report.files.push(file);
   report.freedPages = archive.reclaim();
   return report;
+}
+
+/**
+ * Moves a long-lived actor's journal rows journaled before `cutoff` (all but its last row), a step at a
+ * time: each step replays its rows from the actor's base, writes the new base and moves them. Returns the
+ * rows moved; throws when a step's rows do not replay (the rows of that step and after stay).
+ */
+async function compactJournal(deps: RetentionDeps, actor: LongLivedActor, cutoff: number): Promise<number> {
+  let base =
+    actor.baseSnapshot === null
+      ? null
+      : { rev: actor.baseRev, version: actor.baseVersion ?? 0, snapshot: actor.baseSnapshot };
+  const step = deps.rowsPerStep ?? ROWS_PER_STEP;
+  let moved = 0;
+  for (;;) {
+    const rows = deps.archive.journalPrefix(actor.id, cutoff, step);
+    if (rows.length === 0) return moved;
+    const next = advanceJournalBase(deps.registry, actor.id, actor.machine, base, rows);
+    deps.archive.moveJournalPrefix(
+      base?.rev ?? 0,
+      Object.assign({}, next, { actorId: actor.id, machine: actor.machine, at: rows.at(-1)!.at }),
+    );
+    base = next;
+    moved += rows.length;
+    await yieldToEvents();
+    if (rows.length < step) return moved;
+  }
 }
 
 /**
