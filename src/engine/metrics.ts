@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { DESK_STATES } from '../domain/trading-state.js';
 import type { Engine } from './engine.js';
@@ -170,6 +171,16 @@ export class EngineMetrics {
         this.set(readiness().ready ? 1 : 0);
       },
     });
+    new Gauge({
+      name: 'steadfast_database_bytes',
+      help: "The engine database's live file on disk: the database and its WAL (retention keeps it flat).",
+      registers,
+      collect() {
+        const file = engine()?.options.dbPath;
+        if (file === undefined || file === ':memory:') return;
+        this.set(fileBytes(file) + fileBytes(`${file}-wal`));
+      },
+    });
     new Counter({
       name: 'steadfast_venue_errors_total',
       help: 'Failed venue calls by call and kind (rejected, unknown, notFound, duplicate, rateLimited).',
@@ -253,5 +264,14 @@ export class EngineMetrics {
     this.seen.set(key, total);
     if (Object.keys(labels).length === 0) counter.inc(delta);
     else counter.inc(labels, delta);
+  }
+}
+
+/** A file's size, 0 when it does not exist. */
+function fileBytes(file: string): number {
+  try {
+    return fs.statSync(file).size;
+  } catch {
+    return 0;
   }
 }

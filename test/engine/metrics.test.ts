@@ -79,6 +79,7 @@ describe('the metrics endpoint', () => {
     expect(sampleValue(first, 'steadfast_trading_state', { state: 'halted' })).toBe(0);
     expect(sampleValue(first, 'steadfast_trading_state', { state: 'reducing' })).toBe(0);
     expect(sampleValue(first, 'steadfast_ready')).toBe(1);
+    expect(sampleValue(first, 'steadfast_database_bytes')).toBeGreaterThan(0);
     expect(sampleValue(first, 'steadfast_commit_duration_seconds_count')).toBeGreaterThan(0);
     expect(sampleValue(first, 'steadfast_commit_batch_events_count')).toBeGreaterThan(0);
     expect(sampleValue(first, 'steadfast_commit_batch_events_sum')).toBeLessThanOrEqual(committed(first));
