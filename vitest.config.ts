@@ -36,6 +36,8 @@ const E2E = [
 ];
 
 const BUILD_ONCE = 'test/support/build-once.ts';
+/** Probes the PostgreSQL server of the dialect matrix once per run (test/support/dialects.ts). */
+const POSTGRES_PROBE = 'test/support/postgres-probe.ts';
 
 export default defineConfig({
   test: {
@@ -50,10 +52,10 @@ export default defineConfig({
           name: 'integration',
           include: ['test/**/*.test.ts'],
           exclude: [...UNIT, ...E2E],
-          globalSetup: [BUILD_ONCE],
+          globalSetup: [BUILD_ONCE, POSTGRES_PROBE],
         },
       },
-      { extends: true, test: { name: 'e2e', include: E2E, globalSetup: [BUILD_ONCE] } },
+      { extends: true, test: { name: 'e2e', include: E2E, globalSetup: [BUILD_ONCE, POSTGRES_PROBE] } },
     ],
   },
 });

@@ -195,7 +195,7 @@ async function connect(
       if (attempt >= how.attempts) {
         throw new SteadfastError(
           'DATABASE_UNREACHABLE',
-          `PostgreSQL at ${how.host} did not answer after ${attempt} attempts: ${how.scrub(err)}`,
+          `PostgreSQL at ${how.host} did not answer after ${attempt} attempt${attempt === 1 ? '' : 's'}: ${how.scrub(err)}`,
           { retryable: true },
         );
       }
