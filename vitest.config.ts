@@ -8,6 +8,8 @@ import { defineConfig } from 'vitest/config';
  * - e2e: child processes (the CLI, SIGKILL), the browser.
  * Integration and e2e tests that start the engine run its bundle (`node dist/steadfast.mjs`), built once per
  * run by their globalSetup before any test (test/support/build-once.ts); the unit project builds nothing.
+ * Their globalSetup also asks the PostgreSQL server of the dialect matrix once whether it answers
+ * (test/support/postgres-probe.ts).
  */
 const UNIT = [
   'test/machines/**/*.test.ts',

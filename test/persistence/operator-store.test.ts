@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { SteadfastError } from '../../src/domain/errors.js';
 import { ALERT_KINDS } from '../../src/domain/notices.js';
 import { acknowledgeAlert, listAlerts } from '../../src/persistence/alerts.js';
+import { LedgerQueries } from '../../src/persistence/ledger-queries.js';
 import { claimLease, releaseLease, renewLease } from '../../src/persistence/lease.js';
 import {
   listActorIds,
@@ -365,6 +366,24 @@ describe.each(dialects)('operator reads and writes on $name', (dialect) => {
         positions: [{ venue: VENUE, symbol: 'BTC/USDT', position: '0.2', ledger: '0.2', fills: 3 }],
         duplicateTrades: [],
       });
+    });
+
+    it('reconciliation reads: contested fills, orders to settle, positions, fill gaps', async () => {
+      await seed();
+      const ledger = new LedgerQueries(t.db);
+      expect((await ledger.contestedFillsOf(VENUE, 'a')).map((f) => [f.tradeId, f.status, f.at])).toEqual([
+        ['t1~x', 'contested', T0 + 40],
+      ]);
+      expect(await ledger.ordersToSettle(VENUE)).toEqual([
+        { clientOrderId: 'a', venueOrderId: 'v-a', symbol: 'BTC/USDT', state: 'filled', fillGap: '0.05' },
+      ]);
+      expect(await ledger.ordersToSettle('elsewhere')).toEqual([]);
+      expect(await ledger.positionsOf(VENUE)).toEqual(
+        new Map([['BTC/USDT', { quantity: '0.2', fees: { USDT: '0.03' } }]]),
+      );
+      expect(await ledger.fillGapOf('a')).toBe('0.05');
+      expect(await ledger.fillGapOf('b')).toBeNull();
+      expect(await ledger.fillGapOf('nope')).toBeUndefined();
     });
 
     it('the ledger check sums every fill of a ledger larger than one read', async () => {
