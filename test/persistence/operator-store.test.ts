@@ -386,6 +386,24 @@ describe.each(dialects)('operator reads and writes on $name', (dialect) => {
       expect(await ledger.fillGapOf('nope')).toBeUndefined();
     });
 
+    it('a consistent read does not see a commit made while it runs', async () => {
+      await seed();
+      const count = async (db: typeof t.db) =>
+        (await db.selectFrom('fills').select('trade_id').execute()).length;
+      let insert: Promise<unknown> | undefined;
+      const seen = await readConsistently(t.db, async (tx) => {
+        const before = await count(tx);
+        insert = t.db.insertInto('fills').values(fill('t9', 'a')).execute();
+        // On PostgreSQL the insert commits on another pooled connection now; SQLite's one connection runs
+        // it after this transaction.
+        if (dialect.name === 'postgres') await insert;
+        return [before, await count(tx)];
+      });
+      await insert;
+      expect(seen).toEqual([4, 4]);
+      expect(await count(t.db)).toBe(5);
+    });
+
     it('the ledger check sums every fill of a ledger larger than one read', async () => {
       const total = 20_001;
       const rows = Array.from({ length: total }, (_, i) =>
