@@ -45,7 +45,7 @@ export interface PostgresOptions {
   connectAttempts?: number;
   /** Wait between two attempts (default 1,000 ms). */
   retryDelayMs?: number;
-  /** Seconds one connection attempt may take (default 5,000 ms). */
+  /** How long one connection attempt may take (default 5,000 ms). */
   connectTimeoutMs?: number;
   /** Migrate to the latest schema after connecting (default true). */
   migrate?: boolean;
