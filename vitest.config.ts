@@ -8,6 +8,8 @@ import { defineConfig } from 'vitest/config';
  * - e2e: child processes (the CLI, SIGKILL), the browser.
  * Integration and e2e tests that start the engine run its bundle (`node dist/steadfast.mjs`), built once per
  * run by their globalSetup before any test (test/support/build-once.ts); the unit project builds nothing.
+ * Their globalSetup also asks the PostgreSQL server of the dialect matrix once whether it answers
+ * (test/support/postgres-probe.ts).
  */
 const UNIT = [
   'test/machines/**/*.test.ts',
@@ -36,6 +38,8 @@ const E2E = [
 ];
 
 const BUILD_ONCE = 'test/support/build-once.ts';
+/** Probes the PostgreSQL server of the dialect matrix once per run (test/support/dialects.ts). */
+const POSTGRES_PROBE = 'test/support/postgres-probe.ts';
 
 export default defineConfig({
   test: {
@@ -50,10 +54,10 @@ export default defineConfig({
           name: 'integration',
           include: ['test/**/*.test.ts'],
           exclude: [...UNIT, ...E2E],
-          globalSetup: [BUILD_ONCE],
+          globalSetup: [BUILD_ONCE, POSTGRES_PROBE],
         },
       },
-      { extends: true, test: { name: 'e2e', include: E2E, globalSetup: [BUILD_ONCE] } },
+      { extends: true, test: { name: 'e2e', include: E2E, globalSetup: [BUILD_ONCE, POSTGRES_PROBE] } },
     ],
   },
 });

@@ -1,4 +1,5 @@
 import os from 'node:os';
+import { sql } from 'kysely';
 import type { Kysely } from 'kysely';
 import { SteadfastError } from '../domain/errors.js';
 import type { Database } from './schema.js';
@@ -21,7 +22,7 @@ export function processOwner(): string {
  * `locked`: the caller holds the database's writer lock (writer-lock.ts), which the kernel releases when
  * its holder exits: then no other engine on this database is alive and the lease is taken over at once,
  * whatever the row says (an engine killed with SIGKILL, even one not yet reaped by its parent). Without
- * the lock (an in-memory database) only the row's expiry decides: a lease that has not expired is refused
+ * the lock (an in-memory database, a PostgreSQL database) only the row's expiry decides: a lease that has not expired is refused
  * with DATABASE_LOCKED. Every claim bumps the fencing token.
  */
 export async function claimLease(
@@ -33,20 +34,31 @@ export async function claimLease(
   locked: boolean,
 ): Promise<Lease> {
   return db.transaction().execute(async (trx) => {
-    const held = await trx.selectFrom('leases').selectAll().where('name', '=', name).executeTakeFirst();
-    if (!locked && held !== undefined && held.owner !== owner && held.expires_at > now) {
-      throw new SteadfastError(
-        'DATABASE_LOCKED',
-        `another engine (${held.owner}) holds this database's '${name}' lease until ${new Date(held.expires_at).toISOString()}`,
-      );
-    }
-    const token = Number(held?.token ?? 0) + 1;
-    await trx
+    // One statement decides and bumps the token, so claims racing on two connections (PostgreSQL) cannot
+    // both win: the upsert locks the row, and the condition is checked on its latest committed version.
+    const claimed = await trx
       .insertInto('leases')
-      .values({ name, owner, token, expires_at: now + ttlMs })
-      .onConflict((oc) => oc.column('name').doUpdateSet({ owner, token, expires_at: now + ttlMs }))
-      .execute();
-    return { name, owner, token };
+      .values({ name, owner, token: 1, expires_at: now + ttlMs })
+      .onConflict((oc) => {
+        const update = oc
+          .column('name')
+          .doUpdateSet({ owner, token: sql<number>`leases.token + 1`, expires_at: now + ttlMs });
+        return locked
+          ? update
+          : update.where((eb) => eb.or([eb('leases.owner', '=', owner), eb('leases.expires_at', '<=', now)]));
+      })
+      .returning('token')
+      .executeTakeFirst();
+    if (claimed !== undefined) return { name, owner, token: Number(claimed.token) };
+    const held = await trx
+      .selectFrom('leases')
+      .selectAll()
+      .where('name', '=', name)
+      .executeTakeFirstOrThrow();
+    throw new SteadfastError(
+      'DATABASE_LOCKED',
+      `another engine (${held.owner}) holds this database's '${name}' lease until ${new Date(held.expires_at).toISOString()}`,
+    );
   });
 }
 

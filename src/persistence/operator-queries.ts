@@ -1,5 +1,6 @@
 import type { Kysely, Selectable } from 'kysely';
 import { addStr, subStr } from '../domain/decimal.js';
+import { isPostgres } from './dialect.js';
 import type { FillRecord, OrderRecord } from './commit-set.js';
 import type { Database, FillsTable, OrdersTable } from './schema.js';
 
@@ -228,12 +229,7 @@ export async function readLedgerCheck(db: Kysely<Database>): Promise<LedgerCheck
       fills: 0,
     });
   }
-  const fills = db
-    .selectFrom('fills')
-    .select(['venue', 'symbol', 'side', 'quantity'])
-    .where('status', 'in', POSITION_FILLS)
-    .stream();
-  for await (const f of fills) {
+  for await (const f of positionFills(db)) {
     const key = JSON.stringify([f.venue, f.symbol]);
     let sum = sums.get(key);
     if (sum === undefined) {
@@ -244,6 +240,55 @@ export async function readLedgerCheck(db: Kysely<Database>): Promise<LedgerCheck
     sum.fills += 1;
   }
   return { positions: [...sums.values()], duplicateTrades: await duplicateTrades(db) };
+}
+
+/** A ledger fill as the ledger check reads it. */
+interface PositionFill {
+  venue: string;
+  trade_id: string;
+  symbol: string;
+  side: string;
+  quantity: string;
+}
+
+/** Rows a keyset page of the ledger reads on PostgreSQL. */
+const FILL_PAGE = 10_000;
+
+/**
+ * The ledger's fills that moved a position, read without holding them all: streamed on SQLite; on
+ * PostgreSQL (whose streaming needs a cursor package) read in pages along the primary key.
+ */
+async function* positionFills(db: Kysely<Database>): AsyncGenerator<PositionFill> {
+  const query = db
+    .selectFrom('fills')
+    .select(['venue', 'trade_id', 'symbol', 'side', 'quantity'])
+    .where('status', 'in', POSITION_FILLS);
+  if (!isPostgres(db)) {
+    yield* query.stream();
+    return;
+  }
+  let after: PositionFill | null = null;
+  for (;;) {
+    const from: PositionFill | null = after;
+    const page: PositionFill[] = await (
+      from === null
+        ? query
+        : query.where((eb) =>
+            eb.or([
+              eb('venue', '>', from.venue),
+              eb.and([eb('venue', '=', from.venue), eb('trade_id', '>', from.trade_id)]),
+            ]),
+          )
+    )
+      .orderBy('venue')
+      .orderBy('trade_id')
+      .limit(FILL_PAGE)
+      .execute();
+    yield* page;
+    const last: PositionFill | undefined = page.at(-1);
+    if (page.length < FILL_PAGE || last === undefined) return;
+    after = last;
+  }
 }
 
 /** The (venue, tradeId) pairs the ledger holds more than once. */
@@ -265,5 +310,9 @@ export function readConsistently<T>(
   db: Kysely<Database>,
   fn: (tx: Kysely<Database>) => Promise<T>,
 ): Promise<T> {
+  // A SQLite transaction reads one snapshot throughout; PostgreSQL's default (read committed) takes a new
+  // one per statement: repeatable read keeps the first.
+  if (isPostgres(db))
+    return db.transaction().setIsolationLevel('repeatable read').setAccessMode('read only').execute(fn);
   return db.transaction().execute(fn);
 }

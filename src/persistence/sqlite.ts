@@ -1,18 +1,19 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
-import { Kysely, Migrator, SqliteDialect } from 'kysely';
+import { Kysely, SqliteDialect } from 'kysely';
 import type { SqliteDatabase as KyselySqliteDatabase } from 'kysely';
 import { SteadfastError } from '../domain/errors.js';
 import { Checkpointer } from './checkpointer.js';
 import type { ActorReader, SnapshotReader, TradeReader } from './engine-store.js';
 import type { Durability } from './durability.js';
 import { SqliteWriter } from './sqlite-writer.js';
-import { migrationProvider } from './migrations/index.js';
+import { migrate } from './migrate.js';
 import type { Database } from './schema.js';
 import { sqliteReaders } from './sqlite-readers.js';
 
 export type { Durability } from './durability.js';
+export { migrate } from './migrate.js';
 
 /** An open engine database. */
 export interface EngineDatabase {
@@ -124,16 +125,6 @@ export async function openSqliteForOperator(file: string): Promise<Kysely<Databa
     throw err;
   }
   return db;
-}
-
-/** Runs the in-code migrations; throws with the failing migration's name. */
-export async function migrate(db: Kysely<Database>): Promise<void> {
-  const migrator = new Migrator({ db, provider: migrationProvider });
-  const { error, results } = await migrator.migrateToLatest();
-  if (error !== undefined) {
-    const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
-    throw new SteadfastError('INTERNAL', `schema migration ${failed} failed`, { cause: error });
-  }
 }
 
 /** Runs `PRAGMA integrity_check` on a SQLite file and returns its answer (`ok` when healthy). */

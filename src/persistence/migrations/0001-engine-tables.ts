@@ -1,8 +1,10 @@
 import type { Kysely, Migration } from 'kysely';
+import { isPostgres } from '../dialect.js';
 
 /** Engine tables: actors (snapshots), journal, outbox, timers, meta, leases. */
 export const engineTables: Migration = {
   async up(db: Kysely<unknown>): Promise<void> {
+    const postgres = isPostgres(db);
     await db.schema
       .createTable('actors')
       .addColumn('id', 'text', (c) => c.primaryKey())
@@ -18,7 +20,11 @@ export const engineTables: Migration = {
     await db.schema.createIndex('actors_live').on('actors').columns(['live', 'machine']).execute();
     await db.schema
       .createTable('journal')
-      .addColumn('seq', 'integer', (c) => c.primaryKey().autoIncrement())
+      // SQLite's INTEGER PRIMARY KEY AUTOINCREMENT is a 64-bit rowid never reused; PostgreSQL's equivalent
+      // is a bigint identity (its `integer` has 32 bits, and it has no AUTOINCREMENT).
+      .addColumn('seq', postgres ? 'bigint' : 'integer', (c) =>
+        postgres ? c.primaryKey().generatedByDefaultAsIdentity() : c.primaryKey().autoIncrement(),
+      )
       .addColumn('batch', 'bigint', (c) => c.notNull())
       .addColumn('actor_id', 'text', (c) => c.notNull())
       .addColumn('rev', 'integer', (c) => c.notNull())
