@@ -113,6 +113,13 @@ describe('the metrics endpoint', () => {
     expect(sampleValue(halted, 'steadfast_trading_state', { state: 'halted' })).toBe(1);
     expect(sampleValue(halted, 'steadfast_trading_state', { state: 'active' })).toBe(0);
     expect(new StatusLine(engine, 0).line()).toMatch(/^HALTED \(desk check\) \| BTC\/USDT mid /);
+    // Resumed, the strategy quotes again (orders rest when the engine stops below).
+    await writeTradingState(engine.database.db, { state: 'active', reason: null, cancelRequested: false }, 2);
+    await vi.waitFor(() => expect(engine.gate.current.state).toBe('active'), { timeout: 5000, interval: 50 });
+    await vi.waitFor(() => expect(ordersOf(engine.readModel.symbol(SYMBOL)!).length).toBeGreaterThan(0), {
+      timeout: 10_000,
+      interval: 50,
+    });
 
     // Stopped (the market paused first): the figures are the database's.
     venue.stop();
