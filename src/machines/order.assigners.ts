@@ -5,7 +5,7 @@ import type { OrderContext } from './order.types.js';
 
 /**
  * The pure bodies of the order machine's `assign` actions, one function per action, each named after the
- * action it implements (see the `actions` of `setup` in order.machine.ts). Each returns the context fields
+ * action it implements (see the `actions` of `setup` in order.setup.ts). Each returns the context fields
  * to update; times come from the event, falling back to the last update.
  */
 

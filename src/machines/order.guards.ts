@@ -13,7 +13,7 @@ import type { OrderArgs } from './order.logic.js';
 
 /**
  * The order machine's guards, one plain function per guard, each named after the guard it implements
- * (see the `guards` of `setup` in order.machine.ts). Pure: they read only the context and the event.
+ * (see the `guards` of `setup` in order.setup.ts). Pure: they read only the context and the event.
  */
 
 /** A cancel was asked for before the order could be cancelled. */

@@ -1,14 +1,7 @@
-import { assign, enqueueActions, fromPromise, setup } from 'xstate';
+import { fromPromise } from 'xstate';
 import type { CallKind } from './messages.js';
-import * as assigners from './order.assigners.js';
-import * as guards from './order.guards.js';
-import {
-  initialOrderContext,
-  lookupInput,
-  lookupRetryDelay,
-  orderRefInput,
-  placeOrderInput,
-} from './order.logic.js';
+import { initialOrderContext, lookupInput, orderRefInput, placeOrderInput } from './order.logic.js';
+import { orderSetup } from './order.setup.js';
 import {
   venueView,
   closingFacts,
@@ -20,11 +13,7 @@ import {
 import type {
   LookupInput,
   LookupResult,
-  OrderContext,
-  OrderEvent,
-  OrderInput,
   OrderRefInput,
-  OrderStateChanged,
   PlaceOrderInput,
   VenueOrderView,
 } from './order.types.js';
@@ -41,10 +30,6 @@ export const ORDER_CALL_KINDS = {
   lookupOrder: 'read',
 } as const satisfies Record<string, CallKind>;
 
-/** Invoked calls are executed by the durable runtime from the outbox, never by this placeholder. */
-const runtimeCall = <O, I>() =>
-  fromPromise<O, I>(() => Promise.reject(new Error('venue calls run in the durable runtime')));
-
 /**
  * One exchange order. Intent is recorded in `pendingNew`; the place call starts in `submitting`, unless the
  * engine denies it there (PLACE_DENIED: `denied`, never sent); any call
@@ -52,73 +37,7 @@ const runtimeCall = <O, I>() =>
  * or a pushed venue fact) resolves. Late and racing venue facts are legal transitions: a fill while
  * `pendingCancel`, after `cancelled`, or before the place reply.
  */
-export const orderMachine = setup({
-  types: {
-    context: {} as OrderContext,
-    events: {} as OrderEvent,
-    input: {} as OrderInput,
-    emitted: {} as OrderStateChanged,
-  },
-  actors: {
-    placeOrder: runtimeCall<VenueOrderView, PlaceOrderInput>(),
-    cancelOrder: runtimeCall<VenueOrderView, OrderRefInput>(),
-    lookupOrder: runtimeCall<LookupResult, LookupInput>(),
-  },
-  delays: {
-    ACK_TIMEOUT: ({ context }) => context.timeouts.ackMs,
-    CANCEL_TIMEOUT: ({ context }) => context.timeouts.cancelMs,
-    LOOKUP_RETRY: ({ context }) => lookupRetryDelay(context),
-  },
-  guards: {
-    cancelWasRequested: guards.cancelWasRequested,
-    orderHasFills: guards.orderHasFills,
-    venueOrderIdUnknown: guards.venueOrderIdUnknown,
-    viewFilled: guards.viewFilled,
-    viewCancelled: guards.viewCancelled,
-    viewRejected: guards.viewRejected,
-    viewExpired: guards.viewExpired,
-    viewFound: guards.viewFound,
-    foundWithCancelPending: guards.foundWithCancelPending,
-    foundWithFills: guards.foundWithFills,
-    fillWouldOverfill: guards.fillWouldOverfill,
-    fillCompletesOrder: guards.fillCompletesOrder,
-    partialFill: guards.partialFill,
-    partialFillWithCancelPending: guards.partialFillWithCancelPending,
-    newFill: guards.newFill,
-    failureIsRejection: guards.failureIsRejection,
-    absenceNotYetProven: guards.absenceNotYetProven,
-    knownOrderAbsenceProven: guards.knownOrderAbsenceProven,
-    knownOrderNotFound: guards.knownOrderNotFound,
-    reportsMoreFilled: guards.reportsMoreFilled,
-    attemptsLeft: guards.attemptsLeft,
-  },
-  actions: {
-    notifyOwner: enqueueActions(({ context, enqueue }, params: { state: string; terminal: boolean }) => {
-      if (context.owner === null) return;
-      enqueue.emit({
-        type: 'ORDER_STATE_CHANGED',
-        to: context.owner,
-        clientOrderId: context.clientOrderId,
-        state: params.state,
-        terminal: params.terminal,
-        filledQuantity: context.filledQuantity,
-      });
-    }),
-    countAttempt: assign(assigners.countAttempt),
-    requestCancel: assign(assigners.requestCancel),
-    recordVenueView: assign(assigners.recordVenueView),
-    recordVenueFacts: assign(assigners.recordVenueFacts),
-    recordFailure: assign(assigners.recordFailure),
-    recordTimeout: assign(assigners.recordTimeout),
-    recordDenial: assign(assigners.recordDenial),
-    recordNeverPlaced: assign(assigners.recordNeverPlaced),
-    recordAbsence: assign(assigners.recordAbsence),
-    recordVanished: assign(assigners.recordVanished),
-    applyFill: assign(assigners.applyFill),
-    applyFillAnomaly: assign(assigners.applyFillAnomaly),
-    applyOverfill: assign(assigners.applyOverfill),
-  },
-}).createMachine({
+export const orderMachine = orderSetup.createMachine({
   id: 'order',
   version: String(ORDER_MACHINE_VERSION),
   context: ({ input }) => initialOrderContext(input),

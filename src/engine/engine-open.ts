@@ -1,0 +1,167 @@
+import { ConfigError, describeError } from '../domain/errors.js';
+import { DEFAULT_STARTUP_RETRY_MS, retryRead, startupRetry } from '../domain/retry.js';
+import type { TradingStateRecord } from '../domain/trading-state.js';
+import type { Market } from '../domain/types.js';
+import { EngineStore } from '../persistence/engine-store.js';
+import { bootIdentity } from '../persistence/identity.js';
+import type { Identity } from '../persistence/identity.js';
+import { claimLease, processOwner } from '../persistence/lease.js';
+import type { Lease } from '../persistence/lease.js';
+import { openSqlite } from '../persistence/sqlite.js';
+import type { EngineDatabase } from '../persistence/sqlite.js';
+import { readTradingState } from '../persistence/trading-state.js';
+import { acquireWriterLock } from '../persistence/writer-lock.js';
+import type { WriterLock } from '../persistence/writer-lock.js';
+import { DurableRuntime } from '../runtime/durable-runtime.js';
+import type { RecoveryReport } from '../runtime/durable-runtime.js';
+import type { EngineOptions } from './engine-options.js';
+import { OperatorNotices } from './operator-notices.js';
+import { projectors } from './projections.js';
+import type { ReconcileDeps } from './reconcile.js';
+import { ReadModel } from './read-model.js';
+import { RiskChecker } from './risk.js';
+import { TradingGate } from './trading-gate.js';
+import { VenueEffects } from './venue-effects.js';
+
+/** What `openEngineParts` assembled: the engine is made of these, then wired up and reconciled. */
+export interface EngineParts {
+  database: EngineDatabase;
+  store: EngineStore;
+  runtime: DurableRuntime;
+  identity: Identity;
+  recovery: RecoveryReport;
+  held: { lease: Lease; lock: WriterLock | null };
+  reconcileDeps: ReconcileDeps;
+  /** The venue's markets by symbol (every configured symbol is among them). */
+  markets: ReadonlyMap<string, Market>;
+  notices: OperatorNotices;
+  readModel: ReadModel;
+  effects: VenueEffects;
+  /** The desk's trading state (active, reducing, halted), guarding every order placement. */
+  gate: TradingGate;
+  /** Where the gate tells a change of the trading state: pointed at the engine once it is made. */
+  tradingStateListener: { change: (next: TradingStateRecord) => void };
+  /** How long opening retries venue reads failing transiently. */
+  startupRetryMs: number;
+  /** Closes the database and releases the writer lock (an open that failed after these were made). */
+  close(): Promise<void>;
+}
+
+/**
+ * The first half of opening an engine: loads the venue's markets (every configured symbol must be listed),
+ * takes the writer lock, opens the database, claims the lease, reads the boot identity and the trading
+ * state, and starts the durable runtime, which recovers (snapshots, in-flight calls, timers). A failure
+ * closes the database and releases the lock again.
+ */
+export async function openEngineParts(options: EngineOptions): Promise<EngineParts> {
+  const { venue, clock, logger } = options;
+  const patience = options.startupRetryMs ?? DEFAULT_STARTUP_RETRY_MS;
+  const listed = await retryRead(clock, () => venue.loadMarkets(), startupRetry(patience, logger, 'markets'));
+  const markets = new Map(listed.map((m) => [m.symbol, m]));
+  options.symbols.forEach((s, i) => {
+    if (!markets.has(s)) throw new ConfigError(`symbols[${i}]`, `${s} is not traded at ${venue.id}`);
+  });
+  const lock = options.dbPath === ':memory:' ? null : acquireWriterLock(options.dbPath);
+  let database: EngineDatabase;
+  try {
+    database = await openSqlite(options.dbPath, options.durability);
+  } catch (err) {
+    lock?.release();
+    throw err;
+  }
+  const close = async (): Promise<void> => {
+    await database.close();
+    lock?.release();
+  };
+  try {
+    const store = new EngineStore(database.db, database);
+    const ttl = options.leaseTtlMs ?? 15_000;
+    const owner = processOwner();
+    const lease = await claimLease(database.db, `engine/${venue.id}`, owner, ttl, clock.now(), lock !== null);
+    database.setFullSync(true);
+    const identity = await bootIdentity(database.db, options.newInstallId, clock.now());
+    database.setFullSync(false);
+    const readModel = new ReadModel(clock, venue.id);
+    const onTradingState = { change: (_next: TradingStateRecord): void => {} };
+    const checker = options.risk === undefined ? null : new RiskChecker(options.risk);
+    const gate = new TradingGate(
+      {
+        venueId: venue.id,
+        logger,
+        read: () => readTradingState(database.db),
+        onChange: (next) => onTradingState.change(next),
+        ...(checker === null
+          ? {}
+          : {
+              risk: {
+                checker,
+                mid: (symbol: string) => readModel.symbol(symbol)?.mid ?? null,
+                liveOrders: (symbol: string) => liveOrderIds(readModel, symbol),
+              },
+            }),
+      },
+      await readTradingState(database.db),
+    );
+    const awaited = { isAwaited: (_key: string): boolean => false };
+    const effects = new VenueEffects(venue, clock, (key) => awaited.isAwaited(key));
+    const runtime = new DurableRuntime({
+      store,
+      effects,
+      clock,
+      projectors,
+      gate,
+      onError: (what, err) =>
+        logger.error({ code: 'RESULT_APPLY_FAILED', err: describeError(err) }, `${what} failed`),
+      onHalt: (err) => {
+        readModel.tradingState('halted');
+        logger.error(
+          { code: 'COMMIT_FAILED', err: describeError(err) },
+          'a commit failed: the engine halts (restart to recover)',
+        );
+        options.onFatal?.(err);
+      },
+    });
+    awaited.isAwaited = (key) => runtime.isAwaited(key);
+    const notices = new OperatorNotices(logger, clock, { cancelUnconfirmedMs: options.timeouts.cancelMs });
+    runtime.onCommitted(notices.committed);
+    runtime.onCommitted(readModel.committed);
+    const recovery = await runtime.start();
+    readModel.recovered(runtime.liveActors());
+    const reconcileDeps: ReconcileDeps = {
+      venue,
+      runtime,
+      store,
+      ownPrefix: `sf${identity.installId}-`,
+      policy: options.unknownOrders,
+      installedAt: identity.installedAt,
+      timeouts: options.timeouts,
+      clock,
+    };
+    return {
+      database,
+      store,
+      runtime,
+      identity,
+      recovery,
+      held: { lease, lock },
+      reconcileDeps,
+      markets,
+      notices,
+      readModel,
+      effects,
+      gate,
+      tradingStateListener: onTradingState,
+      startupRetryMs: patience,
+      close,
+    };
+  } catch (err) {
+    await close();
+    throw err;
+  }
+}
+
+/** The clientOrderIds of the live orders of `symbol` the read model holds. */
+function* liveOrderIds(readModel: ReadModel, symbol: string): Iterable<string> {
+  const orders = readModel.symbol(symbol)?.orders ?? {};
+  for (const state in orders) yield* orders[state]!.keys();
+}
