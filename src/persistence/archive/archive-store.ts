@@ -5,7 +5,7 @@ import { Kysely, SqliteDialect } from 'kysely';
 import { SteadfastError } from '../../domain/errors.js';
 import { bindRecord } from '../bound-statement.js';
 import type { BoundStatement } from '../bound-statement.js';
-import { ARCHIVE_OF_KEY } from '../operator-queries.js';
+import { ARCHIVE_OF_KEY } from '../ledger-check.js';
 import { migrate } from '../sqlite.js';
 import type { Database } from '../schema.js';
 import { MOVE_COUNTS, RANGE_COUNTS } from './archive-counts.js';
