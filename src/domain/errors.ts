@@ -15,6 +15,7 @@ export type ErrorCode =
   | 'VENUE_DUPLICATE_ORDER'
   | 'VENUE_RATE_LIMITED'
   | 'VENUE_UNAVAILABLE'
+  | 'RUNTIME_STOPPED'
   | 'INTERNAL';
 
 /** Base class of every error the engine raises on purpose. */

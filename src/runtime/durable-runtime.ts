@@ -1,5 +1,5 @@
 import type { AnyEventObject } from 'xstate';
-import { describeError } from '../domain/errors.js';
+import { SteadfastError, describeError } from '../domain/errors.js';
 import { machineRegistry } from '../machines/registry.js';
 import type { MachineEntry } from '../machines/registry.js';
 import type { CommitSet } from '../persistence/commit-set.js';
@@ -39,6 +39,8 @@ export class DurableRuntime {
   private readonly inflight = new Set<Promise<void>>();
   private readonly listeners = new Set<CommitListener>();
   private stopping = false;
+  /** Stopped and drained: nothing more is accepted. */
+  private closed = false;
 
   constructor(private readonly options: RuntimeOptions) {
     this.registry = options.registry ?? machineRegistry;
@@ -102,6 +104,14 @@ export class DurableRuntime {
 
   /** Queues any command; resolves with its result once its batch has committed (see CommitPipeline). */
   enqueue(command: Command): Promise<unknown> {
+    if (this.closed) {
+      return Promise.reject(
+        new SteadfastError(
+          'RUNTIME_STOPPED',
+          'the runtime has stopped: nothing more commits (the next start recovers)',
+        ),
+      );
+    }
     return this.pipeline.enqueue(command);
   }
 
@@ -158,10 +168,18 @@ export class DurableRuntime {
     return false;
   }
 
-  /** Stops dispatching and disarms timers (they stay in the database). Pending commands still commit. */
+  /**
+   * Stops dispatching and disarms timers (they stay in the database). Pending commands still commit; after
+   * that nothing more does (the caller closes the database next): a call answered later is not applied
+   * (its intent stays open in the outbox, and the next start resumes it by looking it up), and `enqueue`
+   * refuses with RUNTIME_STOPPED.
+   */
   async stop(): Promise<void> {
     this.stopping = true;
     this.memory.timers.disable();
+    await this.drain();
+    this.closed = true;
+    // What was queued while the first drain settled.
     await this.drain();
   }
 
@@ -212,7 +230,7 @@ export class DurableRuntime {
     if (this.stopping || this.failure !== null) return;
     const call = (async () => {
       const event = await this.options.effects.execute(row);
-      if (this.failure !== null) return;
+      if (this.failure !== null || this.closed) return;
       await this.enqueue({ kind: 'result', key: row.key, event }).catch((err) =>
         this.report('call result', err),
       );
@@ -222,7 +240,7 @@ export class DurableRuntime {
   }
 
   private report(what: string, err: unknown): void {
-    if (this.failure !== null) return;
+    if (this.failure !== null || this.closed) return;
     if (this.options.onError) this.options.onError(what, err);
     else process.stderr.write(`steadfast: ${what} failed: ${describeError(err)}\n`);
   }

@@ -393,3 +393,35 @@ describe('late call results', () => {
     expect(runtime.failure).toBeNull();
   });
 });
+
+describe('stop', () => {
+  it('applies no answer that comes after the stop: the intent stays open for the next start, nothing fails', async () => {
+    const answer = deferred<AnyEventObject>();
+    let call: OutboxRow | undefined;
+    const effects = new ScriptedEffects((row) => {
+      call = row;
+      return answer.promise;
+    });
+    const e = await engine(effects);
+    await e.runtime.spawn(O1, 'order', orderInput('o1'));
+    await e.runtime.send(O1, { type: 'SUBMIT' });
+    expect(call?.src).toBe('placeOrder');
+    await e.runtime.stop();
+    // The venue answers once the runtime has stopped (the engine closes the database right after it).
+    answer.resolve(doneEvent(call!, venueView(clock.now())));
+    await new Promise((r) => setImmediate(r));
+    expect(e.runtime.failure).toBeNull();
+    expect(e.errors).toEqual([]);
+    await expect(e.runtime.send(O1, { type: 'CANCEL_ORDER' })).rejects.toMatchObject({
+      code: 'RUNTIME_STOPPED',
+    });
+    await e.close();
+    const ro = openSqliteReadOnly(file());
+    try {
+      const outbox = await ro.selectFrom('outbox').select(['src', 'status']).execute();
+      expect(outbox).toEqual([{ src: 'placeOrder', status: 'pending' }]);
+    } finally {
+      await ro.destroy();
+    }
+  });
+});
