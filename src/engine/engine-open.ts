@@ -7,8 +7,9 @@ import { bootIdentity } from '../persistence/identity.js';
 import type { Identity } from '../persistence/identity.js';
 import { claimLease, processOwner } from '../persistence/lease.js';
 import type { Lease } from '../persistence/lease.js';
-import { openSqlite } from '../persistence/sqlite.js';
-import type { EngineDatabase } from '../persistence/sqlite.js';
+import type { EngineDatabase } from '../persistence/engine-database.js';
+import { openEngineDatabase } from '../persistence/open-database.js';
+import { isPostgresUrl } from '../persistence/postgres.js';
 import { readTradingState } from '../persistence/trading-state.js';
 import { acquireWriterLock } from '../persistence/writer-lock.js';
 import type { WriterLock } from '../persistence/writer-lock.js';
@@ -61,10 +62,13 @@ export async function openEngineParts(options: EngineOptions): Promise<EnginePar
   options.symbols.forEach((s, i) => {
     if (!markets.has(s)) throw new ConfigError(`symbols[${i}]`, `${s} is not traded at ${venue.id}`);
   });
-  const lock = options.dbPath === ':memory:' ? null : acquireWriterLock(options.dbPath);
+  // A SQLite file has one writer, held by a lock the kernel releases when its holder dies; on PostgreSQL
+  // the lease alone decides (every commit checks its fencing token).
+  const file = !isPostgresUrl(options.dbPath) && options.dbPath !== ':memory:';
+  const lock = file ? acquireWriterLock(options.dbPath) : null;
   let database: EngineDatabase;
   try {
-    database = await openSqlite(options.dbPath, options.durability);
+    database = await openEngineDatabase(options.dbPath, { durability: options.durability, logger, clock });
   } catch (err) {
     lock?.release();
     throw err;

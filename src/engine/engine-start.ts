@@ -1,7 +1,7 @@
 import { describeError } from '../domain/errors.js';
 import type { Lease } from '../persistence/lease.js';
 import { renewLease } from '../persistence/lease.js';
-import type { EngineDatabase } from '../persistence/sqlite.js';
+import type { EngineDatabase } from '../persistence/engine-database.js';
 import type { WriterLock } from '../persistence/writer-lock.js';
 import type { DurableRuntime } from '../runtime/durable-runtime.js';
 import type { EngineOptions } from './engine-options.js';

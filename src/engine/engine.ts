@@ -4,7 +4,7 @@ import type { ReadRetry } from '../domain/retry.js';
 import { extend } from '../domain/extend.js';
 import type { EngineStore } from '../persistence/engine-store.js';
 import type { Identity } from '../persistence/identity.js';
-import type { EngineDatabase } from '../persistence/sqlite.js';
+import type { EngineDatabase } from '../persistence/engine-database.js';
 import type { DurableRuntime, RecoveryReport } from '../runtime/durable-runtime.js';
 import { openEngineParts } from './engine-open.js';
 import type { EngineParts } from './engine-open.js';

@@ -1,3 +1,4 @@
+import { isPostgresUrl } from '../persistence/postgres.js';
 import fs from 'node:fs';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { DESK_STATES } from '../domain/trading-state.js';
@@ -177,7 +178,7 @@ export class EngineMetrics {
       registers,
       collect() {
         const file = engine()?.options.dbPath;
-        if (file === undefined || file === ':memory:') return;
+        if (file === undefined || file === ':memory:' || isPostgresUrl(file)) return;
         this.set(fileBytes(file) + fileBytes(`${file}-wal`));
       },
     });

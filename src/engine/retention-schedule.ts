@@ -1,3 +1,4 @@
+import { isPostgresUrl } from '../persistence/postgres.js';
 import { describeError } from '../domain/errors.js';
 import { ArchiveStore } from '../persistence/archive/archive-store.js';
 import type { DurableRuntime } from '../runtime/durable-runtime.js';
@@ -25,6 +26,11 @@ export class RetentionSchedule {
   start(): void {
     const { retention: options, dbPath, clock, logger } = this.options;
     if (options === undefined || dbPath === ':memory:') return;
+    if (isPostgresUrl(dbPath)) {
+      // The archive is a set of SQLite files moved out of a SQLite database; PostgreSQL keeps everything.
+      logger.info({}, 'retention: not available on PostgreSQL; ended orders stay in the database');
+      return;
+    }
     const archive = ArchiveStore.open(dbPath, options.dir);
     this.archive = archive;
     const held = (id: string) => this.runtime.actor(id) !== undefined;

@@ -3,7 +3,7 @@ import { describeError } from '../domain/errors.js';
 import { extend } from '../domain/extend.js';
 import type { Logger } from '../domain/logger.js';
 import type { TradingStateRecord } from '../domain/trading-state.js';
-import type { EngineDatabase } from '../persistence/sqlite.js';
+import type { EngineDatabase } from '../persistence/engine-database.js';
 import { writeTradingState } from '../persistence/trading-state.js';
 import type { TradingGate } from './trading-gate.js';
 

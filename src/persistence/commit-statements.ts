@@ -92,10 +92,11 @@ export function commitStatements(db: Kysely<Database>) {
               eb.val(call.src).as('src'),
               eb.val(call.input).as('input'),
               eb.val('pending').as('status'),
-              eb.val(call.createdAt).as('created_at'),
+              // Typed: PostgreSQL infers no type for a parameter in a select list or beside `is null`.
+              sql<number>`cast(${call.createdAt} as bigint)`.as('created_at'),
             ])
             .where(
-              sql<boolean>`${call.gateVersion} is null or ${call.gateVersion} = (select version from trading_state where id = 1)`,
+              sql<boolean>`cast(${call.gateVersion} as bigint) is null or cast(${call.gateVersion} as bigint) = (select version from trading_state where id = 1)`,
             ),
         ),
     ),

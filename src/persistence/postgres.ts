@@ -32,27 +32,52 @@ export function redactUrl(url: string): string {
   return parsed.toString().replace('%2A%2A%2A', '***');
 }
 
+/**
+ * Splits a `--db` URL into what the driver connects to and the schema the engine's tables live in, from
+ * the URL's own `schema` parameter (`postgres://user@host/db?schema=desk_a`): one server database can
+ * hold several engine databases, one per schema (an engine and its standbys share one).
+ */
+export function postgresTarget(target: string): { url: string; schema?: string } {
+  let parsed: URL;
+  try {
+    parsed = new URL(target);
+  } catch {
+    throw new SteadfastError('INVALID_INPUT', `--db: not a valid URL: ${redactUrl(target)}`);
+  }
+  const schema = parsed.searchParams.get('schema');
+  if (schema === null) return { url: target };
+  if (!SCHEMA_NAME.test(schema)) {
+    throw new SteadfastError('INVALID_INPUT', `--db: schema must be a plain lower-case name, not ${schema}`);
+  }
+  parsed.searchParams.delete('schema');
+  return { url: parsed.toString(), schema };
+}
+
 /** How to open a PostgreSQL database. */
 export interface PostgresOptions {
   /**
    * The schema the engine's tables live in (created if missing, first on every connection's search_path);
    * default: the server's own search_path (normally `public`). Tests give each case its own.
    */
-  schema?: string;
+  schema?: string | undefined;
   /** Most connections the pool opens (default 10). */
   poolSize?: number;
   /** Attempts to reach the server before giving up (default 10). */
-  connectAttempts?: number;
+  connectAttempts?: number | undefined;
   /** Wait between two attempts (default 1,000 ms). */
   retryDelayMs?: number;
   /** How long one connection attempt may take (default 5,000 ms). */
   connectTimeoutMs?: number;
+  /** Create `schema` if it does not exist (default true); false: a missing schema is an error. */
+  createSchema?: boolean;
   /** Migrate to the latest schema after connecting (default true). */
   migrate?: boolean;
+  /** Every transaction of the pool's connections read-only (operator reads, status, the visualizer). */
+  readOnly?: boolean;
   /** Where retry warnings and pool errors go. */
-  logger?: Logger;
+  logger?: Logger | undefined;
   /** Times the waits between attempts. */
-  clock?: Clock;
+  clock?: Clock | undefined;
 }
 
 /** An open PostgreSQL engine database. */
@@ -133,13 +158,17 @@ export async function openPostgres(url: string, options: PostgresOptions = {}): 
     const text = describeError(err);
     return password === '' ? text : text.split(password).join('***');
   };
+  const settings = [
+    ...(schema === undefined ? [] : [`-c search_path=${schema}`]),
+    ...(options.readOnly === true ? ['-c default_transaction_read_only=on'] : []),
+  ];
   const pool = new pg.Pool({
     connectionString: url,
     max: options.poolSize ?? 10,
     connectionTimeoutMillis: options.connectTimeoutMs ?? 5_000,
     types: typeParsers,
     application_name: 'steadfast',
-    ...(schema === undefined ? {} : { options: `-c search_path=${schema}` }),
+    ...(settings.length === 0 ? {} : { options: settings.join(' ') }),
   });
   // An idle pooled connection that the server drops must not end the process; the next query reconnects.
   pool.on('error', (err) => {
@@ -157,7 +186,9 @@ export async function openPostgres(url: string, options: PostgresOptions = {}): 
       clock,
       scrub,
     });
-    if (schema !== undefined) await pool.query(`create schema if not exists ${schema}`);
+    if (schema !== undefined && (options.createSchema ?? true))
+      await pool.query(`create schema if not exists ${schema}`);
+    if (options.migrate === false) await requireEngineTables(pool, redacted);
   } catch (err) {
     await pool.end().catch(() => {});
     throw err;
@@ -170,6 +201,14 @@ export async function openPostgres(url: string, options: PostgresOptions = {}): 
     throw err;
   }
   return { db, url: redacted, host, schema: schema ?? null, close: () => db.destroy() };
+}
+
+/** Refuses a database (schema) that holds no engine tables: `--db` names the wrong place. */
+async function requireEngineTables(pool: pg.Pool, redacted: string): Promise<void> {
+  const { rows } = await pool.query<{ found: string | null }>(`select to_regclass('actors')::text as found`);
+  if (rows[0]?.found == null) {
+    throw new SteadfastError('INVALID_INPUT', `--db: no engine database at ${redacted}`);
+  }
 }
 
 /** Runs `select 1` until the server answers (see openPostgres). */

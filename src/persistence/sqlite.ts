@@ -5,8 +5,9 @@ import { Kysely, SqliteDialect } from 'kysely';
 import type { SqliteDatabase as KyselySqliteDatabase } from 'kysely';
 import { SteadfastError } from '../domain/errors.js';
 import { Checkpointer } from './checkpointer.js';
-import type { ActorReader, SnapshotReader, TradeReader } from './engine-store.js';
 import type { Durability } from './durability.js';
+import type { EngineDatabase } from './engine-database.js';
+import type { ActorReader, SnapshotReader, TradeReader } from './engine-store.js';
 import { SqliteWriter } from './sqlite-writer.js';
 import { migrate } from './migrate.js';
 import type { Database } from './schema.js';
@@ -15,26 +16,19 @@ import { sqliteReaders } from './sqlite-readers.js';
 export type { Durability } from './durability.js';
 export { migrate } from './migrate.js';
 
-/** An open engine database. */
-export interface EngineDatabase {
-  readonly db: Kysely<Database>;
+/** An open SQLite engine database: its file, its writer thread and synchronous readers. */
+export interface SqliteEngineDatabase extends EngineDatabase {
+  readonly dialect: 'sqlite';
   readonly path: string;
-  readonly durability: Durability;
-  /** Switches fsync-on-commit for the next transactions on this connection (never call inside one). */
-  setFullSync(full: boolean): void;
   /** The writer thread that commits the runtime's batches (null for `:memory:`). */
   readonly writer: SqliteWriter | null;
-  /** Reads one actor's committed snapshot on this (reading) connection, synchronously. */
   readonly readSnapshot: SnapshotReader;
-  /** Reads the fill ledger's rows of trade ids at a venue on this connection, synchronously. */
   readonly readTrades: TradeReader;
-  /** Reads the named actors' rows on this connection, synchronously. */
   readonly readActors: ActorReader;
-  close(): Promise<void>;
 }
 
 /** Opens (creating if needed) a SQLite engine database in WAL mode and migrates it to the latest schema. */
-export async function openSqlite(file: string, durability: Durability = 'intent'): Promise<EngineDatabase> {
+export async function openSqlite(file: string, durability: Durability = 'intent'): Promise<SqliteEngineDatabase> {
   if (file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
   const raw = new SqliteDatabase(file);
   // A new database gives the pages retention frees back to the file system (incremental vacuum): the mode
@@ -60,7 +54,9 @@ export async function openSqlite(file: string, durability: Durability = 'intent'
     readSnapshot: readers.snapshot,
     readTrades: readers.trades,
     db,
+    dialect: 'sqlite',
     path: file,
+    location: file,
     durability,
     setFullSync(wanted: boolean) {
       if (durability !== 'intent' || wanted === full) return;

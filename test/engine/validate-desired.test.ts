@@ -14,7 +14,7 @@ import { adjusterActorId, bookActorId } from '../../src/machines/messages.js';
 import type { PositionBookInput } from '../../src/machines/position-book.machine.js';
 import { EngineStore } from '../../src/persistence/engine-store.js';
 import { openSqlite } from '../../src/persistence/sqlite.js';
-import type { EngineDatabase } from '../../src/persistence/sqlite.js';
+import type { EngineDatabase } from '../../src/persistence/engine-database.js';
 import { DurableRuntime } from '../../src/runtime/durable-runtime.js';
 import type { EffectHandler, OutboxRow } from '../../src/runtime/types.js';
 import { quote } from '../../src/strategy/market-maker.js';

@@ -22,6 +22,7 @@ import {
 } from '../support/engine-harness.js';
 import type { Answer, EngineHandle } from '../support/engine-harness.js';
 import { tempDir } from '../support/tmp.js';
+import { dialects, engineTargetPerTest } from '../support/dialects.js';
 
 let tmp: { dir: string; cleanup: () => void };
 let clock: SimulatedClock;
@@ -38,7 +39,7 @@ afterEach(async () => {
 });
 
 async function engine(effects: ScriptedEffects): Promise<EngineHandle> {
-  const e = await openEngine({ file: engineFile(tmp.dir), clock, effects });
+  const e = await openEngine({ file: target(), clock, effects });
   open.push(e);
   return e;
 }
@@ -114,103 +115,113 @@ async function buildEveryState(e: EngineHandle): Promise<void> {
   await idle(runtime);
 }
 
-describe('snapshot round trip through close and a new runtime', () => {
-  it('restores every machine, in every kind of state, exactly; the journal replays to the same snapshot', async () => {
-    const first = await engine(new ScriptedEffects(firstRunScript));
-    await buildEveryState(first);
+/** The current case's engine database: a SQLite file or a PostgreSQL schema (see engineTargetPerTest). */
+let target = (): string => engineFile(tmp.dir);
 
-    const expectedStates: Record<string, unknown> = {
-      [orderActorId('o-new')]: 'pendingNew',
-      [orderActorId('o-sub')]: 'submitting',
-      [orderActorId('o-open')]: 'open',
-      [orderActorId('o-part')]: 'partiallyFilled',
-      [orderActorId('o-cxl')]: 'pendingCancel',
-      [orderActorId('o-unc')]: { unconfirmed: 'waiting' },
-      [orderActorId('p-0')]: 'submitting',
-      [orderActorId('p-1')]: 'submitting',
-      [bookId]: 'long',
-      [adjusterId]: 'idle',
-    };
-    const before = new Map<string, { value: unknown; context: unknown; persisted: unknown }>();
-    for (const id of Object.keys(expectedStates)) {
-      const actor = first.runtime.actor(id);
-      expect(actor, id).toBeDefined();
-      before.set(id, {
-        value: actor!.snapshot.value,
-        context: structuredClone(actor!.snapshot.context),
-        persisted: JSON.parse(JSON.stringify(actor!.entry.machine.getPersistedSnapshot(actor!.snapshot))),
-      });
-    }
-    expect(Object.fromEntries([...before].map(([id, b]) => [id, b.value]))).toEqual(expectedStates);
-    // the in-flight invoke is part of the persisted snapshot
-    expect(Object.keys(first.runtime.actor(orderActorId('o-sub'))!.snapshot.children)).toEqual([
-      'placeOrder',
-    ]);
-    expect(Object.keys(first.runtime.actor(orderActorId('o-cxl'))!.snapshot.children)).toEqual([
-      'cancelOrder',
-    ]);
-    await closeEngine(first);
-
-    // phase two: a new runtime on the same file; every call hangs, so nothing can move the snapshots
-    const second = await engine(new ScriptedEffects(() => 'hang'));
-    const report = await second.runtime.start();
-    await idle(second.runtime);
-    expect(report).toEqual({ actors: 10, resumedCalls: 4, timers: 5, migrated: 0 });
-    for (const [id, b] of before) {
-      const restored = second.runtime.actor(id);
-      expect(restored, id).toBeDefined();
-      expect(restored!.snapshot.value, id).toEqual(b.value);
-      expect(restored!.snapshot.context, id).toEqual(b.context);
-      expect(
-        JSON.parse(JSON.stringify(restored!.entry.machine.getPersistedSnapshot(restored!.snapshot))),
-        id,
-      ).toEqual(b.persisted);
-    }
-    expect(Object.keys(second.runtime.actor(orderActorId('o-sub'))!.snapshot.children)).toEqual([
-      'placeOrder',
-    ]);
-
-    const rows = await second.db.db.selectFrom('actors').selectAll().orderBy('id').execute();
-    expect(rows.map((r) => r.id).sort()).toEqual(Object.keys(expectedStates).sort());
-    for (const row of rows) {
-      expect(JSON.parse(row.snapshot), row.id).toEqual(before.get(row.id)!.persisted);
-      const journal = await second.store.journalOf(row.id);
-      expect(
-        journal.map((j) => j.rev),
-        row.id,
-      ).toEqual(Array.from({ length: row.rev }, (_, i) => i + 1));
-      const rebuilt = rebuildFromJournal(machineRegistry[row.machine]!, journal);
-      expect(JSON.parse(JSON.stringify(rebuilt)), row.id).toEqual(JSON.parse(row.snapshot));
-    }
+describe.each(dialects)('$name', (dialect) => {
+  const engineDb = engineTargetPerTest(dialect, () => engineFile(tmp.dir));
+  beforeEach(() => {
+    target = () => engineDb.target;
   });
 
-  it('restores the durable timers and open calls with their rows, not by re-running the machine', async () => {
-    const first = await engine(new ScriptedEffects(firstRunScript));
-    await buildEveryState(first);
-    const timersBefore = await first.db.db.selectFrom('timers').selectAll().orderBy('actor_id').execute();
-    await closeEngine(first);
+  describe('snapshot round trip through close and a new runtime', () => {
+    it('restores every machine, in every kind of state, exactly; the journal replays to the same snapshot', async () => {
+      const first = await engine(new ScriptedEffects(firstRunScript));
+      await buildEveryState(first);
 
-    const effects = new ScriptedEffects(() => 'hang');
-    const second = await engine(effects);
-    await second.runtime.start();
-    await idle(second.runtime);
-    expect(timersBefore.map((t) => [t.actor_id, t.timer_id, t.due_at])).toEqual([
-      [orderActorId('o-cxl'), 'xstate.after.CANCEL_TIMEOUT.order.pendingCancel', T0 + 3000],
-      [orderActorId('o-sub'), 'xstate.after.ACK_TIMEOUT.order.submitting', T0 + 3000],
-      [orderActorId('o-unc'), 'xstate.after.LOOKUP_RETRY.order.unconfirmed.waiting', T0 + 1000],
-      [orderActorId('p-0'), 'xstate.after.ACK_TIMEOUT.order.submitting', T0 + 3000],
-      [orderActorId('p-1'), 'xstate.after.ACK_TIMEOUT.order.submitting', T0 + 3000],
-    ]);
-    expect(await second.db.db.selectFrom('timers').selectAll().orderBy('actor_id').execute()).toEqual(
-      timersBefore,
-    );
-    // each open call was offered to recovery exactly once, and nothing else was called
-    expect(effects.recovered.map((r) => r.key).sort()).toEqual([
-      `${orderActorId('o-cxl')}/cancelOrder/4`,
-      `${orderActorId('o-sub')}/placeOrder/2`,
-      `${orderActorId('p-0')}/placeOrder/2`,
-      `${orderActorId('p-1')}/placeOrder/2`,
-    ]);
-    expect(effects.calls.map((r) => r.key).sort()).toEqual(effects.recovered.map((r) => r.key).sort());
+      const expectedStates: Record<string, unknown> = {
+        [orderActorId('o-new')]: 'pendingNew',
+        [orderActorId('o-sub')]: 'submitting',
+        [orderActorId('o-open')]: 'open',
+        [orderActorId('o-part')]: 'partiallyFilled',
+        [orderActorId('o-cxl')]: 'pendingCancel',
+        [orderActorId('o-unc')]: { unconfirmed: 'waiting' },
+        [orderActorId('p-0')]: 'submitting',
+        [orderActorId('p-1')]: 'submitting',
+        [bookId]: 'long',
+        [adjusterId]: 'idle',
+      };
+      const before = new Map<string, { value: unknown; context: unknown; persisted: unknown }>();
+      for (const id of Object.keys(expectedStates)) {
+        const actor = first.runtime.actor(id);
+        expect(actor, id).toBeDefined();
+        before.set(id, {
+          value: actor!.snapshot.value,
+          context: structuredClone(actor!.snapshot.context),
+          persisted: JSON.parse(JSON.stringify(actor!.entry.machine.getPersistedSnapshot(actor!.snapshot))),
+        });
+      }
+      expect(Object.fromEntries([...before].map(([id, b]) => [id, b.value]))).toEqual(expectedStates);
+      // the in-flight invoke is part of the persisted snapshot
+      expect(Object.keys(first.runtime.actor(orderActorId('o-sub'))!.snapshot.children)).toEqual([
+        'placeOrder',
+      ]);
+      expect(Object.keys(first.runtime.actor(orderActorId('o-cxl'))!.snapshot.children)).toEqual([
+        'cancelOrder',
+      ]);
+      await closeEngine(first);
+
+      // phase two: a new runtime on the same file; every call hangs, so nothing can move the snapshots
+      const second = await engine(new ScriptedEffects(() => 'hang'));
+      const report = await second.runtime.start();
+      await idle(second.runtime);
+      expect(report).toEqual({ actors: 10, resumedCalls: 4, timers: 5, migrated: 0 });
+      for (const [id, b] of before) {
+        const restored = second.runtime.actor(id);
+        expect(restored, id).toBeDefined();
+        expect(restored!.snapshot.value, id).toEqual(b.value);
+        expect(restored!.snapshot.context, id).toEqual(b.context);
+        expect(
+          JSON.parse(JSON.stringify(restored!.entry.machine.getPersistedSnapshot(restored!.snapshot))),
+          id,
+        ).toEqual(b.persisted);
+      }
+      expect(Object.keys(second.runtime.actor(orderActorId('o-sub'))!.snapshot.children)).toEqual([
+        'placeOrder',
+      ]);
+
+      const rows = await second.db.db.selectFrom('actors').selectAll().orderBy('id').execute();
+      expect(rows.map((r) => r.id).sort()).toEqual(Object.keys(expectedStates).sort());
+      for (const row of rows) {
+        expect(JSON.parse(row.snapshot), row.id).toEqual(before.get(row.id)!.persisted);
+        const journal = await second.store.journalOf(row.id);
+        expect(
+          journal.map((j) => j.rev),
+          row.id,
+        ).toEqual(Array.from({ length: row.rev }, (_, i) => i + 1));
+        const rebuilt = rebuildFromJournal(machineRegistry[row.machine]!, journal);
+        expect(JSON.parse(JSON.stringify(rebuilt)), row.id).toEqual(JSON.parse(row.snapshot));
+      }
+    });
+
+    it('restores the durable timers and open calls with their rows, not by re-running the machine', async () => {
+      const first = await engine(new ScriptedEffects(firstRunScript));
+      await buildEveryState(first);
+      const timersBefore = await first.db.db.selectFrom('timers').selectAll().orderBy('actor_id').execute();
+      await closeEngine(first);
+
+      const effects = new ScriptedEffects(() => 'hang');
+      const second = await engine(effects);
+      await second.runtime.start();
+      await idle(second.runtime);
+      expect(timersBefore.map((t) => [t.actor_id, t.timer_id, t.due_at])).toEqual([
+        [orderActorId('o-cxl'), 'xstate.after.CANCEL_TIMEOUT.order.pendingCancel', T0 + 3000],
+        [orderActorId('o-sub'), 'xstate.after.ACK_TIMEOUT.order.submitting', T0 + 3000],
+        [orderActorId('o-unc'), 'xstate.after.LOOKUP_RETRY.order.unconfirmed.waiting', T0 + 1000],
+        [orderActorId('p-0'), 'xstate.after.ACK_TIMEOUT.order.submitting', T0 + 3000],
+        [orderActorId('p-1'), 'xstate.after.ACK_TIMEOUT.order.submitting', T0 + 3000],
+      ]);
+      expect(await second.db.db.selectFrom('timers').selectAll().orderBy('actor_id').execute()).toEqual(
+        timersBefore,
+      );
+      // each open call was offered to recovery exactly once, and nothing else was called
+      expect(effects.recovered.map((r) => r.key).sort()).toEqual([
+        `${orderActorId('o-cxl')}/cancelOrder/4`,
+        `${orderActorId('o-sub')}/placeOrder/2`,
+        `${orderActorId('p-0')}/placeOrder/2`,
+        `${orderActorId('p-1')}/placeOrder/2`,
+      ]);
+      expect(effects.calls.map((r) => r.key).sort()).toEqual(effects.recovered.map((r) => r.key).sort());
+    });
   });
 });

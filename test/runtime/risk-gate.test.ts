@@ -24,6 +24,7 @@ import type { SimDesk } from '../support/engine-on-sim.js';
 import { tempDirPerTest } from '../support/test-dir.js';
 import { tempDir } from '../support/tmp.js';
 import { waitFor } from '../support/wait.js';
+import { dialects, engineTargetPerTest } from '../support/dialects.js';
 
 /**
  * The pre-trade risk checks run in the runtime's gate: a place that breaches a limit is never written to
@@ -62,7 +63,7 @@ async function riskEngine(
   );
   const holder: { gate?: TradingGate } = {};
   const e = await openEngine({
-    file: engineFile(tmp.dir),
+    file: target(),
     clock,
     effects,
     gate: {
@@ -97,168 +98,181 @@ async function riskEngine(
   return { e, effects, checker, place, placed };
 }
 
-describe('risk checks in the runtime', () => {
-  it('maxPosition counts unanswered places as filled: the breaching place never reaches the outbox', async () => {
-    const { e, effects, checker, place, placed } = await riskEngine({ maxPosition: '0.2' });
-    await place('o1'); // 0.1, no answer: outcome unknown
-    await place('o2'); // worst case 0.2: at the limit
-    await place('o3'); // worst case 0.3: denied
-    expect(effects.calls.map((c) => c.actorId)).toEqual([orderActorId('o1'), orderActorId('o2')]);
-    expect(await placed()).toEqual([orderActorId('o1'), orderActorId('o2')]);
-    const o3 = await e.db.db
-      .selectFrom('orders')
-      .selectAll()
-      .where('client_order_id', '=', 'o3')
-      .executeTakeFirstOrThrow();
-    expect(o3.state).toBe('denied');
-    expect(o3.reason).toBe('denied by risk: maxPosition (worst-case position 0.3 beyond ±0.2)');
-    const journal = await e.db.db
-      .selectFrom('journal')
-      .select(['event_type', 'event', 'state'])
-      .where('actor_id', '=', orderActorId('o3'))
-      .orderBy('rev')
-      .execute();
-    expect(journal.map((j) => [j.event_type, j.state])).toEqual([
-      ['xstate.init', 'pendingNew'],
-      ['SUBMIT', 'submitting'],
-      ['PLACE_DENIED', 'denied'],
-    ]);
-    expect(JSON.parse(String(journal[2]!.event))).toMatchObject({
-      type: 'PLACE_DENIED',
-      rule: 'maxPosition',
-      reason: 'denied by risk: maxPosition (worst-case position 0.3 beyond ±0.2)',
+/** The current case's engine database: a SQLite file or a PostgreSQL schema (see engineTargetPerTest). */
+let target = (): string => engineFile(tmp.dir);
+
+describe.each(dialects)('$name', (dialect) => {
+  const engineDb = engineTargetPerTest(dialect, () => engineFile(tmp.dir));
+  beforeEach(() => {
+    target = () => engineDb.target;
+  });
+
+  describe('risk checks in the runtime', () => {
+    it('maxPosition counts unanswered places as filled: the breaching place never reaches the outbox', async () => {
+      const { e, effects, checker, place, placed } = await riskEngine({ maxPosition: '0.2' });
+      await place('o1'); // 0.1, no answer: outcome unknown
+      await place('o2'); // worst case 0.2: at the limit
+      await place('o3'); // worst case 0.3: denied
+      expect(effects.calls.map((c) => c.actorId)).toEqual([orderActorId('o1'), orderActorId('o2')]);
+      expect(await placed()).toEqual([orderActorId('o1'), orderActorId('o2')]);
+      const o3 = await e.db.db
+        .selectFrom('orders')
+        .selectAll()
+        .where('client_order_id', '=', 'o3')
+        .executeTakeFirstOrThrow();
+      expect(o3.state).toBe('denied');
+      expect(o3.reason).toBe('denied by risk: maxPosition (worst-case position 0.3 beyond ±0.2)');
+      const journal = await e.db.db
+        .selectFrom('journal')
+        .select(['event_type', 'event', 'state'])
+        .where('actor_id', '=', orderActorId('o3'))
+        .orderBy('rev')
+        .execute();
+      expect(journal.map((j) => [j.event_type, j.state])).toEqual([
+        ['xstate.init', 'pendingNew'],
+        ['SUBMIT', 'submitting'],
+        ['PLACE_DENIED', 'denied'],
+      ]);
+      expect(JSON.parse(String(journal[2]!.event))).toMatchObject({
+        type: 'PLACE_DENIED',
+        rule: 'maxPosition',
+        reason: 'denied by risk: maxPosition (worst-case position 0.3 beyond ±0.2)',
+      });
+      expect(e.runtime.actor(orderActorId('o3'))).toBeUndefined(); // terminal: left memory
+      // A sell only moves the short side: allowed.
+      await place('o4', { side: 'sell', price: '101' });
+      expect(await placed()).toContain(orderActorId('o4'));
+      const status = await readStatus(e.db.db);
+      expect(status.orders.denied).toBe(1);
+      expect(status.orders.rejected).toBeUndefined();
+      expect(checker.denials.get('maxPosition')).toBe(1);
     });
-    expect(e.runtime.actor(orderActorId('o3'))).toBeUndefined(); // terminal: left memory
-    // A sell only moves the short side: allowed.
-    await place('o4', { side: 'sell', price: '101' });
-    expect(await placed()).toContain(orderActorId('o4'));
-    const status = await readStatus(e.db.db);
-    expect(status.orders.denied).toBe(1);
-    expect(status.orders.rejected).toBeUndefined();
-    expect(checker.denials.get('maxPosition')).toBe(1);
-  });
 
-  it('status counts as denied the orders an older engine ended `rejected` for a risk denial', async () => {
-    const old = await riskEngine({ maxOrderQuantity: '0.1' }, 'hang', legacyDenial);
-    await old.place('o1', { quantity: '0.2' });
-    await old.e.close();
-    const { e, place } = await riskEngine({ maxOrderQuantity: '0.1' });
-    await place('o2', { quantity: '0.2' });
-    const orders = await e.db.db
-      .selectFrom('orders')
-      .select(['client_order_id', 'state', 'reason'])
-      .orderBy('client_order_id')
-      .execute();
-    expect(orders).toEqual([
-      {
-        client_order_id: 'o1',
-        state: 'rejected',
-        reason: 'rejected: denied by risk: maxOrderQuantity (quantity 0.2 > 0.1)',
-      },
-      {
-        client_order_id: 'o2',
-        state: 'denied',
-        reason: 'denied by risk: maxOrderQuantity (quantity 0.2 > 0.1)',
-      },
-    ]);
-    const status = await readStatus(e.db.db);
-    expect(status.orders.denied).toBe(2);
-    expect(status.orders.rejected).toBeUndefined();
-  });
-
-  it('an order that ends frees its share of the position limit', async () => {
-    const { e, place, placed } = await riskEngine({ maxPosition: '0.1' }, 'open');
-    await place('o1');
-    await e.runtime.send(orderActorId('o1'), { type: 'CANCEL_ORDER', at: clock.now() });
-    await idle(e.runtime);
-    await place('o2');
-    expect(await placed()).toEqual([orderActorId('o1'), orderActorId('o2')]);
-  });
-
-  it('maxOrderNotional and priceBandBps deny before the outbox, and denials trip the halt', async () => {
-    const { e, checker, place, placed } = await riskEngine({
-      maxOrderNotional: '10',
-      priceBandBps: '200',
-      haltAfterDenials: 3,
-      haltWindowMs: 10_000,
+    it('status counts as denied the orders an older engine ended `rejected` for a risk denial', async () => {
+      const old = await riskEngine({ maxOrderQuantity: '0.1' }, 'hang', legacyDenial);
+      await old.place('o1', { quantity: '0.2' });
+      await old.e.close();
+      const { e, place } = await riskEngine({ maxOrderQuantity: '0.1' });
+      await place('o2', { quantity: '0.2' });
+      const orders = await e.db.db
+        .selectFrom('orders')
+        .select(['client_order_id', 'state', 'reason'])
+        .orderBy('client_order_id')
+        .execute();
+      expect(orders).toEqual([
+        {
+          client_order_id: 'o1',
+          state: 'rejected',
+          reason: 'rejected: denied by risk: maxOrderQuantity (quantity 0.2 > 0.1)',
+        },
+        {
+          client_order_id: 'o2',
+          state: 'denied',
+          reason: 'denied by risk: maxOrderQuantity (quantity 0.2 > 0.1)',
+        },
+      ]);
+      const status = await readStatus(e.db.db);
+      expect(status.orders.denied).toBe(2);
+      expect(status.orders.rejected).toBeUndefined();
     });
-    await place('o1', { price: '100', quantity: '0.1' }); // notional 10: at the limit
-    await place('o2', { price: '100', quantity: '0.11' }); // notional 11
-    await place('o3', { price: '98', quantity: '0.01' }); // 200 bps below the mid: at the band
-    await place('o4', { price: '97.99', quantity: '0.01' }); // beyond it
-    expect(await placed()).toEqual([orderActorId('o1'), orderActorId('o3')]);
-    expect(checker.takeTrip()).toBeNull();
-    await place('o5', { price: '102.01', quantity: '0.01' });
-    expect(checker.takeTrip()).toEqual({ rule: 'priceBandBps', denials: 3, windowMs: 10_000 });
-    const status = await readStatus(e.db.db);
-    expect(status.orders.denied).toBe(3);
-    const denied = await e.db.db
-      .selectFrom('orders')
-      .select(['client_order_id', 'state', 'reason'])
-      .where('state', '=', 'denied')
-      .orderBy('client_order_id')
-      .execute();
-    expect(denied.map((o) => [o.client_order_id, o.reason?.split(' (')[0]])).toEqual([
-      ['o2', 'denied by risk: maxOrderNotional'],
-      ['o4', 'denied by risk: priceBandBps'],
-      ['o5', 'denied by risk: priceBandBps'],
-    ]);
-  });
 
-  it('maxSubmitsPerSecond counts the places allowed in 1 s of the batch clock', async () => {
-    const { place, placed } = await riskEngine({ maxSubmitsPerSecond: 2 });
-    await place('o1');
-    await place('o2');
-    await place('o3');
-    expect(await placed()).toHaveLength(2);
-    clock.increment(1000);
-    await place('o4');
-    expect(await placed()).toHaveLength(3);
-  });
-});
-
-describe('risk denials halt a running engine', () => {
-  let desk: SimDesk;
-  let dir: { dir: string; cleanup: () => void };
-  beforeEach(async () => {
-    dir = tempDir('risk-halt');
-    desk = await simDesk(dir.dir);
-  });
-  afterEach(async () => {
-    await desk.close();
-    dir.cleanup();
-  });
-
-  it('denies every quote over maxOrderQuantity, logs RISK_DENIED and halts after haltAfterDenials', async () => {
-    const e = await desk.open('engine.sqlite', {
-      risk: { maxOrderQuantity: '0.001', haltAfterDenials: 3, haltWindowMs: 60_000, symbols: {} },
+    it('an order that ends frees its share of the position limit', async () => {
+      const { e, place, placed } = await riskEngine({ maxPosition: '0.1' }, 'open');
+      await place('o1');
+      await e.runtime.send(orderActorId('o1'), { type: 'CANCEL_ORDER', at: clock.now() });
+      await idle(e.runtime);
+      await place('o2');
+      expect(await placed()).toEqual([orderActorId('o1'), orderActorId('o2')]);
     });
-    await waitFor('the halt', async () => (await readTradingState(e.engine.database.db)).state === 'halted');
-    await e.engine.riskIdle();
-    const state = await readTradingState(e.engine.database.db);
-    expect(state.reason).toMatch(/^risk: 3 denials within 60000 ms, the last by maxOrderQuantity/);
-    expect(e.engine.gate.current.state).toBe('halted');
-    const denied = e.coded('RISK_DENIED');
-    expect(denied.length).toBeGreaterThan(0);
-    expect(denied[0]!.obj['rule']).toBe('maxOrderQuantity');
-    expect(e.coded('TRADING_HALTED').length).toBeGreaterThan(0);
-    const places = await e.engine.database.db
-      .selectFrom('outbox')
-      .select('src')
-      .where('src', '=', 'placeOrder')
-      .execute();
-    expect(places).toEqual([]);
-    expect(await desk.openAtVenue()).toEqual([]);
-    const status = await readStatus(e.engine.database.db);
-    expect(status.orders.denied).toBeGreaterThanOrEqual(3);
-    expect(status.orders.rejected).toBeUndefined();
-    const orders = await e.engine.database.db.selectFrom('orders').select(['state', 'reason']).execute();
-    expect(orders.length).toBeGreaterThanOrEqual(3);
-    for (const o of orders) {
-      expect(o.state).toBe('denied');
-      expect(o.reason).toMatch(/^denied by (risk: maxOrderQuantity \(|the trading state: halted)/);
-    }
-    expect(status.tradingState).toBe('halted');
-    expect(e.engine.riskDenials().get('maxOrderQuantity')).toBeGreaterThanOrEqual(3);
+
+    it('maxOrderNotional and priceBandBps deny before the outbox, and denials trip the halt', async () => {
+      const { e, checker, place, placed } = await riskEngine({
+        maxOrderNotional: '10',
+        priceBandBps: '200',
+        haltAfterDenials: 3,
+        haltWindowMs: 10_000,
+      });
+      await place('o1', { price: '100', quantity: '0.1' }); // notional 10: at the limit
+      await place('o2', { price: '100', quantity: '0.11' }); // notional 11
+      await place('o3', { price: '98', quantity: '0.01' }); // 200 bps below the mid: at the band
+      await place('o4', { price: '97.99', quantity: '0.01' }); // beyond it
+      expect(await placed()).toEqual([orderActorId('o1'), orderActorId('o3')]);
+      expect(checker.takeTrip()).toBeNull();
+      await place('o5', { price: '102.01', quantity: '0.01' });
+      expect(checker.takeTrip()).toEqual({ rule: 'priceBandBps', denials: 3, windowMs: 10_000 });
+      const status = await readStatus(e.db.db);
+      expect(status.orders.denied).toBe(3);
+      const denied = await e.db.db
+        .selectFrom('orders')
+        .select(['client_order_id', 'state', 'reason'])
+        .where('state', '=', 'denied')
+        .orderBy('client_order_id')
+        .execute();
+      expect(denied.map((o) => [o.client_order_id, o.reason?.split(' (')[0]])).toEqual([
+        ['o2', 'denied by risk: maxOrderNotional'],
+        ['o4', 'denied by risk: priceBandBps'],
+        ['o5', 'denied by risk: priceBandBps'],
+      ]);
+    });
+
+    it('maxSubmitsPerSecond counts the places allowed in 1 s of the batch clock', async () => {
+      const { place, placed } = await riskEngine({ maxSubmitsPerSecond: 2 });
+      await place('o1');
+      await place('o2');
+      await place('o3');
+      expect(await placed()).toHaveLength(2);
+      clock.increment(1000);
+      await place('o4');
+      expect(await placed()).toHaveLength(3);
+    });
+  });
+
+  describe('risk denials halt a running engine', () => {
+    let desk: SimDesk;
+    let dir: { dir: string; cleanup: () => void };
+    beforeEach(async () => {
+      dir = tempDir('risk-halt');
+      desk = await simDesk(dir.dir);
+    });
+    afterEach(async () => {
+      await desk.close();
+      dir.cleanup();
+    });
+
+    it('denies every quote over maxOrderQuantity, logs RISK_DENIED and halts after haltAfterDenials', async () => {
+      const e = await desk.open('engine.sqlite', {
+        risk: { maxOrderQuantity: '0.001', haltAfterDenials: 3, haltWindowMs: 60_000, symbols: {} },
+      });
+      await waitFor(
+        'the halt',
+        async () => (await readTradingState(e.engine.database.db)).state === 'halted',
+      );
+      await e.engine.riskIdle();
+      const state = await readTradingState(e.engine.database.db);
+      expect(state.reason).toMatch(/^risk: 3 denials within 60000 ms, the last by maxOrderQuantity/);
+      expect(e.engine.gate.current.state).toBe('halted');
+      const denied = e.coded('RISK_DENIED');
+      expect(denied.length).toBeGreaterThan(0);
+      expect(denied[0]!.obj['rule']).toBe('maxOrderQuantity');
+      expect(e.coded('TRADING_HALTED').length).toBeGreaterThan(0);
+      const places = await e.engine.database.db
+        .selectFrom('outbox')
+        .select('src')
+        .where('src', '=', 'placeOrder')
+        .execute();
+      expect(places).toEqual([]);
+      expect(await desk.openAtVenue()).toEqual([]);
+      const status = await readStatus(e.engine.database.db);
+      expect(status.orders.denied).toBeGreaterThanOrEqual(3);
+      expect(status.orders.rejected).toBeUndefined();
+      const orders = await e.engine.database.db.selectFrom('orders').select(['state', 'reason']).execute();
+      expect(orders.length).toBeGreaterThanOrEqual(3);
+      for (const o of orders) {
+        expect(o.state).toBe('denied');
+        expect(o.reason).toMatch(/^denied by (risk: maxOrderQuantity \(|the trading state: halted)/);
+      }
+      expect(status.tradingState).toBe('halted');
+      expect(e.engine.riskDenials().get('maxOrderQuantity')).toBeGreaterThanOrEqual(3);
+    });
   });
 });

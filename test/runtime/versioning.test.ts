@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { SteadfastError } from '../../src/domain/errors.js';
 import { orderActorId } from '../../src/machines/messages.js';
 import { ORDER_MACHINE_VERSION } from '../../src/machines/order.machine.js';
@@ -13,10 +13,13 @@ import {
   newClock,
   openEngine,
   orderInput,
-  rawConnection,
 } from '../support/engine-harness.js';
 import type { EngineHandle } from '../support/engine-harness.js';
+import type { Kysely } from 'kysely';
+import { openEngineDatabaseForOperator } from '../../src/persistence/open-database.js';
+import type { Database } from '../../src/persistence/schema.js';
 import { tempDirPerTest } from '../support/test-dir.js';
+import { dialects, engineTargetPerTest } from '../support/dialects.js';
 
 const tmp = tempDirPerTest('versioning');
 const { cleanups } = tmp;
@@ -31,7 +34,7 @@ async function engine(
   registry?: Record<string, MachineEntry>,
 ): Promise<EngineHandle> {
   const e = await openEngine({
-    file: engineFile(tmp.dir),
+    file: target(),
     clock: newClock(),
     effects,
     ...(registry ? { registry } : {}),
@@ -78,137 +81,176 @@ async function refusedStart(
   return { message: err.message, e };
 }
 
-describe('snapshot versions', () => {
-  it('refuses to start on a row written by a newer machine version, naming actor and versions, changing nothing', async () => {
-    await seedCurrent();
-    const raw = rawConnection(engineFile(tmp.dir));
-    raw.prepare('UPDATE actors SET version = ? WHERE id = ?').run(NEXT, O1);
-    raw.close();
-    const { message, e } = await refusedStart();
-    expect(message).toBe(
-      `cannot restore 1 actor(s): actor order/o1 was written by order machine v${NEXT}, newer than this build's v${V}: run the newer build`,
-    );
-    expect(e.runtime.actor(O1)).toBeUndefined();
+/** Runs `change` on the stored rows through a connection of its own (an older build, a broken write). */
+async function edit(change: (db: Kysely<Database>) => Promise<unknown>): Promise<void> {
+  const db = await openEngineDatabaseForOperator(target());
+  try {
+    await change(db);
+  } finally {
+    await db.destroy();
+  }
+}
+
+/** The current case's engine database: a SQLite file or a PostgreSQL schema (see engineTargetPerTest). */
+let target = (): string => engineFile(tmp.dir);
+
+describe.each(dialects)('$name', (dialect) => {
+  const engineDb = engineTargetPerTest(dialect, () => engineFile(tmp.dir));
+  beforeEach(() => {
+    target = () => engineDb.target;
   });
 
-  it('refuses an older version when the registry has no migration for it', async () => {
-    await seedCurrent();
-    const { message } = await refusedStart(orderNext({}));
-    expect(message).toBe(
-      `cannot restore 1 actor(s): actor order/o1 was written by order machine v${V}; this build has v${NEXT} and ` +
-        `no migration from v${V}: refusing to guess (add a migration or run the older build)`,
-    );
-  });
-
-  it('migrates at start with a registered migration: writes the next version and an engine.migrated journal row', async () => {
-    await seedCurrent();
-    const seen: unknown[] = [];
-    const migration: SnapshotMigration = (snapshot) => {
-      seen.push(snapshot.value);
-      return { ...snapshot, context: { ...snapshot.context, reason: 'migrated' } };
-    };
-    const registry = orderNext({ [V]: migration });
-    const e = await engine(new ScriptedEffects(() => 'hang'), registry);
-    const report = await e.runtime.start();
-    await idle(e.runtime);
-
-    expect(report).toEqual({ actors: 1, resumedCalls: 1, timers: 1, migrated: 1 });
-    expect(seen).toEqual(['submitting']);
-    const row = await e.db.db.selectFrom('actors').selectAll().where('id', '=', O1).executeTakeFirstOrThrow();
-    expect([row.version, row.rev, row.state]).toEqual([NEXT, 3, 'submitting']);
-    const persisted = JSON.parse(row.snapshot) as { value: unknown; context: OrderContext; children: object };
-    expect([persisted.value, persisted.context.reason, Object.keys(persisted.children)]).toEqual([
-      'submitting',
-      'migrated',
-      ['placeOrder'],
-    ]);
-    const journal = await e.store.journalOf(O1);
-    expect(journal.map((j) => [j.rev, j.eventType])).toEqual([
-      [1, 'xstate.init'],
-      [2, 'SUBMIT'],
-      [3, 'engine.migrated'],
-    ]);
-    expect([journal[2]!.event, journal[2]!.state]).toEqual([
-      JSON.stringify({ type: 'engine.migrated', toVersion: NEXT }),
-      'submitting',
-    ]);
-    expect(e.runtime.actor(O1)!.rev).toBe(3);
-    expect((e.runtime.actor(O1)!.snapshot.context as OrderContext).reason).toBe('migrated');
-    const orders = await e.db.db.selectFrom('orders').select(['reason', 'state']).execute();
-    expect(orders).toEqual([{ reason: 'migrated', state: 'submitting' }]);
-
-    // the migrated actor keeps working, and a second start does not migrate again
-    expect(await e.runtime.send(O1, { type: 'CANCEL_ORDER' })).toBe(true);
-    expect(e.runtime.actor(O1)!.rev).toBe(4);
-    await e.close();
-    const again = await engine(new ScriptedEffects(() => 'hang'), registry);
-    expect((await again.runtime.start()).migrated).toBe(0);
-    const after = await again.store.journalOf(O1);
-    expect(after.map((j) => j.eventType)).toEqual([
-      'xstate.init',
-      'SUBMIT',
-      'engine.migrated',
-      'CANCEL_ORDER',
-    ]);
-    expect(again.runtime.actor(O1)!.snapshot.context).toMatchObject({
-      reason: 'migrated',
-      cancelRequested: true,
+  describe('snapshot versions', () => {
+    it('refuses to start on a row written by a newer machine version, naming actor and versions, changing nothing', async () => {
+      await seedCurrent();
+      await edit((db) => db.updateTable('actors').set({ version: NEXT }).where('id', '=', O1).execute());
+      const { message, e } = await refusedStart();
+      expect(message).toBe(
+        `cannot restore 1 actor(s): actor order/o1 was written by order machine v${NEXT}, newer than this build's v${V}: run the newer build`,
+      );
+      expect(e.runtime.actor(O1)).toBeUndefined();
     });
-  });
 
-  it('refuses a snapshot that does not fit the machine, even beside many valid ones of a known shape', async () => {
-    const first = await engine(new ScriptedEffects(() => 'hang'));
-    await first.runtime.start();
-    for (const id of ['o1', 'o2', 'o3']) {
-      await first.runtime.spawn(orderActorId(id), 'order', orderInput(id));
-      await first.runtime.send(orderActorId(id), { type: 'SUBMIT' });
-    }
-    await idle(first.runtime);
-    await first.close();
-    // o1 and o3 keep the shape a valid order has; o2 names a state the order machine does not have
-    const raw = rawConnection(engineFile(tmp.dir));
-    const row = raw.prepare('SELECT snapshot FROM actors WHERE id = ?').get(orderActorId('o2')) as {
-      snapshot: string;
-    };
-    const broken = { ...(JSON.parse(row.snapshot) as object), value: 'nowhere' };
-    raw
-      .prepare('UPDATE actors SET snapshot = ? WHERE id = ?')
-      .run(JSON.stringify(broken), orderActorId('o2'));
-    raw.close();
-    const { message } = await refusedStart();
-    expect(message).toMatch(
-      new RegExp(
-        `^cannot restore 1 actor\\(s\\): actor order/o2: snapshot does not fit order machine v${V}: `,
-      ),
-    );
-  });
+    it('refuses an older version when the registry has no migration for it', async () => {
+      await seedCurrent();
+      const { message } = await refusedStart(orderNext({}));
+      expect(message).toBe(
+        `cannot restore 1 actor(s): actor order/o1 was written by order machine v${V}; this build has v${NEXT} and ` +
+          `no migration from v${V}: refusing to guess (add a migration or run the older build)`,
+      );
+    });
 
-  it('migrates an order written by order machine v1 (before absence proofs) to the current version', async () => {
-    await seedCurrent();
-    // Rewrite the row as version 1 wrote it: no absence fields, no absenceProofMs in its timeouts.
-    const raw = rawConnection(engineFile(tmp.dir));
-    const row = raw.prepare('SELECT snapshot FROM actors WHERE id = ?').get(O1) as { snapshot: string };
-    const v1 = JSON.parse(row.snapshot) as { context: Record<string, unknown> & { timeouts: object } };
-    delete v1.context.absentSince;
-    delete v1.context.absentAnswers;
-    delete (v1.context.timeouts as { absenceProofMs?: number }).absenceProofMs;
-    raw.prepare('UPDATE actors SET version = 1, snapshot = ? WHERE id = ?').run(JSON.stringify(v1), O1);
-    raw.close();
+    it('migrates at start with a registered migration: writes the next version and an engine.migrated journal row', async () => {
+      await seedCurrent();
+      const seen: unknown[] = [];
+      const migration: SnapshotMigration = (snapshot) => {
+        seen.push(snapshot.value);
+        return { ...snapshot, context: { ...snapshot.context, reason: 'migrated' } };
+      };
+      const registry = orderNext({ [V]: migration });
+      const e = await engine(new ScriptedEffects(() => 'hang'), registry);
+      const report = await e.runtime.start();
+      await idle(e.runtime);
 
-    const e = await engine(new ScriptedEffects(() => 'hang'));
-    expect((await e.runtime.start()).migrated).toBe(1);
-    const context = e.runtime.actor(O1)!.snapshot.context as OrderContext;
-    expect([context.absentSince, context.absentAnswers, context.timeouts.absenceProofMs]).toEqual([
-      null,
-      0,
-      30_000,
-    ]);
-    const stored = await e.db.db
-      .selectFrom('actors')
-      .select('version')
-      .where('id', '=', O1)
-      .executeTakeFirstOrThrow();
-    expect(stored.version).toBe(V);
-    expect(await e.runtime.send(O1, { type: 'CANCEL_ORDER' })).toBe(true);
+      expect(report).toEqual({ actors: 1, resumedCalls: 1, timers: 1, migrated: 1 });
+      expect(seen).toEqual(['submitting']);
+      const row = await e.db.db
+        .selectFrom('actors')
+        .selectAll()
+        .where('id', '=', O1)
+        .executeTakeFirstOrThrow();
+      expect([row.version, row.rev, row.state]).toEqual([NEXT, 3, 'submitting']);
+      const persisted = JSON.parse(row.snapshot) as {
+        value: unknown;
+        context: OrderContext;
+        children: object;
+      };
+      expect([persisted.value, persisted.context.reason, Object.keys(persisted.children)]).toEqual([
+        'submitting',
+        'migrated',
+        ['placeOrder'],
+      ]);
+      const journal = await e.store.journalOf(O1);
+      expect(journal.map((j) => [j.rev, j.eventType])).toEqual([
+        [1, 'xstate.init'],
+        [2, 'SUBMIT'],
+        [3, 'engine.migrated'],
+      ]);
+      expect([journal[2]!.event, journal[2]!.state]).toEqual([
+        JSON.stringify({ type: 'engine.migrated', toVersion: NEXT }),
+        'submitting',
+      ]);
+      expect(e.runtime.actor(O1)!.rev).toBe(3);
+      expect((e.runtime.actor(O1)!.snapshot.context as OrderContext).reason).toBe('migrated');
+      const orders = await e.db.db.selectFrom('orders').select(['reason', 'state']).execute();
+      expect(orders).toEqual([{ reason: 'migrated', state: 'submitting' }]);
+
+      // the migrated actor keeps working, and a second start does not migrate again
+      expect(await e.runtime.send(O1, { type: 'CANCEL_ORDER' })).toBe(true);
+      expect(e.runtime.actor(O1)!.rev).toBe(4);
+      await e.close();
+      const again = await engine(new ScriptedEffects(() => 'hang'), registry);
+      expect((await again.runtime.start()).migrated).toBe(0);
+      const after = await again.store.journalOf(O1);
+      expect(after.map((j) => j.eventType)).toEqual([
+        'xstate.init',
+        'SUBMIT',
+        'engine.migrated',
+        'CANCEL_ORDER',
+      ]);
+      expect(again.runtime.actor(O1)!.snapshot.context).toMatchObject({
+        reason: 'migrated',
+        cancelRequested: true,
+      });
+    });
+
+    it('refuses a snapshot that does not fit the machine, even beside many valid ones of a known shape', async () => {
+      const first = await engine(new ScriptedEffects(() => 'hang'));
+      await first.runtime.start();
+      for (const id of ['o1', 'o2', 'o3']) {
+        await first.runtime.spawn(orderActorId(id), 'order', orderInput(id));
+        await first.runtime.send(orderActorId(id), { type: 'SUBMIT' });
+      }
+      await idle(first.runtime);
+      await first.close();
+      // o1 and o3 keep the shape a valid order has; o2 names a state the order machine does not have
+      await edit(async (db) => {
+        const o2 = orderActorId('o2');
+        const row = await db
+          .selectFrom('actors')
+          .select('snapshot')
+          .where('id', '=', o2)
+          .executeTakeFirstOrThrow();
+        const broken = { ...(JSON.parse(row.snapshot) as object), value: 'nowhere' };
+        await db
+          .updateTable('actors')
+          .set({ snapshot: JSON.stringify(broken) })
+          .where('id', '=', o2)
+          .execute();
+      });
+      const { message } = await refusedStart();
+      expect(message).toMatch(
+        new RegExp(
+          `^cannot restore 1 actor\\(s\\): actor order/o2: snapshot does not fit order machine v${V}: `,
+        ),
+      );
+    });
+
+    it('migrates an order written by order machine v1 (before absence proofs) to the current version', async () => {
+      await seedCurrent();
+      // Rewrite the row as version 1 wrote it: no absence fields, no absenceProofMs in its timeouts.
+      await edit(async (db) => {
+        const row = await db
+          .selectFrom('actors')
+          .select('snapshot')
+          .where('id', '=', O1)
+          .executeTakeFirstOrThrow();
+        const v1 = JSON.parse(row.snapshot) as { context: Record<string, unknown> & { timeouts: object } };
+        delete v1.context.absentSince;
+        delete v1.context.absentAnswers;
+        delete (v1.context.timeouts as { absenceProofMs?: number }).absenceProofMs;
+        await db
+          .updateTable('actors')
+          .set({ version: 1, snapshot: JSON.stringify(v1) })
+          .where('id', '=', O1)
+          .execute();
+      });
+
+      const e = await engine(new ScriptedEffects(() => 'hang'));
+      expect((await e.runtime.start()).migrated).toBe(1);
+      const context = e.runtime.actor(O1)!.snapshot.context as OrderContext;
+      expect([context.absentSince, context.absentAnswers, context.timeouts.absenceProofMs]).toEqual([
+        null,
+        0,
+        30_000,
+      ]);
+      const stored = await e.db.db
+        .selectFrom('actors')
+        .select('version')
+        .where('id', '=', O1)
+        .executeTakeFirstOrThrow();
+      expect(stored.version).toBe(V);
+      expect(await e.runtime.send(O1, { type: 'CANCEL_ORDER' })).toBe(true);
+    });
   });
 });

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { sql } from 'kysely';
 import type { Kysely } from 'kysely';
+import pg from 'pg';
 import { afterEach, beforeEach, inject } from 'vitest';
 import type { Dialect } from '../../src/persistence/dialect.js';
 import { openPostgres } from '../../src/persistence/postgres.js';
@@ -38,6 +39,68 @@ export interface TestDatabase {
 
 let schemas = 0;
 
+/** A new schema name on the test server, unique in this run (named after this process). */
+function newSchema(): string {
+  schemas += 1;
+  return `steadfast_test_${process.pid}_${schemas}`;
+}
+
+/** Drops `schema` on the test server (and everything in it). */
+async function dropSchema(schema: string): Promise<void> {
+  const client = new pg.Client({ connectionString: target.url, connectionTimeoutMillis: 3_000 });
+  await client.connect();
+  try {
+    await client.query(`drop schema if exists ${schema} cascade`);
+  } finally {
+    await client.end();
+  }
+}
+
+/** Where a case's engine database lives: a SQLite file, or a `postgres://…?schema=…` URL. */
+export interface EngineTarget {
+  /** What `--db` / openEngineDatabase take: reopening it (a restart) finds the same database. */
+  readonly target: string;
+}
+
+/** A new engine database location of `dialect` (nothing is created until it is opened), and its removal. */
+export function newEngineTarget(
+  dialect: TestDialect,
+  file: string,
+): { target: string; drop(): Promise<void> } {
+  if (dialect.name === 'sqlite') return { target: file, drop: async () => {} };
+  const schema = newSchema();
+  const url = new URL(target.url);
+  url.searchParams.set('schema', schema);
+  return { target: url.toString(), drop: () => dropSchema(schema) };
+}
+
+/**
+ * Registers hooks that give each case of the enclosing describe the location of a new engine database of
+ * `dialect` (nothing is created until the case opens it): `file` under `dir()` on SQLite, a schema of its
+ * own on the PostgreSQL server, dropped after the case.
+ */
+export function engineTargetPerTest(dialect: TestDialect, file: () => string): EngineTarget {
+  let current: { target: string; drop(): Promise<void> } | undefined;
+  beforeEach((ctx) => {
+    if (!dialect.runs) {
+      ctx.skip();
+      return;
+    }
+    current = newEngineTarget(dialect, file());
+  });
+  afterEach(async () => {
+    const done = current;
+    current = undefined;
+    await done?.drop();
+  });
+  return {
+    get target() {
+      if (current === undefined) throw new Error(`engineTargetPerTest(${dialect.name}): no case is running`);
+      return current.target;
+    },
+  };
+}
+
 /**
  * Registers hooks that give each case of the enclosing describe a new database of `dialect`, migrated to
  * the latest schema, and drop it after: a file in a temporary directory, or a schema of its own on the
@@ -63,8 +126,7 @@ export function databasePerTest(dialect: TestDialect): TestDatabase {
         },
       };
     } else {
-      schemas += 1;
-      const schema = `steadfast_test_${process.pid}_${schemas}`;
+      const schema = newSchema();
       const opened = await openPostgres(target.url, { schema, connectAttempts: 1, connectTimeoutMs: 3_000 });
       current = {
         db: opened.db,

@@ -15,8 +15,8 @@ import { EngineStore } from '../../src/persistence/engine-store.js';
 import { openPaperVenueStore } from '../../src/persistence/venues/paper-venue-store.js';
 import type { StoredRequest } from '../../src/persistence/venues/paper-venue-store.js';
 import type { Database } from '../../src/persistence/schema.js';
-import { openSqlite } from '../../src/persistence/sqlite.js';
-import type { EngineDatabase } from '../../src/persistence/sqlite.js';
+import type { EngineDatabase } from '../../src/persistence/engine-database.js';
+import { openEngineDatabase } from '../../src/persistence/open-database.js';
 import { DurableRuntime } from '../../src/runtime/durable-runtime.js';
 import type { CallGate, EffectHandler, OutboxRow, RecoveryDecision } from '../../src/runtime/types.js';
 
@@ -79,6 +79,7 @@ export interface EngineHandle {
 }
 
 export async function openEngine(options: {
+  /** A SQLite file or a PostgreSQL URL (see engineTargetPerTest). */
   file: string;
   clock: SimulatedClock;
   effects: EffectHandler | EffectsFactory;
@@ -88,7 +89,7 @@ export async function openEngine(options: {
   /** Guards call intents (see CallGate). */
   gate?: CallGate;
 }): Promise<EngineHandle> {
-  const db = await openSqlite(options.file);
+  const db = await openEngineDatabase(options.file);
   const store =
     options.snapshotReader === false
       ? new EngineStore(db.db, { setFullSync: (full) => db.setFullSync(full), writer: db.writer })

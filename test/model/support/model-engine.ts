@@ -1,7 +1,7 @@
 import type { SimulatedClock } from 'xstate';
 import { projectors } from '../../../src/engine/projections.js';
 import { EngineStore } from '../../../src/persistence/engine-store.js';
-import type { EngineDatabase } from '../../../src/persistence/sqlite.js';
+import type { EngineDatabase } from '../../../src/persistence/engine-database.js';
 import { DurableRuntime } from '../../../src/runtime/durable-runtime.js';
 import type { EffectHandler } from '../../../src/runtime/types.js';
 

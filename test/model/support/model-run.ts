@@ -3,7 +3,9 @@ import { expect } from 'vitest';
 import type { PaperVenue } from '../../../src/adapters/paper/paper-venue.js';
 import { VenueEffects } from '../../../src/engine/venue-effects.js';
 import type { DurableRuntime } from '../../../src/runtime/durable-runtime.js';
-import { openSqlite } from '../../../src/persistence/sqlite.js';
+import { openEngineDatabase } from '../../../src/persistence/open-database.js';
+import { newEngineTarget } from '../../support/dialects.js';
+import type { TestDialect } from '../../support/dialects.js';
 import {
   engineFile,
   idle,
@@ -112,13 +114,15 @@ export async function runPath(
   path: ModelPath,
   mode: RunMode,
   dir: string,
+  dialect: TestDialect,
 ): Promise<RunRecord> {
   const { machine, input, startTime } = target.spec;
   const oracle = replayTimed(machine, target.actorId, input, path.events, startTime);
   const clock = newClock(startTime);
   const paper = openPaper(venueFile(dir), clock);
   const venue = new ModelVenue(new VenueEffects(paper, clock));
-  const db = await openSqlite(engineFile(dir), 'normal');
+  const where = newEngineTarget(dialect, engineFile(dir));
+  const db = await openEngineDatabase(where.target, { durability: 'normal' });
   let dbOpen = true;
   const closeDb = async () => {
     if (dbOpen) await db.close();
@@ -166,7 +170,7 @@ export async function runPath(
     expect(errors, 'failures reported by the runtime').toEqual([]);
     return {
       oracle,
-      tables: await dumpEngine(engineFile(dir)),
+      tables: await dumpEngine(where.target),
       sent: venue.sent,
       venueLog: venueRequests(venueFile(dir)).map(({ id: _id, ...r }) => r),
       resumed: venue.resumed.length,
@@ -175,5 +179,6 @@ export async function runPath(
     await drop();
     await closeDb();
     await paper.close();
+    await where.drop();
   }
 }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { dialects } from '../../support/dialects.js';
 import { coverageLine, coverageOf, writeCoverage } from './coverage-report.js';
 import type { ModelTarget } from './model-run.js';
 import { MODEL_SEED, runTwice } from './model-test.js';
@@ -6,7 +7,7 @@ import { generatePaths } from './path-generator.js';
 
 /**
  * The model-based suite of one machine: paths generated from the machine with xstate/graph, each its own
- * test run twice through the runtime (straight, and restored from SQLite between every pair of steps),
+ * test run twice through the runtime (straight, and restored from the database between every pair of steps), on each dialect,
  * then a test that every state and every transition of the machine is covered by those paths.
  */
 export function modelSuite(name: string, makeTarget: (seed: number) => ModelTarget): void {
@@ -14,8 +15,13 @@ export function modelSuite(name: string, makeTarget: (seed: number) => ModelTarg
   const generated = generatePaths(target.spec);
   const machine = target.spec.machine.id;
   describe(`${name}, model-based (seed ${MODEL_SEED}; rerun with STEADFAST_TEST_SEED=${MODEL_SEED})`, () => {
-    it.each(generated.paths.map((p) => [p.name, p] as const))('%s', async (_name, path) => {
-      await runTwice(target, path, MODEL_SEED);
+    describe.each(dialects)('$name', (dialect) => {
+      it.skipIf(!dialect.runs).each(generated.paths.map((p) => [p.name, p] as const))(
+        '%s',
+        async (_name, path) => {
+          await runTwice(target, path, MODEL_SEED, dialect);
+        },
+      );
     });
 
     it(`covers every state and every transition of the ${machine} machine`, () => {

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { expect } from 'vitest';
+import type { TestDialect } from '../../support/dialects.js';
 import { tempDir } from '../../support/tmp.js';
 import { runPath } from './model-run.js';
 import type { ModelTarget } from './model-run.js';
@@ -20,13 +21,18 @@ function withSeed(err: unknown, seed: number): unknown {
  * between every pair of steps. Each run already matched the model after every step; the two runs must
  * also have left identical databases and identical venue-side effects: the same calls, each sent once.
  */
-export async function runTwice(target: ModelTarget, modelPath: ModelPath, seed: number): Promise<void> {
+export async function runTwice(
+  target: ModelTarget,
+  modelPath: ModelPath,
+  seed: number,
+  dialect: TestDialect,
+): Promise<void> {
   const tmp = tempDir('model');
   try {
     const dirs = ['straight', 'restored'].map((d) => path.join(tmp.dir, d));
     for (const d of dirs) fs.mkdirSync(d);
-    const straight = await runPath(target, modelPath, 'straight', dirs[0]!);
-    const restored = await runPath(target, modelPath, 'restored', dirs[1]!);
+    const straight = await runPath(target, modelPath, 'straight', dirs[0]!, dialect);
+    const restored = await runPath(target, modelPath, 'restored', dirs[1]!, dialect);
     expect(straight.resumed, 'a straight run resumes nothing').toBe(0);
     const keys = straight.sent.map((c) => c.key);
     expect(new Set(keys).size, 'no call sent twice').toBe(keys.length);

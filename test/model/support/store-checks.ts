@@ -1,5 +1,6 @@
 import { expect } from 'vitest';
-import { rawConnection } from '../../support/engine-harness.js';
+import { sql } from 'kysely';
+import { openEngineDatabaseReadOnly } from '../../../src/persistence/open-database.js';
 import type { ModelEngine } from './model-engine.js';
 import type { OracleRun } from './oracle.js';
 
@@ -85,13 +86,13 @@ const TABLES: Record<string, string> = {
  * number commits (`journal.seq`, `journal.batch`): a run with a restart between every pair of steps
  * commits in different batches, and nothing else may differ.
  */
-export async function dumpEngine(file: string): Promise<Record<string, unknown[]>> {
-  const raw = rawConnection(file);
+export async function dumpEngine(target: string): Promise<Record<string, unknown[]>> {
+  const db = await openEngineDatabaseReadOnly(target);
   try {
     const out: Record<string, unknown[]> = {};
-    for (const [table, sql] of Object.entries(TABLES)) out[table] = raw.prepare(sql).all();
+    for (const [table, query] of Object.entries(TABLES)) out[table] = (await sql.raw(query).execute(db)).rows;
     return out;
   } finally {
-    raw.close();
+    await db.destroy();
   }
 }
