@@ -28,7 +28,10 @@ export interface SqliteEngineDatabase extends EngineDatabase {
 }
 
 /** Opens (creating if needed) a SQLite engine database in WAL mode and migrates it to the latest schema. */
-export async function openSqlite(file: string, durability: Durability = 'intent'): Promise<SqliteEngineDatabase> {
+export async function openSqlite(
+  file: string,
+  durability: Durability = 'intent',
+): Promise<SqliteEngineDatabase> {
   if (file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
   const raw = new SqliteDatabase(file);
   // A new database gives the pages retention frees back to the file system (incremental vacuum): the mode

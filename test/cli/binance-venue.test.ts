@@ -309,7 +309,9 @@ describe('npm start --venue binance (ccxt) against the simulator', () => {
         }),
       );
       const why = JSON.stringify({ overLimit, journals }, null, 1);
-      expect.fail(`open orders at the venue: ${mostOpen} > risk.maxOpenOrders 4\n${why}\n${engine.output().stderr}`);
+      expect.fail(
+        `open orders at the venue: ${mostOpen} > risk.maxOpenOrders 4\n${why}\n${engine.output().stderr}`,
+      );
     }
     // Every strategy tick failed during the outage (~50 ticks): a few warnings, not one per tick.
     const logs = jsonLines(engine.output().stderr);
