@@ -1,14 +1,18 @@
 import { ALERT_KINDS, anomalyNotice } from '../domain/notices.js';
 import { acknowledgeAlert, listAlerts } from '../persistence/alerts.js';
 import type { AlertRow } from '../persistence/alerts.js';
-import { openSqliteForOperator, openSqliteReadOnly } from '../persistence/sqlite.js';
+import {
+  openEngineDatabaseForOperator,
+  openEngineDatabaseReadOnly,
+  shownDb,
+} from '../persistence/open-database.js';
 
 /**
  * `npm run cli -- alerts --db <path> [--all] [--json]`: the alerts no operator has acknowledged (with
  * `--all`, acknowledged ones too). Works whether or not an engine runs on the database.
  */
 export async function runAlerts(options: { db: string; all: boolean; json: boolean }): Promise<number> {
-  const db = openSqliteReadOnly(options.db);
+  const db = await openEngineDatabaseReadOnly(options.db);
   try {
     const alerts = await listAlerts(db, ALERT_KINDS, options.all);
     const shown = alerts.map((a) => Object.assign({ code: anomalyNotice(a.kind).code }, a));
@@ -30,12 +34,12 @@ export async function runAck(options: {
   note: string | null;
   json: boolean;
 }): Promise<number> {
-  const db = await openSqliteForOperator(options.db);
+  const db = await openEngineDatabaseForOperator(options.db);
   try {
     const done = await acknowledgeAlert(db, ALERT_KINDS, options.id, options.note, Date.now());
     if (!done) {
       process.stderr.write(
-        `steadfast: no unacknowledged alert ${options.id} (\`npm run cli -- alerts --db ${options.db}\` lists them)\n`,
+        `steadfast: no unacknowledged alert ${options.id} (\`npm run cli -- alerts --db ${shownDb(options.db)}\` lists them)\n`,
       );
       return 1;
     }

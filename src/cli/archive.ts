@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { systemClock } from '../domain/clock.js';
-import { SteadfastError } from '../domain/errors.js';
+import { ConfigError, SteadfastError } from '../domain/errors.js';
 import { silentLogger } from '../domain/logger.js';
 import { machineRegistry } from '../machines/registry.js';
 import { parseWithId } from '../engine/archive-requests.js';
@@ -10,6 +10,7 @@ import { archivePass } from '../engine/retention.js';
 import type { ArchiveReport } from '../engine/retention.js';
 import { ARCHIVE_ANSWER_KEY, ARCHIVE_REQUEST_KEY } from '../persistence/archive/archive-meta.js';
 import { ArchiveStore, defaultArchiveDir } from '../persistence/archive/archive-store.js';
+import { isPostgresUrl } from '../persistence/postgres.js';
 import { openSqliteForOperator } from '../persistence/sqlite.js';
 import { acquireWriterLock } from '../persistence/writer-lock.js';
 import { parseConfig, readConfigFile } from './config.js';
@@ -29,6 +30,12 @@ export interface ArchiveFlags {
  * for its answer, so only the engine ever moves rows it may be writing.
  */
 export async function runArchive(flags: ArchiveFlags): Promise<number> {
+  if (isPostgresUrl(flags.db)) {
+    throw new ConfigError(
+      '--db',
+      'archive: retention archives SQLite databases only; PostgreSQL keeps every order',
+    );
+  }
   const raw = flags.config === undefined ? {} : readConfigFile(flags.config);
   const config = parseConfig(Object.assign({}, raw, { db: flags.db }), flags.config ?? 'defaults');
   const dir = config.retention.dir ?? defaultArchiveDir(flags.db);

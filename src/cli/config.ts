@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import { z } from 'zod';
 import { ConfigError } from '../domain/errors.js';
+import { DEFAULT_LEASE_TTL_MS } from '../engine/engine-options.js';
 import { fieldName, nonNegativeDecimal, positiveDecimal } from '../domain/schema-errors.js';
 import { SYMBOL_RE } from '../domain/types.js';
 
@@ -132,6 +133,12 @@ export const configSchema = z
         intervalMs: z.number().int().min(1000).default(60_000),
         dir: z.string().min(1).optional(),
       })
+      .strict()
+      .prefault({}),
+    // The engine's lease on its account (docs/postgres.md): renewed every third of ttlMs; a standby takes
+    // it over once it has not been renewed for ttlMs.
+    lease: z
+      .object({ ttlMs: z.number().int().min(300).max(600_000).default(DEFAULT_LEASE_TTL_MS) })
       .strict()
       .prefault({}),
     // The monitoring endpoint (/metrics, /healthz, /readyz) on 127.0.0.1; absent: none. 0: any free port.

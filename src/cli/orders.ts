@@ -5,7 +5,10 @@ import { defaultArchiveDir } from '../persistence/archive/archive-store.js';
 import { orderActorId } from '../machines/messages.js';
 import { listFills, listOrders, readOrder } from '../persistence/operator-queries.js';
 import type { FillRecord, JournalRecord, OrderRecord } from '../persistence/operator-queries.js';
-import { openSqliteReadOnly } from '../persistence/sqlite.js';
+import type { Kysely } from 'kysely';
+import { openEngineDatabaseReadOnly, shownDb } from '../persistence/open-database.js';
+import { isPostgresUrl } from '../persistence/postgres.js';
+import type { Database } from '../persistence/schema.js';
 
 /**
  * The operator's read commands on orders and fills: `orders`, `order <clientOrderId>`, `fills`. Each opens
@@ -25,8 +28,8 @@ export function parseIsoTime(value: string): number {
 const iso = (ms: number) => new Date(ms).toISOString();
 
 /** Runs `fn` on a read-only connection to `file`, then closes it. */
-async function reading<T>(file: string, fn: (db: ReturnType<typeof openSqliteReadOnly>) => Promise<T>) {
-  const db = openSqliteReadOnly(file);
+async function reading<T>(file: string, fn: (db: Kysely<Database>) => Promise<T>) {
+  const db = await openEngineDatabaseReadOnly(file);
   try {
     return await fn(db);
   } finally {
@@ -62,7 +65,10 @@ export async function runOrder(options: {
     reading(file, (db) => readOrder(db, options.clientOrderId, orderActorId(options.clientOrderId)));
   let found = await read(options.db);
   let archivedIn: string | undefined;
-  for (const file of found === null ? archiveFiles(defaultArchiveDir(options.db)) : []) {
+  // Retention archives SQLite databases only (PostgreSQL keeps every order).
+  const archived =
+    found !== null || isPostgresUrl(options.db) ? [] : archiveFiles(defaultArchiveDir(options.db));
+  for (const file of archived) {
     found = await read(file);
     if (found !== null) {
       archivedIn = file;
@@ -71,7 +77,7 @@ export async function runOrder(options: {
   }
   if (found === null) {
     process.stderr.write(
-      `steadfast: no order ${options.clientOrderId} in ${options.db} (\`npm run cli -- orders --db ${options.db}\` lists them)\n`,
+      `steadfast: no order ${options.clientOrderId} in ${shownDb(options.db)} (\`npm run cli -- orders --db ${shownDb(options.db)}\` lists them)\n`,
     );
     return 1;
   }

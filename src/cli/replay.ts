@@ -6,7 +6,7 @@ import {
   readJournalBase,
   readLedgerCheck,
 } from '../persistence/operator-queries.js';
-import { openSqliteReadOnly } from '../persistence/sqlite.js';
+import { openEngineDatabaseReadOnly } from '../persistence/open-database.js';
 import { verifyReplay } from '../runtime/verify-replay.js';
 import type { ReplayReport } from '../runtime/verify-replay.js';
 
@@ -17,7 +17,7 @@ import type { ReplayReport } from '../runtime/verify-replay.js';
  * revision and event (or the first ledger problem).
  */
 export async function runReplayVerify(options: { db: string; json: boolean }): Promise<number> {
-  const db = openSqliteReadOnly(options.db);
+  const db = await openEngineDatabaseReadOnly(options.db);
   let report: ReplayReport;
   try {
     report = await readConsistently(db, (tx) =>

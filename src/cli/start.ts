@@ -1,3 +1,5 @@
+import { shownDb } from '../persistence/open-database.js';
+import { isPostgresUrl, postgresTarget } from '../persistence/postgres.js';
 import crypto from 'node:crypto';
 import path from 'node:path';
 import { pino } from 'pino';
@@ -100,6 +102,12 @@ export function resolveStartConfig(flags: StartFlags): { config: Config; duratio
 
 /** Where the paper venue keeps its state when the config does not say: beside the engine database. */
 export function defaultVenueDb(db: string): string {
+  if (isPostgresUrl(db)) {
+    // The paper venue is a SQLite file: named after the PostgreSQL database and schema, under data/.
+    const { url, schema } = postgresTarget(db);
+    const name = new URL(url).pathname.replace(/^\//, '') || 'postgres';
+    return path.join('data', `${name}${schema === undefined ? '' : `.${schema}`}.paper-venue.db`);
+  }
   const parsed = path.parse(db);
   return path.join(parsed.dir, `${parsed.name}.paper-venue${parsed.ext || '.db'}`);
 }
@@ -169,6 +177,7 @@ export async function runStart(flags: StartFlags): Promise<number> {
       startupRetryMs: config.venue.startupRetryMs,
       unknownOrders: config.reconcile.unknownOrders,
       retention: retentionOf(config),
+      leaseTtlMs: config.lease.ttlMs,
       newInstallId: () => crypto.randomBytes(4).readUInt32BE(0).toString(36).padStart(6, '0').slice(0, 6),
       onFatal: (err) => onFatal(err),
     });
@@ -179,7 +188,7 @@ export async function runStart(flags: StartFlags): Promise<number> {
   }
   monitoring?.metrics.attach(engine);
   const readyMs = Math.round(performance.now());
-  logger.info({ readyMs, db: config.db, ...engine.recovery }, 'trading-ready');
+  logger.info({ readyMs, db: shownDb(config.db), ...engine.recovery }, 'trading-ready');
   if (flags.exitWhenReady) {
     process.stdout.write(
       `${JSON.stringify({ ready: true, readyMs, ...engine.recovery, rssMb: process.memoryUsage().rss / 2 ** 20, heapUsedMb: process.memoryUsage().heapUsed / 2 ** 20 })}\n`,

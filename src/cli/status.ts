@@ -1,11 +1,11 @@
 import { Dec, fmt } from '../domain/decimal.js';
-import { openSqliteReadOnly } from '../persistence/sqlite.js';
+import { openEngineDatabaseReadOnly } from '../persistence/open-database.js';
 import { readStatus } from '../persistence/status-query.js';
 import type { StatusReport } from '../persistence/status-query.js';
 
 /** `npm run status -- --db <path> [--json]`: prints the database's positions, orders and fills. */
 export async function runStatus(options: { db: string; json: boolean }): Promise<void> {
-  const db = openSqliteReadOnly(options.db);
+  const db = await openEngineDatabaseReadOnly(options.db);
   try {
     const report = await readStatus(db);
     process.stdout.write(options.json ? `${JSON.stringify(report)}\n` : formatStatus(report));

@@ -2,9 +2,8 @@ import { InvalidArgumentError } from 'commander';
 import type { DeskState, TradingStateRecord } from '../domain/trading-state.js';
 import { LIVE_ORDER_STATES } from '../engine/metrics.js';
 import { TRADING_STATE_POLL_MS } from '../engine/trading-gate.js';
-import { openSqliteForOperator } from '../persistence/sqlite.js';
+import { engineRuns, openEngineDatabaseForOperator, shownDb } from '../persistence/open-database.js';
 import { countOrdersIn, readTradingState, writeTradingState } from '../persistence/trading-state.js';
-import { writerLockHeld } from '../persistence/writer-lock.js';
 
 /** Flags of `halt`, `reduce` and `resume`. */
 export interface TradingStateFlags {
@@ -28,7 +27,8 @@ export interface TradingStateFlags {
  * `start --cancel-all`).
  */
 export async function runTradingState(flags: TradingStateFlags): Promise<number> {
-  const db = await openSqliteForOperator(flags.db);
+  const db = await openEngineDatabaseForOperator(flags.db);
+  const shown = shownDb(flags.db);
   try {
     const written = await writeTradingState(
       db,
@@ -39,11 +39,11 @@ export async function runTradingState(flags: TradingStateFlags): Promise<number>
       report(flags, written, {});
       return 0;
     }
-    if (!writerLockHeld(flags.db)) {
+    if (!(await engineRuns(flags.db, db, Date.now()))) {
       report(flags, written, { liveOrders: await countOrdersIn(db, LIVE_ORDER_STATES) });
       process.stderr.write(
-        `steadfast: halted, but no engine is running on ${flags.db}: --cancel needs a running engine. ` +
-          `The live orders are cancelled when an engine starts on it (or run \`start --cancel-all --db ${flags.db}\`)\n`,
+        `steadfast: halted, but no engine is running on ${shown}: --cancel needs a running engine. ` +
+          `The live orders are cancelled when an engine starts on it (or run \`start --cancel-all --db ${shown}\`)\n`,
       );
       return 1;
     }
@@ -65,7 +65,7 @@ export async function runTradingState(flags: TradingStateFlags): Promise<number>
       if (Date.now() >= deadline) {
         report(flags, written, { liveOrders: live });
         process.stderr.write(
-          `steadfast: ${live} order(s) still live after ${flags.timeoutMs / 1000} s (\`npm run cli -- orders --db ${flags.db}\` lists them)\n`,
+          `steadfast: ${live} order(s) still live after ${flags.timeoutMs / 1000} s (\`npm run cli -- orders --db ${shown}\` lists them)\n`,
         );
         return 1;
       }

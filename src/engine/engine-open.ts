@@ -1,11 +1,13 @@
+import type { Clock } from '../domain/clock.js';
 import { ConfigError, describeError } from '../domain/errors.js';
+import type { Logger } from '../domain/logger.js';
 import { DEFAULT_STARTUP_RETRY_MS, retryRead, startupRetry } from '../domain/retry.js';
 import type { TradingStateRecord } from '../domain/trading-state.js';
 import type { Market } from '../domain/types.js';
 import { EngineStore } from '../persistence/engine-store.js';
 import { bootIdentity } from '../persistence/identity.js';
 import type { Identity } from '../persistence/identity.js';
-import { claimLease, processOwner } from '../persistence/lease.js';
+import { processOwner } from '../persistence/lease.js';
 import type { Lease } from '../persistence/lease.js';
 import type { EngineDatabase } from '../persistence/engine-database.js';
 import { openEngineDatabase } from '../persistence/open-database.js';
@@ -16,6 +18,9 @@ import type { WriterLock } from '../persistence/writer-lock.js';
 import { DurableRuntime } from '../runtime/durable-runtime.js';
 import type { RecoveryReport } from '../runtime/durable-runtime.js';
 import type { EngineOptions } from './engine-options.js';
+import { DEFAULT_LEASE_TTL_MS } from './engine-options.js';
+import { claimOrStandBy } from './lease-standby.js';
+import type { ClaimedLease } from './lease-standby.js';
 import { OperatorNotices } from './operator-notices.js';
 import { projectors } from './projections.js';
 import type { ReconcileDeps } from './reconcile.js';
@@ -32,6 +37,8 @@ export interface EngineParts {
   identity: Identity;
   recovery: RecoveryReport;
   held: { lease: Lease; lock: WriterLock | null };
+  /** Set when this engine took the lease over as a standby (see claimOrStandBy). */
+  takeover: ClaimedLease['takeover'];
   reconcileDeps: ReconcileDeps;
   /** The venue's markets by symbol (every configured symbol is among them). */
   markets: ReadonlyMap<string, Market>;
@@ -79,9 +86,17 @@ export async function openEngineParts(options: EngineOptions): Promise<EnginePar
   };
   try {
     const store = new EngineStore(database.db, database);
-    const ttl = options.leaseTtlMs ?? 15_000;
-    const owner = processOwner();
-    const lease = await claimLease(database.db, `engine/${venue.id}`, owner, ttl, clock.now(), lock !== null);
+    const { lease, takeover } = await claimOrStandBy({
+      db: database.db,
+      name: `engine/${venue.id}`,
+      owner: processOwner(),
+      ttlMs: options.leaseTtlMs ?? DEFAULT_LEASE_TTL_MS,
+      clock,
+      logger,
+      locked: lock !== null,
+      standby: database.dialect === 'postgres',
+    });
+    store.fenceWith({ name: lease.name, token: lease.token });
     database.setFullSync(true);
     const identity = await bootIdentity(database.db, options.newInstallId, clock.now());
     database.setFullSync(false);
@@ -129,6 +144,7 @@ export async function openEngineParts(options: EngineOptions): Promise<EnginePar
     const notices = new OperatorNotices(logger, clock, { cancelUnconfirmedMs: options.timeouts.cancelMs });
     runtime.onCommitted(notices.committed);
     runtime.onCommitted(readModel.committed);
+    if (takeover !== null) tellTakeover(runtime, takeover, clock, logger);
     const recovery = await runtime.start();
     readModel.recovered(runtime.liveActors());
     const reconcileDeps: ReconcileDeps = {
@@ -148,6 +164,7 @@ export async function openEngineParts(options: EngineOptions): Promise<EnginePar
       identity,
       recovery,
       held: { lease, lock },
+      takeover,
       reconcileDeps,
       markets,
       notices,
@@ -168,4 +185,23 @@ export async function openEngineParts(options: EngineOptions): Promise<EnginePar
 function* liveOrderIds(readModel: ReadModel, symbol: string): Iterable<string> {
   const orders = readModel.symbol(symbol)?.orders ?? {};
   for (const state in orders) yield* orders[state]!.keys();
+}
+
+/** Logs, at the first commit after a standby took the lease over, how long after the old holder's last renewal. */
+function tellTakeover(
+  runtime: DurableRuntime,
+  takeover: NonNullable<ClaimedLease['takeover']>,
+  clock: Clock,
+  logger: Logger,
+): void {
+  const stop = runtime.onCommitted(() => {
+    stop();
+    logger.info(
+      {
+        previousOwner: takeover.previousOwner,
+        sinceHolderLastRenewedMs: clock.now() - takeover.lastRenewedAt,
+      },
+      'standby took the lease over: first event committed',
+    );
+  });
 }

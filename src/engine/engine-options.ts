@@ -8,6 +8,9 @@ import type { UnknownOrderPolicy } from './reconcile.js';
 import type { RetentionOptions } from './retention.js';
 import type { RiskConfig } from './risk.js';
 
+/** How long an engine's lease lasts without renewal (renewed every third of it): config `lease.ttlMs`. */
+export const DEFAULT_LEASE_TTL_MS = 5_000;
+
 /** Everything an engine run needs. */
 export interface EngineOptions {
   dbPath: string;
@@ -30,6 +33,7 @@ export interface EngineOptions {
   startupRetryMs?: number;
   unknownOrders: UnknownOrderPolicy;
   newInstallId: () => string;
+  /** See DEFAULT_LEASE_TTL_MS. */
   leaseTtlMs?: number;
   /** Archiving of ended orders and old journal rows (absent: everything stays in the live database). */
   retention?: RetentionOptions;

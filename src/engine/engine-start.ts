@@ -4,6 +4,7 @@ import { renewLease } from '../persistence/lease.js';
 import type { EngineDatabase } from '../persistence/engine-database.js';
 import type { WriterLock } from '../persistence/writer-lock.js';
 import type { DurableRuntime } from '../runtime/durable-runtime.js';
+import { DEFAULT_LEASE_TTL_MS } from './engine-options.js';
 import type { EngineOptions } from './engine-options.js';
 import type { PeriodicTasks } from './periodic-tasks.js';
 import type { ReadModel } from './read-model.js';
@@ -68,7 +69,7 @@ export function startTrading(run: EngineRun): void {
     }),
   );
   run.retention.start();
-  const ttl = options.leaseTtlMs ?? 15_000;
+  const ttl = options.leaseTtlMs ?? DEFAULT_LEASE_TTL_MS;
   periodic.every(ttl / 3, () =>
     renewLease(run.database.db, run.held.lease, ttl, clock.now()).catch((err) => {
       logger.error({ code: 'LEASE_LOST', err: describeError(err) }, 'lost the writer lease: stopping');

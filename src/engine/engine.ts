@@ -73,7 +73,10 @@ export class Engine {
     this.readModel = readModel;
     this.effects = parts.effects;
     this.gate = gate;
-    this.idPrefix = `${reconcileDeps.ownPrefix}${parts.identity.bootEpoch.toString(36)}-`;
+    // The boot epoch keeps ids unique across starts; the lease's fencing token (after `T`, which base 36
+    // never writes) tells at the venue which holder of the lease placed an order.
+    const { bootEpoch } = parts.identity;
+    this.idPrefix = `${reconcileDeps.ownPrefix}${bootEpoch.toString(36)}T${parts.held.lease.token.toString(36)}-`;
     this.symbols = { all: [...options.symbols], retired: [], unlisted: [] };
     const { logger, clock } = options;
     this.checks = new VenueChecks({

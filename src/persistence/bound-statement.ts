@@ -58,5 +58,12 @@ export const REVISION_CHECKED = 'updateActor';
 /** The message of a failed revision check. */
 export const REVISION_CONFLICT_MESSAGE = 'an actor was changed by another writer; refusing to overwrite';
 
+/** The commit step that proves this writer still holds its lease: it must change exactly one row. */
+export const FENCE_CHECKED = 'checkFence';
+
+/** The message of a failed fence check. */
+export const LEASE_LOST_MESSAGE =
+  "another engine took this engine's lease over (its fencing token is newer); refusing to write";
+
 /** The commit step whose guarded runs may insert nothing (a call intent the trading state refuses). */
 export const GATED = 'insertOutbox';

@@ -1,4 +1,4 @@
-import type { CommitSet } from './commit-set.js';
+import type { CommitSet, FenceCheck } from './commit-set.js';
 import type { CommitStatement } from './commit-statements.js';
 
 /** One statement and the records it runs with, in order. */
@@ -19,9 +19,13 @@ function addStep(steps: CommitStep[], name: CommitStatement, records: readonly o
   if (records.length > 0) steps.push([name, records]);
 }
 
-/** Turns a CommitSet into its plan (the records themselves: each statement names the fields it binds). */
-export function planCommit(set: CommitSet): CommitPlan {
+/**
+ * Turns a CommitSet into its plan (the records themselves: each statement names the fields it binds). With
+ * `fence`, the plan first proves that the writer still holds its lease.
+ */
+export function planCommit(set: CommitSet, fence: FenceCheck | null = null): CommitPlan {
   const steps: CommitStep[] = [];
+  if (fence !== null) steps.push(['checkFence', [fence]]);
   const { actors } = set;
   let created = 0;
   for (let i = 0; i < actors.length; i += 1) if (actors[i]!.baseRev === 0) created += 1;

@@ -6,6 +6,12 @@ import type { JsonColumn } from './json-column.js';
  */
 
 /** A new or changed actor snapshot. */
+/** The lease a writer must still hold, at this fencing token, for its commit to be written. */
+export interface FenceCheck {
+  name: string;
+  token: number;
+}
+
 export interface ActorWrite {
   id: string;
   machine: string;

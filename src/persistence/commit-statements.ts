@@ -7,6 +7,7 @@ import type {
   ActorWrite,
   AnomalyWrite,
   FillRecord,
+  FenceCheck,
   FillStatusWrite,
   JournalWrite,
   MetaWrite,
@@ -38,7 +39,17 @@ export function commitStatements(db: Kysely<Database>) {
   const anomaly = fieldsOf<AnomalyWrite>();
   const fillStatus = fieldsOf<FillStatusWrite>();
   const meta = fieldsOf<MetaWrite>();
+  const fence = fieldsOf<FenceCheck>();
   return {
+    // Runs first in every commit of an engine holding a lease: it locks the lease row (a takeover waits for
+    // this transaction) and changes no row once another engine has claimed the lease (a newer token).
+    checkFence: bind(
+      db
+        .updateTable('leases')
+        .set((eb) => ({ token: eb.ref('token') }))
+        .where('name', '=', fence.name)
+        .where('token', '=', fence.token),
+    ),
     updateActor: bind(
       db
         .updateTable('actors')

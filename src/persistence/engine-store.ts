@@ -1,13 +1,27 @@
 import { CompiledQuery, sql } from 'kysely';
 import type { Kysely } from 'kysely';
 import { SteadfastError } from '../domain/errors.js';
-import { GATED, REVISION_CHECKED, REVISION_CONFLICT_MESSAGE, bindRecord } from './bound-statement.js';
+import {
+  FENCE_CHECKED,
+  GATED,
+  LEASE_LOST_MESSAGE,
+  REVISION_CHECKED,
+  REVISION_CONFLICT_MESSAGE,
+  bindRecord,
+} from './bound-statement.js';
 import { planCommit } from './commit-plan.js';
 import { commitStatements } from './commit-statements.js';
 import type { CommitStatements } from './commit-statements.js';
 import { LedgerQueries } from './ledger-queries.js';
 import type { CommitPlan } from './commit-plan.js';
-import type { CommitOutcome, CommitSet, FillRecord, OutboxWrite, TimerWrite } from './commit-set.js';
+import type {
+  CommitOutcome,
+  CommitSet,
+  FenceCheck,
+  FillRecord,
+  OutboxWrite,
+  TimerWrite,
+} from './commit-set.js';
 import type { Database } from './schema.js';
 import type { ActorHead, StoredActor, StoredJournalEntry } from './stored-records.js';
 
@@ -87,6 +101,8 @@ export class EngineStore {
   readonly ledger: LedgerQueries;
   /** The commit statements compiled for this database's dialect. */
   private readonly statements: CommitStatements;
+  /** The lease every commit must still hold (see fenceWith). */
+  private fence: FenceCheck | null = null;
 
   constructor(
     readonly db: Kysely<Database>,
@@ -101,7 +117,7 @@ export class EngineStore {
    * Resolves with the guarded call intents the trading state refused (not inserted; see OutboxWrite).
    */
   async commit(set: CommitSet): Promise<CommitOutcome> {
-    const plan = planCommit(set);
+    const plan = planCommit(set, this.fence);
     if (this.options.writer) return this.options.writer.commit(plan);
     this.options.setFullSync(plan.fullSync);
     const refused: string[] = [];
@@ -114,12 +130,23 @@ export class EngineStore {
           if (name === REVISION_CHECKED && Number(result.numAffectedRows ?? 0) !== 1) {
             throw new SteadfastError('REVISION_CONFLICT', REVISION_CONFLICT_MESSAGE);
           }
+          if (name === FENCE_CHECKED && Number(result.numAffectedRows ?? 0) !== 1) {
+            throw new SteadfastError('LEASE_LOST', LEASE_LOST_MESSAGE);
+          }
           if (name === GATED && Number(result.numAffectedRows ?? 0) !== 1)
             refused.push((record as OutboxWrite).key);
         }
       }
     });
     return { refused };
+  }
+
+  /**
+   * From now on every commit first checks, inside its transaction, that the lease `name` is still at
+   * `token`: once another engine has taken it over, commits fail with LEASE_LOST and write nothing.
+   */
+  fenceWith(fence: FenceCheck): void {
+    this.fence = fence;
   }
 
   /** Actors that are not terminal. */

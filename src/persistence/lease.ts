@@ -81,12 +81,39 @@ export async function renewLease(
   }
 }
 
-/** Gives a lease up (graceful stop). */
+/**
+ * Gives a lease up (graceful stop): it expires at once, so the next claim needs no wait. The row stays, with
+ * its fencing token: the next holder's token must be newer than every token ever handed out, or a holder
+ * fenced out long ago (paused, partitioned) could write again under a token given out anew.
+ */
 export async function releaseLease(db: Kysely<Database>, lease: Lease): Promise<void> {
   await db
-    .deleteFrom('leases')
+    .updateTable('leases')
+    .set({ expires_at: 0 })
     .where('name', '=', lease.name)
     .where('owner', '=', lease.owner)
     .where('token', '=', lease.token)
     .execute();
+}
+
+/** The leases that have not expired at `now` (engines holding them are presumed alive). */
+export function claimedLeases(db: Kysely<Database>, now: number): Promise<Lease[]> {
+  return db
+    .selectFrom('leases')
+    .select(['name', 'owner', 'token'])
+    .where('expires_at', '>', now)
+    .orderBy('name')
+    .execute();
+}
+
+/** The lease `name` as stored (its holder, token and expiry), or undefined when nobody holds it. */
+export async function leaseHolder(
+  db: Kysely<Database>,
+  name: string,
+): Promise<{ owner: string; token: number; expiresAt: number } | undefined> {
+  return db
+    .selectFrom('leases')
+    .select(['owner', 'token', 'expires_at as expiresAt'])
+    .where('name', '=', name)
+    .executeTakeFirst();
 }

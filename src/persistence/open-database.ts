@@ -3,9 +3,11 @@ import type { Clock } from '../domain/clock.js';
 import type { Logger } from '../domain/logger.js';
 import type { Durability } from './durability.js';
 import type { EngineDatabase } from './engine-database.js';
-import { isPostgresUrl, openPostgres, postgresTarget } from './postgres.js';
+import { claimedLeases } from './lease.js';
+import { isPostgresUrl, openPostgres, postgresTarget, redactUrl } from './postgres.js';
 import type { Database } from './schema.js';
 import { openSqlite, openSqliteForOperator, openSqliteReadOnly } from './sqlite.js';
+import { writerLockHeld } from './writer-lock.js';
 
 export type { EngineDatabase } from './engine-database.js';
 
@@ -76,4 +78,18 @@ export async function openEngineDatabaseForOperator(target: string): Promise<Kys
     connectAttempts: 1,
   });
   return opened.db;
+}
+
+/** `target` as messages and logs may show it: a file as given, a PostgreSQL URL without its password. */
+export function shownDb(target: string): string {
+  return isPostgresUrl(target) ? redactUrl(target) : target;
+}
+
+/**
+ * True when an engine runs on the database `target` (open as `db`): it holds the SQLite file's writer
+ * lock, or (PostgreSQL) a lease that has not expired at `now`.
+ */
+export async function engineRuns(target: string, db: Kysely<Database>, now: number): Promise<boolean> {
+  if (!isPostgresUrl(target)) return writerLockHeld(target);
+  return (await claimedLeases(db, now)).length > 0;
 }

@@ -1,6 +1,13 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
-import { GATED, REVISION_CHECKED, REVISION_CONFLICT_MESSAGE, bindRecord } from './bound-statement.js';
+import {
+  FENCE_CHECKED,
+  GATED,
+  LEASE_LOST_MESSAGE,
+  REVISION_CHECKED,
+  REVISION_CONFLICT_MESSAGE,
+  bindRecord,
+} from './bound-statement.js';
 import type { BoundStatement } from './bound-statement.js';
 import type { CommitPlan } from './commit-plan.js';
 import type { Durability } from './durability.js';
@@ -44,6 +51,9 @@ function runWriter(port: NonNullable<typeof parentPort>, data: WriterThreadData)
         const result = statement.prepared.run(bindRecord(statement.bound, record));
         if (name === REVISION_CHECKED && result.changes !== 1) {
           throw Object.assign(new Error(REVISION_CONFLICT_MESSAGE), { code: 'REVISION_CONFLICT' });
+        }
+        if (name === FENCE_CHECKED && result.changes !== 1) {
+          throw Object.assign(new Error(LEASE_LOST_MESSAGE), { code: 'LEASE_LOST' });
         }
         if (name === GATED && result.changes !== 1) refused.push((record as { key: string }).key);
       }

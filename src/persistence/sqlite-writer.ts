@@ -40,7 +40,8 @@ export class SqliteWriter {
         this.stats.durations?.push(reply.ms);
         waiter?.resolve({ refused: reply.refused });
       } else {
-        const code = reply.code === 'REVISION_CONFLICT' ? 'REVISION_CONFLICT' : 'INTERNAL';
+        const code =
+          reply.code === 'REVISION_CONFLICT' || reply.code === 'LEASE_LOST' ? reply.code : 'INTERNAL';
         waiter?.reject(new SteadfastError(code, reply.message));
       }
     });

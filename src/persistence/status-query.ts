@@ -139,7 +139,7 @@ export async function readStatus(db: Kysely<Database>): Promise<StatusReport> {
     tradingState: trading?.state ?? 'active',
     tradingStateReason: trading?.reason ?? null,
     lease:
-      lease === undefined
+      lease === undefined || Number(lease.expires_at) === 0 // released by a graceful stop
         ? null
         : {
             name: lease.name,

@@ -8,6 +8,7 @@ import { SteadfastError } from '../../src/domain/errors.js';
 import { onOrderUpdate } from '../../src/engine/on-order-update.js';
 import { bookActorId, orderActorId } from '../../src/machines/messages.js';
 import type { PositionBookInput } from '../../src/machines/position-book.machine.js';
+import { claimLease } from '../../src/persistence/lease.js';
 import { openEngineDatabaseForOperator } from '../../src/persistence/open-database.js';
 import type { Database } from '../../src/persistence/schema.js';
 import { dialects, engineTargetPerTest } from '../support/dialects.js';
@@ -228,6 +229,28 @@ describe.each(dialects)('$name', (dialect: TestDialect) => {
       expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected']);
       expect((runtime.failure as SteadfastError | null)?.code).toBe('REVISION_CONFLICT');
       expect(await dumpTables(db.db)).toEqual(before);
+    });
+  });
+
+  describe('fencing', () => {
+    it('once another engine claimed the lease, the next commit fails with LEASE_LOST, writes nothing and sends nothing', async () => {
+      const effects = new ScriptedEffects(() => 'hang');
+      const engine = await openEngine({ file: target(), clock, effects });
+      cleanups.push(() => engine.close());
+      const lease = await claimLease(engine.db.db, 'engine/paper', 'host-a:1', 5_000, T0, false);
+      engine.store.fenceWith({ name: lease.name, token: lease.token });
+      await engine.runtime.start();
+      await engine.runtime.spawn(orderActorId('o1'), 'order', orderInput('o1'));
+      // The holder stopped renewing (paused); another engine claims the expired lease.
+      await onTheSide((db) => claimLease(db, 'engine/paper', 'host-b:2', 5_000, T0 + 6_000, false));
+      const before = await dumpTables(engine.db.db);
+
+      const err = await rejection(engine.runtime.send(orderActorId('o1'), { type: 'SUBMIT' }));
+      expect((err.cause as SteadfastError).code).toBe('LEASE_LOST');
+      expect((engine.runtime.failure as SteadfastError).code).toBe('LEASE_LOST');
+      await idle(engine.runtime);
+      expect(await dumpTables(engine.db.db)).toEqual(before);
+      expect(effects.calls).toEqual([]);
     });
   });
 });

@@ -174,13 +174,18 @@ describe.each(dialects)('operator reads and writes on $name', (dialect) => {
       }
     });
 
-    it('release gives the lease up only for its holder', async () => {
+    it('release gives the lease up only for its holder, and the next holder still gets a newer token', async () => {
       const first = await claimLease(t.db, NAME, 'host-a:1', 15_000, T0, false);
       await releaseLease(t.db, { name: NAME, owner: 'host-a:1', token: 7 });
-      expect(await t.db.selectFrom('leases').select('owner').execute()).toEqual([{ owner: 'host-a:1' }]);
+      expect(await t.db.selectFrom('leases').select(['owner', 'expires_at']).execute()).toEqual([
+        { owner: 'host-a:1', expires_at: T0 + 15_000 },
+      ]);
       await releaseLease(t.db, first);
-      expect(await t.db.selectFrom('leases').selectAll().execute()).toEqual([]);
-      expect((await claimLease(t.db, NAME, 'host-b:2', 15_000, T0 + 1, false)).owner).toBe('host-b:2');
+      expect(await t.db.selectFrom('leases').select(['token', 'expires_at']).execute()).toEqual([
+        { token: 1, expires_at: 0 },
+      ]);
+      const next = await claimLease(t.db, NAME, 'host-b:2', 15_000, T0 + 1, false);
+      expect([next.owner, next.token]).toEqual(['host-b:2', 2]);
     });
   });
 
