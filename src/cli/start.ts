@@ -208,7 +208,14 @@ export async function runStart(flags: StartFlags): Promise<number> {
   status.start();
   return new Promise<number>((resolve) => {
     let stopping = false;
-    const shutdown = (why: string, code: number) => {
+    /** Set when a fatal failure comes while the stop is already under way: the exit code says so. */
+    let failedWhileStopping = false;
+    const shutdown = (why: string, code: number, signal = false) => {
+      if (stopping && !signal) {
+        // A second failure of a stop already under way (a lost lease, then its refused commit): one stop.
+        if (code !== 0) failedWhileStopping = true;
+        return;
+      }
       if (stopping) {
         process.stderr.write('steadfast: second signal, exiting now (the next start recovers)\n');
         process.exit(130);
@@ -221,7 +228,7 @@ export async function runStart(flags: StartFlags): Promise<number> {
       venue.stop();
       engine
         .stop({ cancelOrders: flags.cancelOnExit === true, timeoutMs: config.stopTimeoutMs })
-        .then(() => code)
+        .then(() => (failedWhileStopping ? 1 : code))
         .catch((err: unknown) => {
           logger.error({ code: 'STOP_FAILED', err: describeError(err) }, 'stop failed');
           return 1;
@@ -236,8 +243,8 @@ export async function runStart(flags: StartFlags): Promise<number> {
     onFatal = (err) => shutdown(`fatal: ${describeError(err)}`, 1);
     // Unref'd: a stop for another reason (a signal) must not wait for it, nor take its end for a second signal.
     if (durationMs !== null) setTimeout(() => shutdown('duration elapsed', 0), durationMs).unref();
-    process.on('SIGINT', () => shutdown('SIGINT', 0));
-    process.on('SIGTERM', () => shutdown('SIGTERM', 0));
+    process.on('SIGINT', () => shutdown('SIGINT', 0, true));
+    process.on('SIGTERM', () => shutdown('SIGTERM', 0, true));
   });
 }
 

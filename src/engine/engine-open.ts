@@ -75,7 +75,12 @@ export async function openEngineParts(options: EngineOptions): Promise<EnginePar
   const lock = file ? acquireWriterLock(options.dbPath) : null;
   let database: EngineDatabase;
   try {
-    database = await openEngineDatabase(options.dbPath, { durability: options.durability, logger, clock });
+    database = await openEngineDatabase(options.dbPath, {
+      durability: options.durability,
+      logger,
+      clock,
+      idleInTransactionTimeoutMs: options.leaseTtlMs ?? DEFAULT_LEASE_TTL_MS,
+    });
   } catch (err) {
     lock?.release();
     throw err;

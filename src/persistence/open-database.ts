@@ -19,6 +19,8 @@ export interface OpenOptions {
   clock?: Clock;
   /** Attempts to reach a PostgreSQL server before giving up (default 10, one a second). */
   connectAttempts?: number;
+  /** PostgreSQL: see PostgresOptions.idleInTransactionTimeoutMs. */
+  idleInTransactionTimeoutMs?: number;
 }
 
 /**
@@ -32,8 +34,14 @@ export async function openEngineDatabase(target: string, options: OpenOptions = 
     return openSqlite(target, durability);
   }
   const { url, schema } = postgresTarget(target);
-  const { logger, clock, connectAttempts } = options;
-  const opened = await openPostgres(url, { schema, logger, clock, connectAttempts });
+  const { logger, clock, connectAttempts, idleInTransactionTimeoutMs } = options;
+  const opened = await openPostgres(url, {
+    schema,
+    logger,
+    clock,
+    connectAttempts,
+    idleInTransactionTimeoutMs,
+  });
   return {
     db: opened.db,
     dialect: 'postgres',

@@ -72,6 +72,11 @@ export interface PostgresOptions {
   createSchema?: boolean;
   /** Migrate to the latest schema after connecting (default true). */
   migrate?: boolean;
+  /**
+   * The server ends a session idle inside a transaction for this long, releasing its locks: a writer
+   * paused mid-commit (SIGSTOP) must not keep the lease row locked from the engine taking over.
+   */
+  idleInTransactionTimeoutMs?: number | undefined;
   /** Every transaction of the pool's connections read-only (operator reads, status, the visualizer). */
   readOnly?: boolean;
   /** Where retry warnings and pool errors go. */
@@ -161,6 +166,11 @@ export async function openPostgres(url: string, options: PostgresOptions = {}): 
   const settings = [
     ...(schema === undefined ? [] : [`-c search_path=${schema}`]),
     ...(options.readOnly === true ? ['-c default_transaction_read_only=on'] : []),
+    ...(options.idleInTransactionTimeoutMs === undefined
+      ? []
+      : [
+          `-c idle_in_transaction_session_timeout=${Math.max(1, Math.round(options.idleInTransactionTimeoutMs))}`,
+        ]),
   ];
   const pool = new pg.Pool({
     connectionString: url,

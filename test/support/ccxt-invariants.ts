@@ -1,4 +1,7 @@
-import { integrityCheck, openSqliteReadOnly } from '../../src/persistence/sqlite.js';
+import { readConsistently } from '../../src/persistence/operator-queries.js';
+import { openEngineDatabaseReadOnly } from '../../src/persistence/open-database.js';
+import { isPostgresUrl } from '../../src/persistence/postgres.js';
+import { integrityCheck } from '../../src/persistence/sqlite.js';
 import {
   hasEngineSchema,
   journalReplayProblems,
@@ -16,26 +19,32 @@ const venueSymbol = (s: string) => s.replace('/', '');
 
 /**
  * Checks an engine database that traded through ccxt against the simulator's own records
- * (`GET /admin/state`). Returns every violation found (empty when all hold). `final` adds the checks that
- * only hold once the engine stopped gracefully and the venue's market is quiet.
+ * (`GET /admin/state`), a SQLite file or a PostgreSQL URL. Returns every violation found (empty when all hold). `final` adds the checks that
+ * only hold once the engine stopped gracefully and the venue's market is quiet. `later` (an engine still
+ * runs): reads the venue again after the engine database, for the fills.
  */
 export async function checkCcxtInvariants(
   engineDb: string,
   venue: VenueSimState,
   final: boolean,
+  later?: () => Promise<VenueSimState>,
 ): Promise<string[]> {
   const problems: string[] = [];
-  if (!(await hasEngineSchema(engineDb))) {
+  const sqlite = !isPostgresUrl(engineDb);
+  if (sqlite && !(await hasEngineSchema(engineDb))) {
     // Killed before the engine's schema was committed: then nothing may have reached the venue either.
     return venue.orders.map((o) => `venue order ${o.clientOrderId} exists, but no engine database does`);
   }
-  const answer = integrityCheck(engineDb);
+  const answer = sqlite ? integrityCheck(engineDb) : 'ok';
   if (answer !== 'ok') problems.push(`engine integrity_check: ${answer}`);
-  const db = openSqliteReadOnly(engineDb);
+  const db = await openEngineDatabaseReadOnly(engineDb);
   try {
-    const orders = await db.selectFrom('orders').selectAll().execute();
-    const fills = await db.selectFrom('fills').selectAll().execute();
-    const positions = await db.selectFrom('positions').selectAll().execute();
+    // One snapshot of the three (an engine may still be committing: on PostgreSQL, repeatable read).
+    const { orders, fills, positions } = await readConsistently(db, async (tx) => ({
+      orders: await tx.selectFrom('orders').selectAll().execute(),
+      fills: await tx.selectFrom('fills').selectAll().execute(),
+      positions: await tx.selectFrom('positions').selectAll().execute(),
+    }));
     const byCid = new Map<string, number>();
     for (const o of venue.orders) byCid.set(o.clientOrderId, (byCid.get(o.clientOrderId) ?? 0) + 1);
     for (const [cid, n] of byCid)
@@ -45,7 +54,9 @@ export async function checkCcxtInvariants(
       if (!known.has(o.clientOrderId))
         problems.push(`venue order ${o.clientOrderId} has no intent in the engine database`);
     }
-    const trades = new Map(venue.trades.map((t) => [String(t.id), t]));
+    // With an engine still running, fills it recorded after `venue` was read are looked up in a later read.
+    const tradesRead = later === undefined ? venue : await later();
+    const trades = new Map(tradesRead.trades.map((t) => [String(t.id), t]));
     const seen = new Set<string>();
     for (const f of fills) {
       if (seen.has(f.trade_id)) problems.push(`engine fill ${f.trade_id} recorded twice`);

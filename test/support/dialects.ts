@@ -7,6 +7,7 @@ import type { Dialect } from '../../src/persistence/dialect.js';
 import { openPostgres } from '../../src/persistence/postgres.js';
 import type { Database } from '../../src/persistence/schema.js';
 import { openSqlite } from '../../src/persistence/sqlite.js';
+import type { PostgresTarget } from './postgres-probe.js';
 import { tempDir } from './tmp.js';
 
 /**
@@ -22,7 +23,12 @@ export interface TestDialect {
   readonly runs: boolean;
 }
 
-const target = inject('postgresTarget');
+/** The unit project runs no server and probes none: there the PostgreSQL cases are simply absent. */
+const target: PostgresTarget = (inject('postgresTarget') as PostgresTarget | undefined) ?? {
+  url: '',
+  reachable: false,
+  required: false,
+};
 
 /** The dialects every persistence case runs on. */
 export const dialects: readonly TestDialect[] = [

@@ -27,6 +27,11 @@ import { fetchAllTrades, TRADES_PAGE } from './trade-history.js';
 /** Margin for the venue's clock being behind ours when computing the landing window. */
 const CLOCK_SKEW_MS = 1_000;
 
+/** Exchanges whose ccxt client signs a `timestamp` given in the params instead of its own (Binance). */
+function pinsTimestamp(ex: Exchange): boolean {
+  return ex.id === 'binance';
+}
+
 /**
  * The venue port on a ccxt.pro exchange (Binance spot is the tested one). REST calls go through one
  * per-venue request budget (RestGate: the venue's only one); errors are classified by what they prove
@@ -92,6 +97,10 @@ export class CcxtVenue implements VenuePort {
 
   /** See VenuePort.placeOrder. Filters are checked first: a violation is rejected without sending. */
   async placeOrder(request: PlaceOrderRequest): Promise<VenueOrder> {
+    // Stamped now, not when ccxt signs it after the checks and the request budget: the venue then refuses it
+    // once its window from the engine's call has passed, which is what the engine's landing deadline and
+    // the lookups after a crash rely on (a process paused before sending cannot place it later).
+    const stamp = pinsTimestamp(this.#ex) ? { timestamp: this.#ex.nonce() } : {};
     const what = `place ${String(request.clientOrderId)} ${String(request.symbol)}`;
     const rules = (await this.#markets.rules(false)).get(request.symbol);
     const problem =
@@ -113,7 +122,7 @@ export class CcxtVenue implements VenuePort {
         request.side,
         Number(request.quantity),
         request.type === 'limit' ? Number(request.price) : undefined,
-        { clientOrderId: request.clientOrderId },
+        Object.assign({ clientOrderId: request.clientOrderId }, stamp),
       ),
     );
     return this.#replies.remember(order, what);

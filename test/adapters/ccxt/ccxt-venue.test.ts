@@ -303,4 +303,16 @@ describe('CcxtVenue against the Binance-compatible simulator (real ccxt over HTT
     expect(err.retryAfterMs).toBeGreaterThan(0);
     expect((await h.admin.state()).orders).toEqual([]);
   });
+
+  it('stamps a place when the engine asks for it: one held in the request budget beyond the venue window is refused there', async () => {
+    // recvWindow 100 ms; a token every 200 ms: the second place waits ~200 ms for the budget before ccxt signs it.
+    h = await startVenueOnSim({}, { budget: { requestsPerSecond: 5, burst: 1 }, recvWindowMs: 100 });
+    await h.venue.loadMarkets(); // takes the one token
+    await new Promise((r) => setTimeout(r, 250)); // the next token is there: this place leaves at once
+    expect((await h.venue.placeOrder(limit('b-1', 'buy', '49000'))).clientOrderId).toBe('b-1');
+    const late = await failure(h.venue.placeOrder(limit('b-2', 'buy', '48900')));
+    expect(late.kind).toBe('rejected');
+    expect(late.message).toMatch(/timestamp/);
+    expect((await h.admin.state()).orders.map((o) => o.clientOrderId)).toEqual(['b-1']);
+  });
 });
