@@ -1,11 +1,9 @@
-import type { Kysely } from 'kysely';
 import type { Clock } from '../domain/clock.js';
 import { sleep } from '../domain/clock.js';
 import { SteadfastError } from '../domain/errors.js';
 import type { Logger } from '../domain/logger.js';
 import { claimLease, leaseHolder } from '../persistence/lease.js';
 import type { Lease } from '../persistence/lease.js';
-import type { Database } from '../persistence/schema.js';
 
 /** A lease claimed, and what was known of its previous holder when it was taken over from a standby. */
 export interface ClaimedLease {
@@ -16,7 +14,8 @@ export interface ClaimedLease {
 
 /** How a process claims the lease that makes it the writer of an account. */
 export interface LeaseClaim {
-  db: Kysely<Database>;
+  /** The engine database (as the lease functions take it). */
+  db: Parameters<typeof claimLease>[0];
   name: string;
   owner: string;
   ttlMs: number;
