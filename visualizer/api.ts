@@ -1,3 +1,4 @@
+import { shownDb } from '../src/persistence/open-database.js';
 import { z } from 'zod';
 import { ValidationError } from '../src/domain/errors.js';
 import { parseWith } from '../src/domain/schema-errors.js';
@@ -93,7 +94,11 @@ export async function handleApi(
     case '/api/live': {
       const q = parseQuery(path, queries[path], params);
       const db = await ctx.source.get();
-      const database = { file: ctx.source.file, open: db !== null, waitingFor: ctx.source.waitingFor };
+      const database = {
+        file: shownDb(ctx.source.file),
+        open: db !== null,
+        waitingFor: ctx.source.waitingFor,
+      };
       if (db === null) {
         return {
           status: 200,

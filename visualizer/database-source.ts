@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import { systemClock } from '../src/domain/clock.js';
 import type { Clock } from '../src/domain/clock.js';
 import { describeError } from '../src/domain/errors.js';
+import { isPostgresUrl } from '../src/persistence/postgres.js';
 import { VisualizerQuery } from '../src/persistence/visualizer-query.js';
 
 /**
@@ -27,7 +28,7 @@ export class DatabaseSource {
    */
   static async open(file: string, clock: Clock = systemClock): Promise<DatabaseSource> {
     const source = new DatabaseSource(file, clock);
-    if (fs.existsSync(file)) source.query = await VisualizerQuery.open(file);
+    if (exists(file)) source.query = await VisualizerQuery.open(file);
     else source.waitingFor = `no database at ${file} yet`;
     return source;
   }
@@ -36,7 +37,7 @@ export class DatabaseSource {
   async get(): Promise<VisualizerQuery | null> {
     if (this.query !== null) return this.query;
     if (this.opening !== null) return this.opening;
-    if (this.clock.now() - this.lastTry < 500 || !fs.existsSync(this.file)) return null;
+    if (this.clock.now() - this.lastTry < 500 || !exists(this.file)) return null;
     this.lastTry = this.clock.now();
     this.opening = VisualizerQuery.open(this.file)
       .then((q) => {
@@ -60,4 +61,9 @@ export class DatabaseSource {
     await this.query?.close();
     this.query = null;
   }
+}
+
+/** A SQLite file exists or not; a PostgreSQL database is asked (VisualizerQuery.open refuses a wrong one). */
+function exists(target: string): boolean {
+  return isPostgresUrl(target) || fs.existsSync(target);
 }

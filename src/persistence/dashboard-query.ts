@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import type { Kysely } from 'kysely';
 import { DENIED_BY_RISK } from '../domain/risk.js';
 import type { TradingStateRecord } from '../domain/trading-state.js';
+import { isPostgres } from './dialect.js';
 import type { Database } from './schema.js';
 import { readTradingState } from './trading-state.js';
 
@@ -109,7 +110,7 @@ export class DashboardQuery {
    * `rejected` one whose reason says `denied by risk: <rule>`. Their time is when the order last changed.
    */
   async denialCounts(): Promise<DenialCount[]> {
-    const rule = ruleExpression();
+    const rule = ruleExpression(isPostgres(this.db));
     const rows = await this.denied()
       .select([
         'symbol',
@@ -117,9 +118,11 @@ export class DashboardQuery {
         (eb) => eb.fn.countAll<number>().as('n'),
         (eb) => eb.fn.max('updated_at').as('last_at'),
       ])
-      .groupBy(['symbol', rule])
+      // By the output column: PostgreSQL does not match a parameterised expression of the select list with
+      // its repetition in GROUP BY (each has its own parameters).
+      .groupBy(['symbol', sql<string>`rule`])
       .orderBy('symbol')
-      .orderBy(rule)
+      .orderBy(sql<string>`rule`)
       .execute();
     return rows.map((r) => ({
       symbol: r.symbol,
@@ -157,7 +160,9 @@ export class DashboardQuery {
 }
 
 /** The word after `denied by risk: ` in the reason, or '' when the reason has none. */
-function ruleExpression() {
-  const rest = sql<string>`substr(reason, instr(reason, ${MARKER}) + ${MARKER.length})`;
-  return sql<string>`case when instr(coalesce(reason, ''), ${MARKER}) = 0 then '' else substr(${rest}, 1, instr(${rest} || ' ', ' ') - 1) end`;
+function ruleExpression(postgres: boolean) {
+  // SQLite's instr(text, part) is PostgreSQL's strpos(text, part).
+  const find = postgres ? sql.raw('strpos') : sql.raw('instr');
+  const rest = sql<string>`substr(reason, ${find}(reason, ${MARKER}) + ${MARKER.length})`;
+  return sql<string>`case when ${find}(coalesce(reason, ''), ${MARKER}) = 0 then '' else substr(${rest}, 1, ${find}(${rest} || ' ', ' ') - 1) end`;
 }

@@ -177,7 +177,8 @@ export async function openPostgres(url: string, options: PostgresOptions = {}): 
     max: options.poolSize ?? 10,
     connectionTimeoutMillis: options.connectTimeoutMs ?? 5_000,
     types: typeParsers,
-    application_name: 'steadfast',
+    // Per process, so an operator (or a test) can tell engines apart in pg_stat_activity.
+    application_name: `steadfast ${process.pid}`,
     ...(settings.length === 0 ? {} : { options: settings.join(' ') }),
   });
   // An idle pooled connection that the server drops must not end the process; the next query reconnects.

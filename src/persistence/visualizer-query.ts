@@ -5,7 +5,9 @@ import { DashboardQuery } from './dashboard-query.js';
 import type { Database } from './schema.js';
 import { toPositionSummary } from './status-query.js';
 import type { PositionSummary } from './status-query.js';
-import { openSqliteReadOnly } from './sqlite.js';
+import { isPostgres } from './dialect.js';
+import { openEngineDatabaseReadOnly } from './open-database.js';
+import { isPostgresUrl } from './postgres.js';
 import { extend } from '../domain/extend.js';
 
 /** Number of actors per machine and per state path; each ancestor path counts its descendants too. */
@@ -64,7 +66,11 @@ export class VisualizerQuery {
    * has no engine tables (yet).
    */
   static async open(file: string): Promise<VisualizerQuery> {
-    const db = openSqliteReadOnly(file);
+    if (isPostgresUrl(file)) {
+      // Read-only transactions; refused naming --db when the schema holds no engine tables.
+      return new VisualizerQuery(await openEngineDatabaseReadOnly(file));
+    }
+    const db = await openEngineDatabaseReadOnly(file);
     try {
       const rows = await db
         .selectFrom(sql<{ name: string; type: string }>`sqlite_master`.as('m'))
@@ -150,7 +156,8 @@ export class VisualizerQuery {
       );
     }
     const rows = await q
-      .orderBy(sql`rowid`, 'desc')
+      // Newest first: SQLite's insertion order; PostgreSQL has none, so creation time, then id.
+      .orderBy(isPostgres(this.db) ? sql`created_at desc, client_order_id` : sql`rowid`, 'desc')
       .limit(filter.limit)
       .execute();
     return rows.map((o) => ({
