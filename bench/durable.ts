@@ -5,8 +5,8 @@ import { projectors } from '../src/engine/projections.js';
 import { ReadModel } from '../src/engine/read-model.js';
 import { orderActorId } from '../src/machines/messages.js';
 import { EngineStore } from '../src/persistence/engine-store.js';
-import { openSqlite } from '../src/persistence/sqlite.js';
-import type { Durability } from '../src/persistence/sqlite.js';
+import { openEngineDatabase } from '../src/persistence/open-database.js';
+import type { Durability, SqliteEngineDatabase } from '../src/persistence/sqlite.js';
 import { DurableRuntime } from '../src/runtime/durable-runtime.js';
 import type { EffectHandler, OutboxRow } from '../src/runtime/types.js';
 import { openLoop } from './open-loop.js';
@@ -32,7 +32,7 @@ export interface MeasuredSpan {
 }
 
 /** A venue that answers every call at once (the engine's own cost is what is measured). */
-function instantVenue(clock: Clock): EffectHandler {
+export function instantVenue(clock: Clock): EffectHandler {
   return {
     async execute(row: OutboxRow): Promise<AnyEventObject> {
       const input = row.input as { clientOrderId: string };
@@ -131,6 +131,7 @@ async function apply(
  * and the latency from enqueue to commit of every command.
  */
 export async function runDurable(options: {
+  /** A SQLite file or a PostgreSQL URL. */
   file: string;
   durability: Durability;
   liveOrders: number;
@@ -143,7 +144,7 @@ export async function runDurable(options: {
   /** Called when the measured part begins (after seeding) and when its last command has committed. */
   measured?: MeasuredSpan;
 }): Promise<ThroughputResult> {
-  const db = await openSqlite(options.file, options.durability);
+  const db = await openEngineDatabase(options.file, { durability: options.durability });
   const store = new EngineStore(db.db, db);
   const runtime = new DurableRuntime({
     store,
@@ -162,7 +163,7 @@ export async function runDurable(options: {
   const latencies: number[] = [];
   const startEvents = runtime.stats.events;
   const startBatches = runtime.stats.batches;
-  const writerStats = db.writer?.stats;
+  const writerStats = db.dialect === 'sqlite' ? (db as SqliteEngineDatabase).writer?.stats : undefined;
   if (writerStats) writerStats.durations = [];
   await options.measured?.begin();
   const started = performance.now();

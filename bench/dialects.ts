@@ -1,0 +1,121 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { tuneHeap } from '../src/cli/heap-tuning.js';
+import { systemClock } from '../src/domain/clock.js';
+import { projectors } from '../src/engine/projections.js';
+import { EngineStore } from '../src/persistence/engine-store.js';
+import { openEngineDatabase } from '../src/persistence/open-database.js';
+import { DurableRuntime } from '../src/runtime/durable-runtime.js';
+import { instantVenue, runDurable } from './durable.js';
+import type { ThroughputResult } from './durable.js';
+
+/**
+ * `npx tsx bench/dialects.ts [--seconds N] [--pg URL] [--json]`: the same durable workload on SQLite and on
+ * PostgreSQL (default postgres://postgres@127.0.0.1:5432/test, a schema of its own per case, dropped after),
+ * in one run: events/s and enqueue-to-commit latency at 1k and 10k live orders, then recovery (the runtime
+ * restoring every live actor, open call and timer from the database) and RSS at 10k and 100k live orders.
+ */
+tuneHeap();
+const args = process.argv.slice(2);
+const arg = (name: string) => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
+const seconds = Number(arg('--seconds') ?? 5) || 5;
+const server = arg('--pg') ?? 'postgres://postgres@127.0.0.1:5432/test';
+const json = args.includes('--json');
+const work = fs.mkdtempSync(path.join(os.tmpdir(), 'steadfast-dialects-'));
+const log = (line: string) => process.stdout.write(`${line}\n`);
+let cases = 0;
+
+/** A new database of `dialect`, and its removal. */
+function target(dialect: 'sqlite' | 'postgres'): { url: string; drop: () => Promise<void> } {
+  cases += 1;
+  if (dialect === 'sqlite') {
+    const file = path.join(work, `case-${cases}.db`);
+    return { url: file, drop: async () => {} };
+  }
+  const schema = `steadfast_bench_${process.pid}_${cases}`;
+  const url = new URL(server);
+  url.searchParams.set('schema', schema);
+  return {
+    url: url.toString(),
+    drop: async () => {
+      const client = new pg.Client({ connectionString: server });
+      await client.connect();
+      await client.query(`drop schema if exists ${schema} cascade`);
+      await client.end();
+    },
+  };
+}
+
+/** Time for a new runtime on `url` to restore its live actors, calls and timers; the process RSS after. */
+async function recovery(url: string): Promise<{ recoveryMs: number; actors: number; rssMb: number }> {
+  const db = await openEngineDatabase(url, { durability: 'normal' });
+  const runtime = new DurableRuntime({
+    store: new EngineStore(db.db, db),
+    effects: instantVenue(systemClock),
+    clock: systemClock,
+    projectors,
+  });
+  const t0 = performance.now();
+  const report = await runtime.start();
+  const recoveryMs = performance.now() - t0;
+  global.gc?.();
+  const rssMb = process.memoryUsage().rss / 2 ** 20;
+  await runtime.stop();
+  await db.close();
+  return { recoveryMs, actors: report.actors, rssMb };
+}
+
+const results: Record<string, unknown> = {};
+const fmt = (r: ThroughputResult) =>
+  `${r.eventsPerSec.toFixed(0)} events/s (p50 ${r.p50Ms.toFixed(2)} ms, p99 ${r.p99Ms.toFixed(2)} ms)`;
+try {
+  for (const dialect of ['sqlite', 'postgres'] as const) {
+    for (const liveOrders of [1_000, 10_000]) {
+      const t = target(dialect);
+      try {
+        const r = await runDurable({
+          file: t.url,
+          durability: 'intent',
+          liveOrders,
+          seconds,
+          concurrency: 32,
+          clock: systemClock,
+        });
+        results[`${dialect}.throughput.${liveOrders}`] = r;
+        log(`${dialect}: ${liveOrders} live orders: ${fmt(r)}`);
+        if (liveOrders === 10_000) {
+          const rec = await recovery(t.url);
+          results[`${dialect}.recovery.${liveOrders}`] = rec;
+          log(
+            `${dialect}: recovery of ${rec.actors} live actors: ${rec.recoveryMs.toFixed(0)} ms, RSS ${rec.rssMb.toFixed(0)} MB`,
+          );
+        }
+      } finally {
+        await t.drop();
+      }
+    }
+    const big = target(dialect);
+    try {
+      await runDurable({
+        file: big.url,
+        durability: 'normal',
+        liveOrders: 100_000,
+        seconds: 1,
+        concurrency: 8,
+        clock: systemClock,
+      });
+      const rec = await recovery(big.url);
+      results[`${dialect}.recovery.100000`] = rec;
+      log(
+        `${dialect}: recovery of ${rec.actors} live actors: ${rec.recoveryMs.toFixed(0)} ms, RSS ${rec.rssMb.toFixed(0)} MB`,
+      );
+    } finally {
+      await big.drop();
+    }
+  }
+} finally {
+  fs.rmSync(work, { recursive: true, force: true });
+}
+if (json) log(JSON.stringify(results));
