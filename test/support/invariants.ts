@@ -7,6 +7,8 @@ import {
   readLedgerCheck,
 } from '../../src/persistence/operator-queries.js';
 import { openPaperVenueStore } from '../../src/persistence/venues/paper-venue-store.js';
+import { openEngineDatabaseReadOnly } from '../../src/persistence/open-database.js';
+import { isPostgresUrl } from '../../src/persistence/postgres.js';
 import { integrityCheck, openSqliteReadOnly } from '../../src/persistence/sqlite.js';
 import { ledgerProblems, verifyActor } from '../../src/runtime/verify-replay.js';
 
@@ -104,7 +106,15 @@ export async function hasEngineSchema(engineDb: string): Promise<boolean> {
  * when all hold). `final` adds the checks that only hold once the engine has stopped gracefully.
  */
 export async function checkInvariants(engineDb: string, venueDb: string, final: boolean): Promise<string[]> {
-  if (!(await hasEngineSchema(engineDb))) {
+  const sqlite = !isPostgresUrl(engineDb);
+  const db = sqlite
+    ? null
+    : await openEngineDatabaseReadOnly(engineDb).catch((err: unknown) => {
+        // Killed before the migrations committed (one transaction on PostgreSQL).
+        if (String(err).includes('no engine database')) return null;
+        throw err;
+      });
+  if (sqlite ? !(await hasEngineSchema(engineDb)) : db === null) {
     // Killed before its schema was committed: then the engine cannot have sent anything.
     if (!fs.existsSync(venueDb)) return [];
     const venue = openPaperVenueStore(venueDb);
@@ -117,20 +127,20 @@ export async function checkInvariants(engineDb: string, venueDb: string, final: 
   }
   const problems: string[] = [];
   for (const [name, file] of [
-    ['engine', engineDb],
-    ['venue', venueDb],
-  ] as const) {
+    ...(sqlite ? [['engine', engineDb] as const] : []),
+    ['venue', venueDb] as const,
+  ]) {
     const answer = integrityCheck(file);
     if (answer !== 'ok') problems.push(`${name} integrity_check: ${answer}`);
   }
   const venue = openPaperVenueStore(venueDb);
-  const db = openSqliteReadOnly(engineDb);
+  const engine = db ?? (await openEngineDatabaseReadOnly(engineDb));
   try {
     const venueOrders = venue.allOrders();
     const venueTrades = venue.allTrades();
-    const orders = await db.selectFrom('orders').selectAll().execute();
-    const fills = await db.selectFrom('fills').selectAll().execute();
-    const positions = await db.selectFrom('positions').selectAll().execute();
+    const orders = await engine.selectFrom('orders').selectAll().execute();
+    const fills = await engine.selectFrom('fills').selectAll().execute();
+    const positions = await engine.selectFrom('positions').selectAll().execute();
     const byCid = new Map<string, number>();
     for (const o of venueOrders) byCid.set(o.clientOrderId, (byCid.get(o.clientOrderId) ?? 0) + 1);
     for (const [cid, n] of byCid)
@@ -161,8 +171,8 @@ export async function checkInvariants(engineDb: string, venueDb: string, final: 
         problems.push(`position ${p.symbol} ${p.quantity} != sum of its ledger fills ${signedSum(counted)}`);
       }
     }
-    problems.push(...ledgerProblems(await readLedgerCheck(db)));
-    problems.push(...(await staleTimerProblems(db)));
+    problems.push(...ledgerProblems(await readLedgerCheck(engine)));
+    problems.push(...(await staleTimerProblems(engine)));
     if (final) {
       const recorded = new Set(fills.map((f) => f.trade_id));
       for (const t of venueTrades)
@@ -178,11 +188,11 @@ export async function checkInvariants(engineDb: string, venueDb: string, final: 
           orders,
         ),
       );
-      problems.push(...(await journalReplayProblems(db)));
+      problems.push(...(await journalReplayProblems(engine)));
     }
   } finally {
     venue.close();
-    await db.destroy();
+    await engine.destroy();
   }
   return problems;
 }
