@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -15,10 +16,27 @@ import type { ThroughputResult } from './durable.js';
  * `npx tsx bench/dialects.ts [--seconds N] [--pg URL] [--json]`: the same durable workload on SQLite and on
  * PostgreSQL (default postgres://postgres@127.0.0.1:5432/test, a schema of its own per case, dropped after),
  * in one run: events/s and enqueue-to-commit latency at 1k and 10k live orders, then recovery (the runtime
- * restoring every live actor, open call and timer from the database) and RSS at 10k and 100k live orders.
+ * restoring every live actor, open call and timer from the database) and RSS at 10k and 100k live orders;
+ * 20 symbols on one engine at 10k live orders; and on PostgreSQL, two engine processes at once on one
+ * server (a schema each, 10 symbols and 5k live orders each), their rates added.
  */
 tuneHeap();
 const args = process.argv.slice(2);
+if (args[0] === '--child') {
+  // One engine of the split run: `--child <db> <liveOrders> <symbols> <seconds>`, its result as JSON.
+  const [db, liveOrders, symbols, secs] = args.slice(1);
+  const r = await runDurable({
+    file: db!,
+    durability: 'intent',
+    liveOrders: Number(liveOrders),
+    symbols: Number(symbols),
+    seconds: Number(secs),
+    concurrency: 32,
+    clock: systemClock,
+  });
+  process.stdout.write(`${JSON.stringify(r)}\n`);
+  process.exit(0);
+}
 const arg = (name: string) => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
 const seconds = Number(arg('--seconds') ?? 5) || 5;
 const server = arg('--pg') ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -96,6 +114,22 @@ try {
         await t.drop();
       }
     }
+    const many = target(dialect);
+    try {
+      const r = await runDurable({
+        file: many.url,
+        durability: 'intent',
+        liveOrders: 10_000,
+        symbols: 20,
+        seconds,
+        concurrency: 32,
+        clock: systemClock,
+      });
+      results[`${dialect}.throughput.10000.symbols20`] = r;
+      log(`${dialect}: 10000 live orders on 20 symbols: ${fmt(r)}`);
+    } finally {
+      await many.drop();
+    }
     const big = target(dialect);
     try {
       await runDurable({
@@ -115,7 +149,42 @@ try {
       await big.drop();
     }
   }
+  const split = [target('postgres'), target('postgres')];
+  try {
+    const engines = await Promise.all(split.map((t) => child(t.url, 5_000, 10, seconds)));
+    const total = engines.reduce((n, r) => n + r.eventsPerSec, 0);
+    results['postgres.split2'] = { eventsPerSec: total, engines };
+    log(
+      `postgres: two engines (10 symbols, 5000 live orders each): ${total.toFixed(0)} events/s together ` +
+        `(${engines.map((r) => `${r.eventsPerSec.toFixed(0)}/s p99 ${r.p99Ms.toFixed(1)} ms`).join(', ')})`,
+    );
+  } finally {
+    for (const t of split) await t.drop();
+  }
 } finally {
   fs.rmSync(work, { recursive: true, force: true });
+}
+
+/** Runs one engine of the split run in a process of its own; resolves with its result. */
+function child(db: string, liveOrders: number, symbols: number, secs: number): Promise<ThroughputResult> {
+  const argv = [
+    '--import',
+    'tsx',
+    process.argv[1]!,
+    '--child',
+    db,
+    String(liveOrders),
+    String(symbols),
+    String(secs),
+  ];
+  return new Promise((resolve, reject) => {
+    const p = spawn(process.execPath, argv, { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    p.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    p.on('close', (code) => {
+      if (code !== 0) reject(new Error(`bench child exited ${code}`));
+      else resolve(JSON.parse(out.trim().split('\n').at(-1)!) as ThroughputResult);
+    });
+  });
 }
 if (json) log(JSON.stringify(results));

@@ -10,7 +10,7 @@ import type { Durability, SqliteEngineDatabase } from '../src/persistence/sqlite
 import { DurableRuntime } from '../src/runtime/durable-runtime.js';
 import type { EffectHandler, OutboxRow } from '../src/runtime/types.js';
 import { openLoop } from './open-loop.js';
-import { Workload, benchOrder } from './workload.js';
+import { Workload, benchOrder, benchSymbol } from './workload.js';
 import type { WorkItem } from './workload.js';
 
 /** Result of a throughput run. */
@@ -76,11 +76,11 @@ export function percentile(sorted: readonly number[], p: number): number {
 }
 
 /** Creates `n` open orders through the runtime. */
-async function seedOrders(runtime: DurableRuntime, n: number, clock: Clock): Promise<void> {
+async function seedOrders(runtime: DurableRuntime, n: number, clock: Clock, symbols: number): Promise<void> {
   const pending: Promise<unknown>[] = [];
   for (let i = 0; i < n; i += 1) {
     const cid = `b${i}`;
-    pending.push(runtime.spawn(orderActorId(cid), 'order', benchOrder(cid, i, clock.now())));
+    pending.push(runtime.spawn(orderActorId(cid), 'order', benchOrder(cid, i, clock.now(), symbols)));
     pending.push(
       runtime.send(orderActorId(cid), {
         type: 'ORDER_ACCEPTED',
@@ -98,13 +98,14 @@ async function apply(
   item: WorkItem,
   at: number,
   seq: number,
+  symbols: number,
 ): Promise<void> {
   if (item.kind === 'fill') {
     const fill = {
       tradeId: item.tradeId,
       clientOrderId: item.clientOrderId,
       venueOrderId: `v-${item.clientOrderId}`,
-      symbol: 'BTC/USDT',
+      symbol: benchSymbol(item.clientOrderId, symbols),
       side: 'buy' as const,
       price: item.price,
       quantity: item.quantity,
@@ -121,7 +122,7 @@ async function apply(
     item.kind === 'replace'
       ? runtime.send(orderActorId(item.clientOrderId), { type: 'CANCEL_ORDER', at })
       : null,
-    runtime.spawn(orderActorId(item.replacement), 'order', benchOrder(item.replacement, seq, at)),
+    runtime.spawn(orderActorId(item.replacement), 'order', benchOrder(item.replacement, seq, at, symbols)),
     runtime.send(orderActorId(item.replacement), { type: 'SUBMIT', at }),
   ]);
 }
@@ -136,6 +137,8 @@ export async function runDurable(options: {
   durability: Durability;
   liveOrders: number;
   seconds: number;
+  /** Symbols the orders are spread over (default 1): each has its own position book. */
+  symbols?: number;
   /** Closed loop: this many work items in flight. */
   concurrency: number;
   /** Open loop instead: work items offered per second. */
@@ -157,7 +160,8 @@ export async function runDurable(options: {
   runtime.onCommitted(readModel.committed);
   await runtime.start();
   readModel.recovered(runtime.liveActors());
-  await seedOrders(runtime, options.liveOrders, options.clock);
+  const symbols = options.symbols ?? 1;
+  await seedOrders(runtime, options.liveOrders, options.clock, symbols);
   await runtime.settle(60_000);
   const work = new Workload({ liveOrders: options.liveOrders, seed: 7 });
   const latencies: number[] = [];
@@ -173,7 +177,7 @@ export async function runDurable(options: {
     const worker = async (_: unknown, w: number) => {
       while (performance.now() < until) {
         const t0 = performance.now();
-        await apply(runtime, store, work.item(w, options.concurrency), options.clock.now(), seq++);
+        await apply(runtime, store, work.item(w, options.concurrency), options.clock.now(), seq++, symbols);
         latencies.push(performance.now() - t0);
       }
     };
@@ -183,7 +187,7 @@ export async function runDurable(options: {
     const inFlight: Promise<void>[] = [];
     await openLoop(started, until, options.ratePerSec, (t0) => {
       inFlight.push(
-        apply(runtime, store, work.item(), options.clock.now(), seq++).then(
+        apply(runtime, store, work.item(), options.clock.now(), seq++, symbols).then(
           () => void latencies.push(performance.now() - t0),
         ),
       );

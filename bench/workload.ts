@@ -12,12 +12,21 @@ export type WorkItem =
   | { kind: 'fill'; clientOrderId: string; tradeId: string; quantity: string; price: string }
   | { kind: 'replace' | 'new'; clientOrderId: string; replacement: string };
 
+/**
+ * The symbol of bench order `b<n>` among `symbols` symbols: BTC/USDT alone, else S0/USDT … S<k-1>/USDT by
+ * n modulo k (an order's fills go to its symbol's position book).
+ */
+export function benchSymbol(clientOrderId: string, symbols = 1): string {
+  if (symbols <= 1) return 'BTC/USDT';
+  return `S${Number(clientOrderId.slice(1)) % symbols}/USDT`;
+}
+
 /** Order input for bench orders. */
-export function benchOrder(clientOrderId: string, i: number, at: number): OrderInput {
+export function benchOrder(clientOrderId: string, i: number, at: number, symbols = 1): OrderInput {
   return {
     clientOrderId,
     venue: 'bench',
-    symbol: 'BTC/USDT',
+    symbol: benchSymbol(clientOrderId, symbols),
     side: i % 2 === 0 ? 'buy' : 'sell',
     type: 'limit',
     price: String(40000 + (i % 1000)),
