@@ -26,7 +26,7 @@ import {
 } from '../support/engine-harness.js';
 import type { EngineHandle } from '../support/engine-harness.js';
 import { tempDirPerTest } from '../support/test-dir.js';
-import { dialects, engineTargetPerTest } from '../support/dialects.js';
+import { dialectMatrix } from '../support/dialects.js';
 
 const tmp = tempDirPerTest('on-order-update');
 const { cleanups } = tmp;
@@ -75,15 +75,11 @@ const positions = (e: EngineHandle) =>
 const fillStatuses = (e: EngineHandle) =>
   e.db.db.selectFrom('fills').select(['trade_id', 'client_order_id', 'status']).orderBy('trade_id').execute();
 
-/** The current case's engine database: a SQLite file or a PostgreSQL schema (see engineTargetPerTest). */
-let target = (): string => engineFile(tmp.dir);
+/** The dialect matrix: `target()` is the current case's engine database (a SQLite file or a PostgreSQL URL). */
+const matrix = dialectMatrix(() => engineFile(tmp.dir));
+const target = matrix.target;
 
-describe.each(dialects)('$name', (dialect) => {
-  const engineDb = engineTargetPerTest(dialect, () => engineFile(tmp.dir));
-  beforeEach(() => {
-    target = () => engineDb.target;
-  });
-
+matrix.each(() => {
   describe('OnOrderUpdate: fills', () => {
     it('applies a fill to order, fill ledger, position book and positions in one batch', async () => {
       const e = await openOrder();

@@ -22,7 +22,7 @@ import {
 } from '../support/engine-harness.js';
 import type { Answer, EngineHandle } from '../support/engine-harness.js';
 import { tempDir } from '../support/tmp.js';
-import { dialects, engineTargetPerTest } from '../support/dialects.js';
+import { dialectMatrix } from '../support/dialects.js';
 
 let tmp: { dir: string; cleanup: () => void };
 let clock: SimulatedClock;
@@ -115,15 +115,11 @@ async function buildEveryState(e: EngineHandle): Promise<void> {
   await idle(runtime);
 }
 
-/** The current case's engine database: a SQLite file or a PostgreSQL schema (see engineTargetPerTest). */
-let target = (): string => engineFile(tmp.dir);
+/** The dialect matrix: `target()` is the current case's engine database (a SQLite file or a PostgreSQL URL). */
+const matrix = dialectMatrix(() => engineFile(tmp.dir));
+const target = matrix.target;
 
-describe.each(dialects)('$name', (dialect) => {
-  const engineDb = engineTargetPerTest(dialect, () => engineFile(tmp.dir));
-  beforeEach(() => {
-    target = () => engineDb.target;
-  });
-
+matrix.each(() => {
   describe('snapshot round trip through close and a new runtime', () => {
     it('restores every machine, in every kind of state, exactly; the journal replays to the same snapshot', async () => {
       const first = await engine(new ScriptedEffects(firstRunScript));

@@ -29,7 +29,7 @@ import {
 } from '../support/engine-harness.js';
 import type { EffectsFactory, EngineHandle } from '../support/engine-harness.js';
 import { tempDirPerTest } from '../support/test-dir.js';
-import { dialects, engineTargetPerTest } from '../support/dialects.js';
+import { dialectMatrix } from '../support/dialects.js';
 
 const tmp = tempDirPerTest('runtime');
 const { cleanups } = tmp;
@@ -52,15 +52,11 @@ async function engine(
 const O1 = orderActorId('o1');
 const file = () => target();
 
-/** The current case's engine database: a SQLite file or a PostgreSQL schema (see engineTargetPerTest). */
-let target = (): string => engineFile(tmp.dir);
+/** The dialect matrix: `target()` is the current case's engine database (a SQLite file or a PostgreSQL URL). */
+const matrix = dialectMatrix(() => engineFile(tmp.dir));
+const target = matrix.target;
 
-describe.each(dialects)('$name', (dialect) => {
-  const engineDb = engineTargetPerTest(dialect, () => engineFile(tmp.dir));
-  beforeEach(() => {
-    target = () => engineDb.target;
-  });
-
+matrix.each(() => {
   describe('intent before effect', () => {
     it('has committed the outbox row and the submitting snapshot when the call is executed', async () => {
       const seen: unknown[] = [];

@@ -1,4 +1,4 @@
-import { beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { AnyEventObject, SimulatedClock } from 'xstate';
 import type { PaperVenue } from '../../src/adapters/paper/paper-venue.js';
 import { VenueEffects } from '../../src/engine/venue-effects.js';
@@ -22,7 +22,7 @@ import {
 } from '../support/engine-harness.js';
 import type { EffectsFactory, EngineHandle } from '../support/engine-harness.js';
 import { tempDirPerTest } from '../support/test-dir.js';
-import { dialects, engineTargetPerTest } from '../support/dialects.js';
+import { dialectMatrix } from '../support/dialects.js';
 
 /**
  * A place call in flight when the process died: after the restart the outcome is unknown, so the order
@@ -75,15 +75,11 @@ async function restart(): Promise<{ clock: SimulatedClock; second: EngineHandle 
 const tail = async (e: EngineHandle, from: number) =>
   (await e.store.journalOf(O1)).slice(from).map((j) => [j.eventType, j.state]);
 
-/** The current case's engine database: a SQLite file or a PostgreSQL schema (see engineTargetPerTest). */
-let target = (): string => engineFile(tmp.dir);
+/** The dialect matrix: `target()` is the current case's engine database (a SQLite file or a PostgreSQL URL). */
+const matrix = dialectMatrix(() => engineFile(tmp.dir));
+const target = matrix.target;
 
-describe.each(dialects)('$name', (dialect) => {
-  const engineDb = engineTargetPerTest(dialect, () => engineFile(tmp.dir));
-  beforeEach(() => {
-    target = () => engineDb.target;
-  });
-
+matrix.each(() => {
   describe('recovery of a place call in flight at the crash', () => {
     it('looks the order up first; when the venue has it, it ends open with exactly one place request', async () => {
       // the call reaches the venue, which accepts it; the reply never comes back (the process died)

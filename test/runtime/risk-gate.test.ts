@@ -24,7 +24,7 @@ import type { SimDesk } from '../support/engine-on-sim.js';
 import { tempDirPerTest } from '../support/test-dir.js';
 import { tempDir } from '../support/tmp.js';
 import { waitFor } from '../support/wait.js';
-import { dialects, engineTargetPerTest } from '../support/dialects.js';
+import { dialectMatrix } from '../support/dialects.js';
 
 /**
  * The pre-trade risk checks run in the runtime's gate: a place that breaches a limit is never written to
@@ -98,15 +98,11 @@ async function riskEngine(
   return { e, effects, checker, place, placed };
 }
 
-/** The current case's engine database: a SQLite file or a PostgreSQL schema (see engineTargetPerTest). */
-let target = (): string => engineFile(tmp.dir);
+/** The dialect matrix: `target()` is the current case's engine database (a SQLite file or a PostgreSQL URL). */
+const matrix = dialectMatrix(() => engineFile(tmp.dir));
+const target = matrix.target;
 
-describe.each(dialects)('$name', (dialect) => {
-  const engineDb = engineTargetPerTest(dialect, () => engineFile(tmp.dir));
-  beforeEach(() => {
-    target = () => engineDb.target;
-  });
-
+matrix.each(() => {
   describe('risk checks in the runtime', () => {
     it('maxPosition counts unanswered places as filled: the breaching place never reaches the outbox', async () => {
       const { e, effects, checker, place, placed } = await riskEngine({ maxPosition: '0.2' });

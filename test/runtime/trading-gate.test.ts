@@ -21,7 +21,7 @@ import {
   venueView,
 } from '../support/engine-harness.js';
 import { tempDirPerTest } from '../support/test-dir.js';
-import { dialects, engineTargetPerTest } from '../support/dialects.js';
+import { dialectMatrix } from '../support/dialects.js';
 
 /**
  * The desk's trading state gates order placements inside the runtime: a place the engine's view denies is
@@ -79,15 +79,11 @@ async function outboxSrcs(e: Awaited<ReturnType<typeof gatedEngine>>['e']): Prom
 
 const O1 = orderActorId('o1');
 
-/** The current case's engine database: a SQLite file or a PostgreSQL schema (see engineTargetPerTest). */
-let target = (): string => engineFile(tmp.dir);
+/** The dialect matrix: `target()` is the current case's engine database (a SQLite file or a PostgreSQL URL). */
+const matrix = dialectMatrix(() => engineFile(tmp.dir));
+const target = matrix.target;
 
-describe.each(dialects)('$name', (dialect) => {
-  const engineDb = engineTargetPerTest(dialect, () => engineFile(tmp.dir));
-  beforeEach(() => {
-    target = () => engineDb.target;
-  });
-
+matrix.each(() => {
   describe('trading state gate in the runtime', () => {
     it('places while active', async () => {
       const { e, effects } = await gatedEngine();

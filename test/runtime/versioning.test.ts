@@ -1,4 +1,4 @@
-import { beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SteadfastError } from '../../src/domain/errors.js';
 import { orderActorId } from '../../src/machines/messages.js';
 import { ORDER_MACHINE_VERSION } from '../../src/machines/order.machine.js';
@@ -19,7 +19,7 @@ import type { Kysely } from 'kysely';
 import { openEngineDatabaseForOperator } from '../../src/persistence/open-database.js';
 import type { Database } from '../../src/persistence/schema.js';
 import { tempDirPerTest } from '../support/test-dir.js';
-import { dialects, engineTargetPerTest } from '../support/dialects.js';
+import { dialectMatrix } from '../support/dialects.js';
 
 const tmp = tempDirPerTest('versioning');
 const { cleanups } = tmp;
@@ -91,15 +91,11 @@ async function edit(change: (db: Kysely<Database>) => Promise<unknown>): Promise
   }
 }
 
-/** The current case's engine database: a SQLite file or a PostgreSQL schema (see engineTargetPerTest). */
-let target = (): string => engineFile(tmp.dir);
+/** The dialect matrix: `target()` is the current case's engine database (a SQLite file or a PostgreSQL URL). */
+const matrix = dialectMatrix(() => engineFile(tmp.dir));
+const target = matrix.target;
 
-describe.each(dialects)('$name', (dialect) => {
-  const engineDb = engineTargetPerTest(dialect, () => engineFile(tmp.dir));
-  beforeEach(() => {
-    target = () => engineDb.target;
-  });
-
+matrix.each(() => {
   describe('snapshot versions', () => {
     it('refuses to start on a row written by a newer machine version, naming actor and versions, changing nothing', async () => {
       await seedCurrent();

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { sql } from 'kysely';
 import type { Kysely } from 'kysely';
 import pg from 'pg';
-import { afterEach, beforeEach, inject } from 'vitest';
+import { afterEach, beforeEach, describe, inject } from 'vitest';
 import type { Dialect } from '../../src/persistence/dialect.js';
 import { openPostgres } from '../../src/persistence/postgres.js';
 import type { Database } from '../../src/persistence/schema.js';
@@ -158,5 +158,31 @@ export function databasePerTest(dialect: TestDialect): TestDatabase {
       if (current === undefined) throw new Error(`databasePerTest(${dialect.name}): no case is running`);
       return current.where;
     },
+  };
+}
+
+/**
+ * The dialect matrix of a test file whose helpers open "the current case's engine database": `each` runs
+ * its cases once per dialect (`describe.each`), each case on a new database; `target()` names the current
+ * case's (a SQLite file, by default `file()`, or a PostgreSQL URL).
+ */
+export function dialectMatrix(file: () => string): {
+  target: () => string;
+  each: (cases: (dialect: TestDialect) => void) => void;
+} {
+  let current: EngineTarget | undefined;
+  return {
+    target: () => {
+      if (current === undefined) throw new Error('dialectMatrix: no case is running');
+      return current.target;
+    },
+    each: (cases) =>
+      describe.each(dialects)('$name', (dialect) => {
+        const engineDb = engineTargetPerTest(dialect, file);
+        beforeEach(() => {
+          current = engineDb;
+        });
+        cases(dialect);
+      }),
   };
 }
