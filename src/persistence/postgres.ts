@@ -181,13 +181,18 @@ export async function openPostgres(url: string, options: PostgresOptions = {}): 
     application_name: `steadfast ${process.pid}`,
     ...(settings.length === 0 ? {} : { options: settings.join(' ') }),
   });
-  // An idle pooled connection that the server drops must not end the process; the next query reconnects.
-  pool.on('error', (err) => {
+  // A connection the server drops (restarted, or a session idle in a transaction ended after the lease
+  // TTL) must not end the process: every connection gets its own listener, so one checked out for a
+  // transaction is covered too (the pool listens on idle ones only). Its next query fails instead: a
+  // commit then halts the engine; an idle one is replaced by the next query.
+  const lost = (err: Error) =>
     logger.warn(
       { code: 'DATABASE_CONNECTION_LOST', host, err: scrub(err) },
       'a pooled PostgreSQL connection was lost',
     );
-  });
+  pool.on('connect', (client) => client.on('error', lost));
+  // An idle connection's error reaches the pool as well: told once, by the connection's own listener.
+  pool.on('error', () => {});
   try {
     await connect(pool, {
       host,

@@ -162,4 +162,31 @@ describe.skipIf(postgres?.runs !== true)('a PostgreSQL database', () => {
     ]);
     await expect(sql`select 9007199254740993::bigint as n`.execute(db.db)).rejects.toThrow(/beyond 2\^53/);
   });
+
+  it('ends a transaction left idle past the timeout: its next statement fails, the process goes on', async () => {
+    n += 1;
+    const schema = `steadfast_test_${process.pid}_pg_${n}`;
+    schemas.push(schema);
+    const logger = recordingLogger();
+    const db = await openPostgres(target.url, {
+      schema,
+      connectAttempts: 1,
+      idleInTransactionTimeoutMs: 200,
+      logger,
+    });
+    opened.push(db);
+    // A writer paused (SIGSTOP) between two statements of its commit: the server ends its session, which
+    // must neither crash the process (an error event of a connection checked out for the transaction)
+    // nor let the transaction go on.
+    const paused = db.db.transaction().execute(async (trx) => {
+      await trx.insertInto('meta').values({ key: 'half', value: 'written' }).execute();
+      await new Promise((r) => setTimeout(r, 800));
+      await trx.insertInto('meta').values({ key: 'rest', value: 'written' }).execute();
+    });
+    await expect(paused).rejects.toThrow();
+    expect(logger.warnings.map((w) => w.code)).toContain('DATABASE_CONNECTION_LOST');
+    expect(await db.db.selectFrom('meta').selectAll().where('key', 'in', ['half', 'rest']).execute()).toEqual(
+      [],
+    );
+  });
 });
