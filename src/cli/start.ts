@@ -1,5 +1,3 @@
-import { shownDb } from '../persistence/open-database.js';
-import { isPostgresUrl, postgresTarget } from '../persistence/postgres.js';
 import crypto from 'node:crypto';
 import path from 'node:path';
 import { pino } from 'pino';
@@ -14,6 +12,8 @@ import { Engine } from '../engine/engine.js';
 import { EngineMetrics } from '../engine/metrics.js';
 import { MetricsServer } from '../engine/metrics-server.js';
 import type { RetentionOptions } from '../engine/retention.js';
+import { shownDb } from '../persistence/open-database.js';
+import { isPostgresUrl, postgresTarget } from '../persistence/postgres.js';
 import { defaultArchiveDir } from '../persistence/archive/archive-store.js';
 import { parseInspectUrls, startInspection } from '../inspect/inspect-option.js';
 import { DEFAULT_PAPER_MARKETS, parseConfig, readConfigFile } from './config.js';

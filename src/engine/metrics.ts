@@ -1,7 +1,7 @@
-import { isPostgresUrl } from '../persistence/postgres.js';
 import fs from 'node:fs';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { DESK_STATES } from '../domain/trading-state.js';
+import { isPostgresUrl } from '../persistence/postgres.js';
 import type { Engine } from './engine.js';
 import type { ReadModelContext, TradingState } from './read-model.js';
 

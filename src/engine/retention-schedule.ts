@@ -1,6 +1,6 @@
-import { isPostgresUrl } from '../persistence/postgres.js';
 import { describeError } from '../domain/errors.js';
 import { ArchiveStore } from '../persistence/archive/archive-store.js';
+import { isPostgresUrl } from '../persistence/postgres.js';
 import type { DurableRuntime } from '../runtime/durable-runtime.js';
 import { answerArchiveRequest } from './archive-requests.js';
 import type { EngineOptions } from './engine-options.js';
