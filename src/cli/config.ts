@@ -1,7 +1,9 @@
 import fs from 'node:fs';
+import path from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from '../domain/errors.js';
 import { DEFAULT_LEASE_TTL_MS } from '../engine/engine-options.js';
+import { isPostgresUrl, postgresTarget } from '../persistence/postgres.js';
 import { fieldName, nonNegativeDecimal, positiveDecimal } from '../domain/schema-errors.js';
 import { SYMBOL_RE } from '../domain/types.js';
 
@@ -203,3 +205,15 @@ export const DEFAULT_PAPER_MARKETS = [
     volatilityTicks: 40,
   },
 ];
+
+/** Where the paper venue keeps its state when the config does not say: beside the engine database. */
+export function defaultVenueDb(db: string): string {
+  if (isPostgresUrl(db)) {
+    // The paper venue is a SQLite file: named after the PostgreSQL database and schema, under data/.
+    const { url, schema } = postgresTarget(db);
+    const name = new URL(url).pathname.replace(/^\//, '') || 'postgres';
+    return path.join('data', `${name}${schema === undefined ? '' : `.${schema}`}.paper-venue.db`);
+  }
+  const parsed = path.parse(db);
+  return path.join(parsed.dir, `${parsed.name}.paper-venue${parsed.ext || '.db'}`);
+}

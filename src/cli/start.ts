@@ -1,5 +1,4 @@
 import crypto from 'node:crypto';
-import path from 'node:path';
 import { pino } from 'pino';
 import { createPaperVenue } from '../adapters/paper/paper-venue.js';
 import { openExchangeVenue } from '../adapters/venue-factory.js';
@@ -13,11 +12,12 @@ import { EngineMetrics } from '../engine/metrics.js';
 import { MetricsServer } from '../engine/metrics-server.js';
 import type { RetentionOptions } from '../engine/retention.js';
 import { shownDb } from '../persistence/open-database.js';
-import { isPostgresUrl, postgresTarget } from '../persistence/postgres.js';
 import { defaultArchiveDir } from '../persistence/archive/archive-store.js';
 import { parseInspectUrls, startInspection } from '../inspect/inspect-option.js';
-import { DEFAULT_PAPER_MARKETS, parseConfig, readConfigFile } from './config.js';
+import { DEFAULT_PAPER_MARKETS, defaultVenueDb, parseConfig, readConfigFile } from './config.js';
 import type { Config } from './config.js';
+
+export { defaultVenueDb } from './config.js';
 import { StatusLine } from './status-line.js';
 
 /** Flags of `npm start` (all optional; they override the config file). */
@@ -98,18 +98,6 @@ export function resolveStartConfig(flags: StartFlags): { config: Config; duratio
   if (flags.cancelAll === true && flags.exitWhenReady === true)
     throw new ConfigError('--cancel-all', 'cannot be combined with --exit-when-ready');
   return { config, durationMs };
-}
-
-/** Where the paper venue keeps its state when the config does not say: beside the engine database. */
-export function defaultVenueDb(db: string): string {
-  if (isPostgresUrl(db)) {
-    // The paper venue is a SQLite file: named after the PostgreSQL database and schema, under data/.
-    const { url, schema } = postgresTarget(db);
-    const name = new URL(url).pathname.replace(/^\//, '') || 'postgres';
-    return path.join('data', `${name}${schema === undefined ? '' : `.${schema}`}.paper-venue.db`);
-  }
-  const parsed = path.parse(db);
-  return path.join(parsed.dir, `${parsed.name}.paper-venue${parsed.ext || '.db'}`);
 }
 
 /** `npm start`: runs the engine until the duration ends or a signal arrives. Returns the exit code. */

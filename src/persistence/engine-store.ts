@@ -14,24 +14,13 @@ import { commitStatements } from './commit-statements.js';
 import type { CommitStatements } from './commit-statements.js';
 import { LedgerQueries } from './ledger-queries.js';
 import type { CommitPlan } from './commit-plan.js';
-import type {
-  CommitOutcome,
-  CommitSet,
-  FenceCheck,
-  FillRecord,
-  OutboxWrite,
-  TimerWrite,
-} from './commit-set.js';
+import type { CommitOutcome, CommitSet, FenceCheck, OutboxWrite, TimerWrite } from './commit-set.js';
 import type { Database } from './schema.js';
-import type { ActorHead, StoredActor, StoredJournalEntry } from './stored-records.js';
+import { LEDGER_TRADE, STORED_ACTOR } from './stored-records.js';
+import type { ActorHead, LedgerTrade, StoredActor, StoredJournalEntry } from './stored-records.js';
 
-export type { ActorHead, StoredActor, StoredJournalEntry } from './stored-records.js';
-
-/** What the fill ledger recorded of a trade (to tell a duplicate from a reused trade id). */
-export type LedgerTrade = Pick<
-  FillRecord,
-  'tradeId' | 'venueOrderId' | 'side' | 'price' | 'quantity' | 'status'
->;
+export type { ActorHead, LedgerTrade, StoredActor, StoredJournalEntry } from './stored-records.js';
+export { LEDGER_TRADE, STORED_ACTOR } from './stored-records.js';
 
 /** What the store needs from its database beyond Kysely: fsync control and, optionally, a writer thread. */
 export interface StoreOptions {
@@ -53,29 +42,6 @@ export type TradeReader = (venue: string, tradeIds: readonly string[]) => Ledger
 
 /** Reads one actor's stored snapshot and revision, synchronously; undefined if there is no such actor. */
 export type SnapshotReader = (id: string) => { snapshot: string; rev: number } | undefined;
-
-/** The fills columns as LedgerTrade fields. */
-export const LEDGER_TRADE = [
-  'trade_id as tradeId',
-  'venue_order_id as venueOrderId',
-  'side',
-  'price',
-  'quantity',
-  'status',
-] as const;
-
-/** The actors columns as StoredActor fields. */
-export const STORED_ACTOR = [
-  'id',
-  'machine',
-  'version',
-  'rev',
-  'state',
-  'live',
-  'snapshot',
-  'created_at as createdAt',
-  'updated_at as updatedAt',
-] as const;
 
 /**
  * The shape key of a stored snapshot, computed by SQLite's JSON functions without handing the snapshot to

@@ -2,7 +2,7 @@ import type SqliteDatabase from 'better-sqlite3';
 import { sql } from 'kysely';
 import { bind, bindRecord, fieldsOf } from './bound-statement.js';
 import type { BoundStatement } from './bound-statement.js';
-import { LEDGER_TRADE, STORED_ACTOR } from './engine-store.js';
+import { LEDGER_TRADE, STORED_ACTOR } from './stored-records.js';
 import type { ActorReader, LedgerTrade, SnapshotReader, TradeReader } from './engine-store.js';
 import type { Database } from './schema.js';
 import { sqliteCompiler } from './sqlite-compiler.js';

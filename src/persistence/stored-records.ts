@@ -1,3 +1,4 @@
+import type { FillRecord } from './commit-set.js';
 import type { JournalWrite } from './commit-set.js';
 
 /** An actor as stored: its latest snapshot and revision. */
@@ -30,3 +31,32 @@ export interface StoredJournalEntry extends JournalWrite {
   seq: number;
   event: string;
 }
+
+/** What the fill ledger recorded of a trade (to tell a duplicate from a reused trade id). */
+export type LedgerTrade = Pick<
+  FillRecord,
+  'tradeId' | 'venueOrderId' | 'side' | 'price' | 'quantity' | 'status'
+>;
+
+/** The fills columns as LedgerTrade fields. */
+export const LEDGER_TRADE = [
+  'trade_id as tradeId',
+  'venue_order_id as venueOrderId',
+  'side',
+  'price',
+  'quantity',
+  'status',
+] as const;
+
+/** The actors columns as StoredActor fields. */
+export const STORED_ACTOR = [
+  'id',
+  'machine',
+  'version',
+  'rev',
+  'state',
+  'live',
+  'snapshot',
+  'created_at as createdAt',
+  'updated_at as updatedAt',
+] as const;
