@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { DESK_STATES } from '../domain/trading-state.js';
-import { isPostgresUrl } from '../persistence/postgres.js';
+import { isPostgresUrl, schemaBytes } from '../persistence/postgres.js';
 import type { Engine } from './engine.js';
 import type { ReadModelContext, TradingState } from './read-model.js';
 
@@ -174,12 +174,16 @@ export class EngineMetrics {
     });
     new Gauge({
       name: 'steadfast_database_bytes',
-      help: "The engine database's live file on disk: the database and its WAL (retention keeps it flat).",
+      help:
+        "The engine database's live size: a SQLite file and its WAL on disk (retention keeps it flat), or " +
+        "PostgreSQL's tables and indexes in the engine's schema.",
       registers,
-      collect() {
-        const file = engine()?.options.dbPath;
-        if (file === undefined || file === ':memory:' || isPostgresUrl(file)) return;
-        this.set(fileBytes(file) + fileBytes(`${file}-wal`));
+      async collect() {
+        const e = engine();
+        const file = e?.options.dbPath;
+        if (e === null || file === undefined || file === ':memory:') return;
+        if (isPostgresUrl(file)) this.set(await schemaBytes(e.database.db).catch(() => 0));
+        else this.set(fileBytes(file) + fileBytes(`${file}-wal`));
       },
     });
     new Counter({

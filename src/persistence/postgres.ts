@@ -1,4 +1,4 @@
-import { Kysely, PostgresDialect } from 'kysely';
+import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import type { Clock } from '../domain/clock.js';
 import { sleep, systemClock } from '../domain/clock.js';
@@ -268,4 +268,12 @@ async function connect(
       await sleep(how.clock, how.delayMs);
     }
   }
+}
+
+/** Bytes of every table of the connection's current schema on the server, indexes and TOAST included. */
+export async function schemaBytes(db: Kysely<Database>): Promise<number> {
+  const { rows } = await sql<{ bytes: number | null }>`select sum(pg_total_relation_size(c.oid))::bigint as bytes
+    from pg_class c join pg_namespace n on n.oid = c.relnamespace
+    where n.nspname = current_schema() and c.relkind in ('r', 'p')`.execute(db);
+  return Number(rows[0]?.bytes ?? 0);
 }

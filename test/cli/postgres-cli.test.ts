@@ -8,6 +8,7 @@ import { jsonLines } from '../support/cli-helpers.js';
 import { dialects, newEngineTarget } from '../support/dialects.js';
 import { runCli, runCliToEnd } from '../support/engine-process.js';
 import { denyingConfig } from '../support/engine-runs.js';
+import { parsePrometheusText, sampleValue } from '../support/prometheus-text.js';
 import { tempDir } from '../support/tmp.js';
 
 /**
@@ -159,6 +160,45 @@ describe.skipIf(!postgres.runs)('the engine and its CLI on PostgreSQL', () => {
       expect(outputs).not.toContain(encodeURIComponent(PASSWORD));
     });
   });
+
+  it("serves metrics on PostgreSQL: the database size is the schema's tables, and no password", async () => {
+    const db = newDb();
+    const venueDb = path.join(tmp.dir, 'metrics.paper-venue.db');
+    const engine = runCli([
+      'start',
+      '--db',
+      db,
+      '--venue-db',
+      venueDb,
+      '--metrics-port',
+      '0',
+      '--duration',
+      '30',
+    ]);
+    try {
+      let url = '';
+      await engine.until('metrics ready', () => {
+        const line = engine
+          .output()
+          .stderr.split('\n')
+          .find((l) => l.includes('"msg":"metrics ready"'));
+        if (line !== undefined) url = (JSON.parse(line) as { url: string }).url;
+        return line !== undefined;
+      });
+      await engine.ready;
+      let text = '';
+      await engine.until('events committed', async () => {
+        text = await (await fetch(url)).text();
+        return (sampleValue(parsePrometheusText(text), 'steadfast_events_committed_total') ?? 0) > 0;
+      });
+      expect(sampleValue(parsePrometheusText(text), 'steadfast_database_bytes')).toBeGreaterThan(100_000);
+      expect(text).not.toContain(PASSWORD);
+    } finally {
+      engine.child.kill('SIGTERM');
+      expect((await engine.exited).code).toBe(0);
+    }
+    expect(engine.output().stdout + engine.output().stderr).not.toContain(PASSWORD);
+  }, 60_000);
 
   it('an unreachable server is retried with a warning, then start exits 1 naming the host', async () => {
     const closed = net.createServer();
