@@ -272,7 +272,9 @@ async function connect(
 
 /** Bytes of every table of the connection's current schema on the server, indexes and TOAST included. */
 export async function schemaBytes(db: Kysely<Database>): Promise<number> {
-  const { rows } = await sql<{ bytes: number | null }>`select sum(pg_total_relation_size(c.oid))::bigint as bytes
+  const { rows } = await sql<{
+    bytes: number | null;
+  }>`select sum(pg_total_relation_size(c.oid))::bigint as bytes
     from pg_class c join pg_namespace n on n.oid = c.relnamespace
     where n.nspname = current_schema() and c.relkind in ('r', 'p')`.execute(db);
   return Number(rows[0]?.bytes ?? 0);
