@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli, runCliToEnd } from '../support/engine-process.js';
+import { metricsUrl, runCli, runCliToEnd } from '../support/engine-process.js';
 import { parsePrometheusText, sampleValue } from '../support/prometheus-text.js';
 import { tempDir } from '../support/tmp.js';
 
@@ -33,15 +33,7 @@ describe('start --metrics-port', () => {
       '--status-interval',
       '0',
     ]);
-    let url = '';
-    await engine.until('metrics ready', () => {
-      const line = engine
-        .output()
-        .stderr.split('\n')
-        .find((l) => l.includes('"msg":"metrics ready"'));
-      if (line !== undefined) url = (JSON.parse(line) as { url: string }).url;
-      return line !== undefined;
-    });
+    const url = await metricsUrl(engine);
     expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/metrics$/);
     const origin = url.replace(/\/metrics$/, '');
     await engine.ready;

@@ -6,7 +6,7 @@ import { VisualizerQuery } from '../../src/persistence/visualizer-query.js';
 import type { StatusReport } from '../../src/persistence/status-query.js';
 import { jsonLines } from '../support/cli-helpers.js';
 import { dialects, newEngineTarget } from '../support/dialects.js';
-import { runCli, runCliToEnd } from '../support/engine-process.js';
+import { metricsUrl, runCli, runCliToEnd } from '../support/engine-process.js';
 import { denyingConfig } from '../support/engine-runs.js';
 import { parsePrometheusText, sampleValue } from '../support/prometheus-text.js';
 import { tempDir } from '../support/tmp.js';
@@ -176,15 +176,7 @@ describe.skipIf(!postgres.runs)('the engine and its CLI on PostgreSQL', () => {
       '30',
     ]);
     try {
-      let url = '';
-      await engine.until('metrics ready', () => {
-        const line = engine
-          .output()
-          .stderr.split('\n')
-          .find((l) => l.includes('"msg":"metrics ready"'));
-        if (line !== undefined) url = (JSON.parse(line) as { url: string }).url;
-        return line !== undefined;
-      });
+      const url = await metricsUrl(engine);
       await engine.ready;
       let text = '';
       await engine.until('events committed', async () => {

@@ -9,7 +9,7 @@ import { dialects, newEngineTarget } from '../support/dialects.js';
 import { runCli } from '../support/engine-process.js';
 import type { EngineProcess } from '../support/engine-process.js';
 import { tempDir } from '../support/tmp.js';
-import { venueSimAdmin } from '../support/venue-sim.js';
+import { keepMarketMoving, venueSimAdmin } from '../support/venue-sim.js';
 import { waitFor } from '../support/wait.js';
 
 const SEED = Number(process.env.STEADFAST_TEST_SEED ?? 20261207);
@@ -73,13 +73,7 @@ describe.skipIf(!postgres.runs)(
           stopTimeoutMs: 15_000,
         }),
       );
-      let running = true;
-      const market = (async () => {
-        while (running) {
-          await admin.post('tick').catch(() => {});
-          await new Promise((r) => setTimeout(r, 40));
-        }
-      })();
+      const stopMarket = keepMarketMoving(admin);
       let started = 0;
       const all: EngineProcess[] = [];
       const start = (extra: string[] = []): EngineProcess => {
@@ -153,8 +147,7 @@ describe.skipIf(!postgres.runs)(
           async () => (await admin.state()).trades.some((t) => !before.has(String(t.id))),
           30_000,
         );
-        running = false;
-        await market;
+        await stopMarket();
         await new Promise((r) => setTimeout(r, 1000));
         holder.child.kill('SIGTERM');
         const { code } = await holder.exited;
@@ -169,8 +162,7 @@ describe.skipIf(!postgres.runs)(
         );
         expect(state.trades.length, 'venue fills').toBeGreaterThan(10);
       } finally {
-        running = false;
-        await market;
+        await stopMarket();
         for (const p of all) {
           if (p.child.exitCode === null && p.child.signalCode === null) {
             p.child.kill('SIGCONT');

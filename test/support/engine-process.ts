@@ -91,3 +91,17 @@ export async function runCliToEnd(args: string[], env: NodeJS.ProcessEnv = {}) {
   const { code } = await p.exited;
   return { code, ...p.output() };
 }
+
+/** Waits until the engine logged `metrics ready`; resolves with the /metrics URL it logged. */
+export async function metricsUrl(engine: EngineProcess): Promise<string> {
+  let url = '';
+  await engine.until('metrics ready', () => {
+    const line = engine
+      .output()
+      .stderr.split('\n')
+      .find((l) => l.includes('"msg":"metrics ready"'));
+    if (line !== undefined) url = (JSON.parse(line) as { url: string }).url;
+    return line !== undefined;
+  });
+  return url;
+}

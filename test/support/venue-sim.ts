@@ -123,6 +123,24 @@ export function venueSimAdmin(baseUrl: () => string): VenueSimAdmin {
   };
 }
 
+/**
+ * Moves the simulator's price a random-walk step every `ms` (failures ignored: the simulator may be under a
+ * fault plan) until the returned function is called; it resolves once the loop has ended.
+ */
+export function keepMarketMoving(admin: VenueSimAdmin, ms = 40): () => Promise<void> {
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      await admin.post('tick').catch(() => {});
+      await new Promise((r) => setTimeout(r, ms));
+    }
+  })();
+  return async () => {
+    running = false;
+    await loop;
+  };
+}
+
 /** A simulator on a temporary SQLite file plus a configured ccxt client and an admin client. */
 export interface VenueSimHarness {
   /** The running simulator (replaced by `restart`). */
