@@ -15,7 +15,7 @@ export interface EngineDatabase {
   readonly durability: Durability;
   /** Switches fsync-on-commit for the next transactions on this connection (never call inside one). */
   setFullSync(full: boolean): void;
-  /** The thread that commits the runtime's batches (SQLite files only; else commits run through Kysely). */
+  /** What commits the runtime's batches: the SQLite writer thread, or the PostgreSQL writer; null: Kysely. */
   readonly writer: { commit(plan: CommitPlan): Promise<CommitOutcome> } | null;
   /** Reads one actor's committed snapshot synchronously (SQLite only: lets recovery restore lazily). */
   readonly readSnapshot?: SnapshotReader;

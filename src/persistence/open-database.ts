@@ -49,7 +49,7 @@ export async function openEngineDatabase(target: string, options: OpenOptions = 
     // Every PostgreSQL commit waits for its WAL flush (synchronous_commit is the server's to set).
     durability: 'full',
     setFullSync: () => {},
-    writer: null,
+    writer: opened.writer,
     close: () => opened.close(),
   };
 }

@@ -5,7 +5,9 @@ import { sleep, systemClock } from '../domain/clock.js';
 import { SteadfastError, describeError } from '../domain/errors.js';
 import type { Logger } from '../domain/logger.js';
 import { silentLogger } from '../domain/logger.js';
+import { commitStatements } from './commit-statements.js';
 import { migrate } from './migrate.js';
+import { PostgresWriter } from './postgres-writer.js';
 import type { Database } from './schema.js';
 
 /** True when `db` names a PostgreSQL server (`postgres://…` or `postgresql://…`) rather than a SQLite file. */
@@ -94,6 +96,8 @@ export interface PostgresDatabase {
   readonly host: string;
   /** The schema the tables live in (the first of the search_path). */
   readonly schema: string | null;
+  /** Commits the runtime's batches (see PostgresWriter). */
+  readonly writer: PostgresWriter;
   close(): Promise<void>;
 }
 
@@ -216,7 +220,8 @@ export async function openPostgres(url: string, options: PostgresOptions = {}): 
     await db.destroy();
     throw err;
   }
-  return { db, url: redacted, host, schema: schema ?? null, close: () => db.destroy() };
+  const writer = new PostgresWriter(pool, commitStatements(db));
+  return { db, url: redacted, host, schema: schema ?? null, writer, close: () => db.destroy() };
 }
 
 /** Refuses a database (schema) that holds no engine tables: `--db` names the wrong place. */

@@ -171,6 +171,26 @@ describe.each(dialects)('$name', (dialect: TestDialect) => {
     });
   });
 
+  it('writes text exactly as given: quotes, backslashes, $1, semicolons, comments, newlines, non-ASCII', async () => {
+    const { engine } = await paperEngine();
+    const { runtime, db } = engine;
+    const level = `it's \\ "a" $1 $$ ;-- drop table actors; /* x */\n\tЖ€😀 \\x00 E'\\''`;
+    await runtime.spawn(orderActorId('o1'), 'order', orderInput('o1', { level }));
+    await runtime.send(orderActorId('o1'), { type: 'SUBMIT' });
+    await runtime.settle(5000);
+    const order = await db.db.selectFrom('orders').select('level').executeTakeFirstOrThrow();
+    expect(order.level).toBe(level);
+    const actor = await db.db.selectFrom('actors').select('snapshot').executeTakeFirstOrThrow();
+    expect(JSON.parse(String(actor.snapshot)).context.level).toBe(level);
+    const init = await db.db
+      .selectFrom('journal')
+      .select('event')
+      .where('event_type', '=', 'xstate.init')
+      .executeTakeFirstOrThrow();
+    expect(JSON.parse(String(init.event)).input.level).toBe(level);
+    expect(await db.db.selectFrom('actors').select('id').execute()).toHaveLength(1);
+  });
+
   describe('revision check', () => {
     async function hangingEngine(): Promise<{ engine: EngineHandle; effects: ScriptedEffects }> {
       const effects = new ScriptedEffects(() => 'hang');
