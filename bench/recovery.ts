@@ -21,9 +21,14 @@ export interface RecoveryResult {
 
 /**
  * Builds an engine database with `liveOrders` open order actors, and a paper venue holding the same open
- * orders (far from the market, so none fills), by running the real engine once.
+ * orders (far from the market, so none fills), by running the real engine once. The engine database is
+ * `db` (a SQLite file or a PostgreSQL URL; default `<dir>/engine.db`), the venue's `<dir>/venue.db`.
  */
-export async function seedLiveOrders(dir: string, liveOrders: number): Promise<void> {
+export async function seedLiveOrders(
+  dir: string,
+  liveOrders: number,
+  db = path.join(dir, 'engine.db'),
+): Promise<void> {
   const venue = createPaperVenue({
     dbPath: path.join(dir, 'venue.db'),
     seed: 1,
@@ -31,7 +36,7 @@ export async function seedLiveOrders(dir: string, liveOrders: number): Promise<v
     markets: DEFAULT_PAPER_MARKETS,
   });
   const engine = await Engine.open({
-    dbPath: path.join(dir, 'engine.db'),
+    dbPath: db,
     durability: 'normal',
     venue,
     clock: systemClock,
@@ -96,13 +101,15 @@ export async function seedLiveOrders(dir: string, liveOrders: number): Promise<v
 }
 
 /**
- * Starts the real CLI on the seeded database with --exit-when-ready and reads what it reports. `bundle`
- * runs what `npm start` runs (the esbuild bundle, built first by `npm run build`); `tsx` runs the sources.
+ * Starts the real CLI on the seeded database with --exit-when-ready and reads what it reports: recovery,
+ * reconciliation with the paper venue, trading-ready. `bundle` runs what `npm start` runs (the esbuild
+ * bundle, built first by `npm run build`); `tsx` runs the sources.
  */
 export function measureRecovery(
   dir: string,
   liveOrders: number,
   entry: 'bundle' | 'tsx' = 'bundle',
+  db = path.join(dir, 'engine.db'),
 ): Promise<RecoveryResult> {
   const root = path.resolve(import.meta.dirname, '..');
   if (entry === 'bundle') {
@@ -113,7 +120,7 @@ export function measureRecovery(
     ...(entry === 'bundle' ? ['dist/steadfast.mjs'] : ['--import', 'tsx', 'src/main.ts']),
     'start',
     '--db',
-    path.join(dir, 'engine.db'),
+    db,
     '--venue-db',
     path.join(dir, 'venue.db'),
   ];
@@ -127,17 +134,20 @@ export function measureRecovery(
     },
   );
   let out = '';
+  let result: RecoveryResult | undefined;
+  // Resolves once the engine has exited (its database may be removed next), with what it reported ready.
   return new Promise((resolve, reject) => {
     child.stdout.on('data', (d: Buffer) => {
       out += d.toString();
       const line = out.split('\n').find((l) => l.startsWith('{"ready"'));
-      if (line === undefined) return;
+      if (line === undefined || result !== undefined) return;
       const wallMs = performance.now() - t0;
       const r = JSON.parse(line) as { readyMs: number; rssMb: number; actors: number };
-      resolve({ liveOrders, readyMs: r.readyMs, wallMs, rssMb: r.rssMb, actors: r.actors });
+      result = { liveOrders, readyMs: r.readyMs, wallMs, rssMb: r.rssMb, actors: r.actors };
     });
     child.on('exit', (code) => {
-      if (!out.includes('"ready"')) reject(new Error(`engine exited ${code} before ready`));
+      if (result === undefined) reject(new Error(`engine exited ${code} before ready`));
+      else resolve(result);
     });
   });
 }
