@@ -109,6 +109,8 @@ export const configSchema = z
         lookupRetryMs: z.number().int().min(1).default(500),
         absenceProofMs: z.number().int().min(0).max(3_600_000).default(30_000),
         maxAttempts: z.number().int().min(1).max(10).default(3),
+        // After a failed commit, cancel this engine's open orders straight at the venue as it stops.
+        cancelOnDatabaseFailure: z.boolean().default(true),
       })
       .strict()
       .prefault({}),

@@ -12,6 +12,8 @@ import { EngineMetrics } from '../engine/metrics.js';
 import { MetricsServer } from '../engine/metrics-server.js';
 import type { RetentionOptions } from '../engine/retention.js';
 import { shownDb } from '../persistence/open-database.js';
+import { isPostgresUrl } from '../persistence/postgres.js';
+import { checkDatabaseFile } from '../persistence/storage-fault.js';
 import { defaultArchiveDir } from '../persistence/archive/archive-store.js';
 import { parseInspectUrls, startInspection } from '../inspect/inspect-option.js';
 import { DEFAULT_PAPER_MARKETS, defaultVenueDb, parseConfig, readConfigFile } from './config.js';
@@ -108,6 +110,8 @@ export async function runStart(flags: StartFlags): Promise<number> {
     { level: config.logLevel, redact: ['apiKey', 'secret', '*.apiKey', '*.secret'] },
     pino.destination(2),
   );
+  // A damaged database file is refused before anything (the paper venue's file, the lock) is created.
+  if (!isPostgresUrl(config.db)) checkDatabaseFile(config.db);
   const monitoring = await startMonitoring(config, flags, logger);
   const venue: RunnableVenue =
     config.venue.kind !== 'paper'
@@ -164,6 +168,7 @@ export async function runStart(flags: StartFlags): Promise<number> {
       balanceCheckIntervalMs: config.reconcile.balanceCheckIntervalMs,
       startupRetryMs: config.venue.startupRetryMs,
       unknownOrders: config.reconcile.unknownOrders,
+      cancelOnDatabaseFailure: config.orders.cancelOnDatabaseFailure,
       retention: retentionOf(config),
       leaseTtlMs: config.lease.ttlMs,
       newInstallId: () => crypto.randomBytes(4).readUInt32BE(0).toString(36).padStart(6, '0').slice(0, 6),
@@ -198,7 +203,7 @@ export async function runStart(flags: StartFlags): Promise<number> {
     let stopping = false;
     /** Set when a fatal failure comes while the stop is already under way: the exit code says so. */
     let failedWhileStopping = false;
-    const shutdown = (why: string, code: number, signal = false) => {
+    const shutdown = (why: string, code: number, signal = false, failure?: unknown) => {
       if (stopping && !signal) {
         // A second failure of a stop already under way (a lost lease, then its refused commit): one stop.
         if (code !== 0) failedWhileStopping = true;
@@ -215,7 +220,7 @@ export async function runStart(flags: StartFlags): Promise<number> {
       // stops first, so the engine's last reconciliation sees every fill it will ever have made.
       venue.stop();
       engine
-        .stop({ cancelOrders: flags.cancelOnExit === true, timeoutMs: config.stopTimeoutMs })
+        .stop({ cancelOrders: flags.cancelOnExit === true, timeoutMs: config.stopTimeoutMs, failure })
         .then(() => (failedWhileStopping ? 1 : code))
         .catch((err: unknown) => {
           logger.error({ code: 'STOP_FAILED', err: describeError(err) }, 'stop failed');
@@ -228,7 +233,7 @@ export async function runStart(flags: StartFlags): Promise<number> {
           resolve(exitCode);
         });
     };
-    onFatal = (err) => shutdown(`fatal: ${describeError(err)}`, 1);
+    onFatal = (err) => shutdown(`fatal: ${describeError(err)}`, 1, false, err);
     // Unref'd: a stop for another reason (a signal) must not wait for it, nor take its end for a second signal.
     if (durationMs !== null) setTimeout(() => shutdown('duration elapsed', 0), durationMs).unref();
     process.on('SIGINT', () => shutdown('SIGINT', 0, true));

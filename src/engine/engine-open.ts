@@ -1,5 +1,5 @@
 import type { Clock } from '../domain/clock.js';
-import { ConfigError, describeError } from '../domain/errors.js';
+import { ConfigError, SteadfastError, describeError } from '../domain/errors.js';
 import type { Logger } from '../domain/logger.js';
 import { DEFAULT_STARTUP_RETRY_MS, retryRead, startupRetry } from '../domain/retry.js';
 import type { TradingStateRecord } from '../domain/trading-state.js';
@@ -10,8 +10,14 @@ import type { Identity } from '../persistence/identity.js';
 import { processOwner } from '../persistence/lease.js';
 import type { Lease } from '../persistence/lease.js';
 import type { EngineDatabase } from '../persistence/engine-database.js';
-import { openEngineDatabase } from '../persistence/open-database.js';
+import { openEngineDatabase, shownDb } from '../persistence/open-database.js';
 import { isPostgresUrl } from '../persistence/postgres.js';
+import {
+  STORAGE_FAULT_TEXT,
+  asStorageFault,
+  checkDatabaseFile,
+  isStorageFault,
+} from '../persistence/storage-fault.js';
 import { readTradingState } from '../persistence/trading-state.js';
 import { acquireWriterLock } from '../persistence/writer-lock.js';
 import type { WriterLock } from '../persistence/writer-lock.js';
@@ -51,6 +57,12 @@ export interface EngineParts {
   tradingStateListener: { change: (next: TradingStateRecord) => void };
   /** How long opening retries venue reads failing transiently. */
   startupRetryMs: number;
+  /**
+   * Reports a failure of the database itself (a storage fault, or a failed commit) in one coded line, the
+   * first time only: a full disk fails the next commit and the lease renewal alike. Returns the failure,
+   * classified.
+   */
+  databaseFault: (err: unknown) => unknown;
   /** Closes the database and releases the writer lock (an open that failed after these were made). */
   close(): Promise<void>;
 }
@@ -72,7 +84,13 @@ export async function openEngineParts(options: EngineOptions): Promise<EnginePar
   // A SQLite file has one writer, held by a lock the kernel releases when its holder dies; on PostgreSQL
   // the lease alone decides (every commit checks its fencing token).
   const file = !isPostgresUrl(options.dbPath) && options.dbPath !== ':memory:';
-  const lock = file ? acquireWriterLock(options.dbPath) : null;
+  if (file) checkDatabaseFile(options.dbPath);
+  let lock: WriterLock | null;
+  try {
+    lock = file ? acquireWriterLock(options.dbPath) : null;
+  } catch (err) {
+    throw atStart(err, options.dbPath);
+  }
   let database: EngineDatabase;
   try {
     database = await openEngineDatabase(options.dbPath, {
@@ -83,7 +101,7 @@ export async function openEngineParts(options: EngineOptions): Promise<EnginePar
     });
   } catch (err) {
     lock?.release();
-    throw err;
+    throw atStart(err, options.dbPath);
   }
   const close = async (): Promise<void> => {
     await database.close();
@@ -126,6 +144,20 @@ export async function openEngineParts(options: EngineOptions): Promise<EnginePar
       },
       await readTradingState(database.db),
     );
+    let faultReported = false;
+    const databaseFault = (failure: unknown): unknown => {
+      const err = asStorageFault(failure);
+      if (faultReported) return err;
+      faultReported = true;
+      const fault = err instanceof SteadfastError && isStorageFault(err.code) ? err.code : null;
+      logger.error(
+        { code: fault ?? 'COMMIT_FAILED', db: database.location, err: describeError(err) },
+        fault === null
+          ? 'a commit failed: the engine halts (restart to recover)'
+          : `${STORAGE_FAULT_TEXT[fault]}: the engine halts, placing nothing more (repair it, then restart to recover)`,
+      );
+      return err;
+    };
     const awaited = { isAwaited: (_key: string): boolean => false };
     const effects = new VenueEffects(venue, clock, (key) => awaited.isAwaited(key));
     const runtime = new DurableRuntime({
@@ -138,11 +170,7 @@ export async function openEngineParts(options: EngineOptions): Promise<EnginePar
         logger.error({ code: 'RESULT_APPLY_FAILED', err: describeError(err) }, `${what} failed`),
       onHalt: (err) => {
         readModel.tradingState('halted');
-        logger.error(
-          { code: 'COMMIT_FAILED', err: describeError(err) },
-          'a commit failed: the engine halts (restart to recover)',
-        );
-        options.onFatal?.(err);
+        options.onFatal?.(databaseFault(err));
       },
     });
     awaited.isAwaited = (key) => runtime.isAwaited(key);
@@ -178,12 +206,24 @@ export async function openEngineParts(options: EngineOptions): Promise<EnginePar
       gate,
       tradingStateListener: onTradingState,
       startupRetryMs: patience,
+      databaseFault,
       close,
     };
   } catch (err) {
     await close();
-    throw err;
+    throw atStart(err, options.dbPath);
   }
+}
+
+/** A storage fault met while opening, told with its code and the database; any other error as it is. */
+function atStart(err: unknown, db: string): unknown {
+  const fault = asStorageFault(err);
+  if (!(fault instanceof SteadfastError) || !isStorageFault(fault.code)) return err;
+  return new SteadfastError(
+    fault.code,
+    `${fault.code}: ${STORAGE_FAULT_TEXT[fault.code]} (${shownDb(db)}): ${fault.message}; the engine did not start`,
+    { cause: err },
+  );
 }
 
 /** The clientOrderIds of the live orders of `symbol` the read model holds. */

@@ -32,6 +32,11 @@ export interface EngineOptions {
   /** How long opening retries venue reads failing transiently (default DEFAULT_STARTUP_RETRY_MS). */
   startupRetryMs?: number;
   unknownOrders: UnknownOrderPolicy;
+  /**
+   * After a failed commit (the database full, failing, locked or gone), cancel this engine's open orders
+   * straight at the venue as the engine stops (default true): see halt-cancel.ts.
+   */
+  cancelOnDatabaseFailure?: boolean;
   newInstallId: () => string;
   /** See DEFAULT_LEASE_TTL_MS. */
   leaseTtlMs?: number;

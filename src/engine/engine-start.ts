@@ -1,6 +1,7 @@
-import { describeError } from '../domain/errors.js';
+import { SteadfastError, describeError } from '../domain/errors.js';
 import type { Lease } from '../persistence/lease.js';
 import { renewLease } from '../persistence/lease.js';
+import { asStorageFault, isStorageFault } from '../persistence/storage-fault.js';
 import type { EngineDatabase } from '../persistence/engine-database.js';
 import type { WriterLock } from '../persistence/writer-lock.js';
 import type { DurableRuntime } from '../runtime/durable-runtime.js';
@@ -30,6 +31,12 @@ export interface EngineRun {
   retention: RetentionSchedule;
   /** Configured symbols, then retired ones (no longer configured, orders still live): see symbols.ts. */
   symbols: () => ManagedSymbols;
+  /** The clientOrderId prefix of every order of this database (see ReconcileDeps.ownPrefix). */
+  ownPrefix: string;
+  /** When the lease was last claimed or renewed, by this engine's clock. */
+  lease: { renewedAt: number };
+  /** See EngineParts.databaseFault. */
+  databaseFault: (err: unknown) => unknown;
   /** Stops listening to the venue's stream. */
   unsubscribe: () => void;
   /** Cancels every order of `symbol`'s AdjustOrders workflow and places none. */
@@ -70,10 +77,20 @@ export function startTrading(run: EngineRun): void {
   );
   run.retention.start();
   const ttl = options.leaseTtlMs ?? DEFAULT_LEASE_TTL_MS;
-  periodic.every(ttl / 3, () =>
-    renewLease(run.database.db, run.held.lease, ttl, clock.now()).catch((err) => {
-      logger.error({ code: 'LEASE_LOST', err: describeError(err) }, 'lost the writer lease: stopping');
-      options.onFatal?.(err);
-    }),
-  );
+  periodic.every(ttl / 3, () => {
+    const at = clock.now();
+    return renewLease(run.database.db, run.held.lease, ttl, at).then(
+      () => void (run.lease.renewedAt = at),
+      (err) => {
+        const fault = asStorageFault(err);
+        if (fault instanceof SteadfastError && isStorageFault(fault.code)) {
+          // The database failed (full, locked, ...), not the lease: told as such, once.
+          options.onFatal?.(run.databaseFault(fault));
+          return;
+        }
+        logger.error({ code: 'LEASE_LOST', err: describeError(err) }, 'lost the writer lease: stopping');
+        options.onFatal?.(err);
+      },
+    );
+  });
 }

@@ -123,6 +123,9 @@ export class Engine {
       periodic,
       retention: new RetentionSchedule(options, runtime, periodic),
       symbols: () => this.symbols,
+      ownPrefix: reconcileDeps.ownPrefix,
+      lease: { renewedAt: clock.now() },
+      databaseFault: parts.databaseFault,
       unsubscribe: () => this.unsubscribe(),
       withdraw,
     };

@@ -11,6 +11,7 @@ import {
 import type { CommitPlan } from './commit-plan.js';
 import type { CommitOutcome, OutboxWrite } from './commit-set.js';
 import type { CommitStatements } from './commit-statements.js';
+import { asStorageFault } from './storage-fault.js';
 
 /**
  * Commits plans on PostgreSQL in two round trips: `BEGIN` and every statement of the plan in one
@@ -64,7 +65,7 @@ export class PostgresWriter {
         lost = err instanceof Error ? err : new Error(String(err));
         await client.query('rollback').catch(() => {});
       }
-      throw err;
+      throw asStorageFault(err);
     } finally {
       client.release(lost);
     }

@@ -3,6 +3,7 @@ import { SteadfastError } from '../domain/errors.js';
 import type { CommitPlan } from './commit-plan.js';
 import type { CommitOutcome } from './commit-set.js';
 import { SQLITE_COMMIT_STATEMENTS } from './commit-statements.js';
+import { storageFaultOf } from './storage-fault.js';
 import type { Durability } from './durability.js';
 import type { WriterReply, WriterThreadData } from './sqlite-writer-thread.js';
 import { threadModule } from './thread-module.js';
@@ -41,7 +42,9 @@ export class SqliteWriter {
         waiter?.resolve({ refused: reply.refused });
       } else {
         const code =
-          reply.code === 'REVISION_CONFLICT' || reply.code === 'LEASE_LOST' ? reply.code : 'INTERNAL';
+          reply.code === 'REVISION_CONFLICT' || reply.code === 'LEASE_LOST'
+            ? reply.code
+            : (storageFaultOf(reply.code) ?? 'INTERNAL');
         waiter?.reject(new SteadfastError(code, reply.message));
       }
     });

@@ -39,9 +39,13 @@ export interface EngineProcess {
   until(what: string, check: () => boolean | Promise<boolean>, ms?: number): Promise<void>;
 }
 
-/** Runs the engine's CLI (see engineCommand) in the repository. */
-export function runCli(args: string[], env: NodeJS.ProcessEnv = {}): EngineProcess {
-  const { command, args: argv } = engineCommand(args);
+/**
+ * Runs the engine's CLI (see engineCommand) in the repository; through `launcher` (a command and its
+ * arguments, e.g. a shell that sets a resource limit, then runs the rest) when given.
+ */
+export function runCli(args: string[], env: NodeJS.ProcessEnv = {}, launcher: string[] = []): EngineProcess {
+  const engine = engineCommand(args);
+  const [command, ...argv] = [...launcher, engine.command, ...engine.args] as [string, ...string[]];
   const child = spawn(command, argv, {
     cwd: repoRoot,
     env: { ...process.env, ...env },

@@ -1,5 +1,5 @@
 import type { Clock } from '../../domain/clock.js';
-import { ConfigError } from '../../domain/errors.js';
+import { ConfigError, describeError } from '../../domain/errors.js';
 import { silentLogger } from '../../domain/logger.js';
 import { RequestBudget } from '../../domain/request-budget.js';
 import type { Market } from '../../domain/types.js';
@@ -83,6 +83,11 @@ export class PaperVenue implements VenuePort {
         tickMs,
         onTick: (symbol, mid, rng, now) => this.#book.matchResting(symbol, mid, rng, now),
         emit: (events) => this.#net.updates.emit(events),
+        onError: (err) =>
+          options.logger?.error(
+            { code: 'PAPER_VENUE_TICK_FAILED', err: describeError(err) },
+            "the paper venue's market tick failed (its own database file)",
+          ),
       });
     } catch (err) {
       store.close();

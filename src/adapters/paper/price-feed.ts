@@ -143,6 +143,8 @@ export interface PriceFeedOptions {
   onTick: (symbol: string, mid: string, rng: Rng, now: number) => VenueFact[];
   /** Receives the updates of a tick after it committed. */
   emit: (events: VenueFact[]) => void;
+  /** Told of a tick that failed (its transaction rolled back; the walk goes on at the next tick). */
+  onError?: (err: unknown) => void;
 }
 
 /**
@@ -215,7 +217,12 @@ export class PriceFeed {
     const { clock, tickMs } = this.#o;
     const now = clock.now();
     const due = Math.floor((now - this.#lastTickAt) / tickMs);
-    for (let i = 0; i < Math.min(due, MAX_CATCH_UP_TICKS) && this.#running; i++) this.tick();
+    try {
+      for (let i = 0; i < Math.min(due, MAX_CATCH_UP_TICKS) && this.#running; i++) this.tick();
+    } catch (err) {
+      // The venue's own file failed (full, I/O error): that tick never happened; the market stays open.
+      this.#o.onError?.(err);
+    }
     this.#lastTickAt += due * tickMs;
     if (!this.#running) return;
     this.#timer = clock.setTimeout(() => this.#onTimer(), this.#lastTickAt + tickMs - now);
