@@ -123,7 +123,14 @@ export async function handleApi(
       const db = await ctx.source.get();
       if (db === null) return waiting(ctx.source);
       const actorId = q.actor ?? `order/${q.order ?? ''}`;
-      return { status: 200, body: { actorId, entries: await db.journal(actorId, q.limit) } };
+      return {
+        status: 200,
+        body: {
+          actorId,
+          entries: await db.journal(actorId, q.limit),
+          ignored: await db.ignoredFacts(actorId, q.limit),
+        },
+      };
     }
     case '/api/inspect': {
       const q = parseQuery(path, queries[path], params);

@@ -4,7 +4,12 @@ import { InvalidArgumentError } from 'commander';
 import { defaultArchiveDir } from '../persistence/archive/archive-store.js';
 import { orderActorId } from '../machines/messages.js';
 import { listFills, listOrders, readOrder } from '../persistence/operator-queries.js';
-import type { FillRecord, JournalRecord, OrderRecord } from '../persistence/operator-queries.js';
+import type {
+  FillRecord,
+  IgnoredFactRecord,
+  JournalRecord,
+  OrderRecord,
+} from '../persistence/operator-queries.js';
 import type { Kysely } from 'kysely';
 import { openEngineDatabaseReadOnly, shownDb } from '../persistence/open-database.js';
 import { isPostgresUrl } from '../persistence/postgres.js';
@@ -85,12 +90,15 @@ export async function runOrder(options: {
     ...(archivedIn === undefined ? {} : { archivedIn }),
     order: found.order,
     journal: found.journal.map((j) => Object.assign({}, j, { event: JSON.parse(j.event) as unknown })),
+    ignoredFacts: found.ignoredFacts.map((f) =>
+      Object.assign({}, f, { event: JSON.parse(f.event) as unknown }),
+    ),
     fills: found.fills,
   };
   process.stdout.write(
     options.json
       ? `${JSON.stringify(shown)}\n`
-      : `${archivedIn === undefined ? '' : `(archived in ${archivedIn})\n`}${formatOrder(found.order, found.journal, found.fills)}`,
+      : `${archivedIn === undefined ? '' : `(archived in ${archivedIn})\n`}${formatOrder(found.order, found.journal, found.ignoredFacts, found.fills)}`,
   );
   return 0;
 }
@@ -142,10 +150,15 @@ function formatOrders(orders: readonly OrderRecord[]): string {
 function formatOrder(
   o: OrderRecord,
   journal: readonly JournalRecord[],
+  ignored: readonly IgnoredFactRecord[],
   fills: readonly FillRecord[],
 ): string {
   const lines = [orderLine(o), `journal (${journal.length} events):`];
   for (const j of journal) lines.push(`  rev ${j.rev}  ${iso(j.at)}  ${j.eventType} -> ${j.state}`);
+  if (ignored.length > 0) lines.push(`ignored venue facts (${ignored.length}):`);
+  for (const f of ignored) {
+    lines.push(`  at rev ${f.rev}  ${iso(f.at)}  ${f.eventType} in ${f.state}: ${f.reason}`);
+  }
   lines.push(`fills (${fills.length}):`);
   for (const f of fills) lines.push(`  ${fillLine(f)}`);
   return `${lines.join('\n')}\n`;

@@ -38,7 +38,9 @@ export function formatStatus(r: StatusReport): string {
   if (r.fillGaps > 0) lines.push(`orders missing fills the venue reports: ${r.fillGaps}`);
   if (r.alerts.length > 0)
     lines.push(`alerts to acknowledge (npm run cli -- ack <id>): ${r.alerts.join(', ')}`);
-  lines.push(`open calls: ${r.openCalls}, timers: ${r.timers}, journal events: ${r.journalEvents}`);
+  lines.push(
+    `open calls: ${r.openCalls}, timers: ${r.timers}, journal events: ${r.journalEvents}, ignored venue facts: ${r.ignoredFacts}`,
+  );
   const why = r.tradingStateReason === null ? '' : ` (${r.tradingStateReason})`;
   lines.push(`trading state: ${r.tradingState}${why}`);
   if (r.lease) lines.push(`writer lease: ${r.lease.owner} (token ${r.lease.token})`);

@@ -30,6 +30,16 @@ export const ORDER_CALL_KINDS = {
   lookupOrder: 'read',
 } as const satisfies Record<string, CallKind>;
 
+/** The order machine's events that are venue facts (see MachineEntry.facts). */
+export const ORDER_VENUE_FACTS = [
+  'ORDER_ACCEPTED',
+  'ORDER_FILLED',
+  'ORDER_COMPLETED',
+  'ORDER_CANCELLED',
+  'ORDER_REJECTED',
+  'ORDER_EXPIRED',
+] as const;
+
 /**
  * One exchange order. Intent is recorded in `pendingNew`; the place call starts in `submitting`, unless the
  * engine denies it there (PLACE_DENIED: `denied`, never sent); any call

@@ -1,7 +1,7 @@
 import type { AnyStateMachine } from 'xstate';
 import { ADJUST_ORDERS_MACHINE_VERSION, adjustOrdersMachine } from './adjust-orders.machine.js';
 import type { CallKind } from './messages.js';
-import { ORDER_CALL_KINDS, ORDER_MACHINE_VERSION, orderMachine } from './order.machine.js';
+import { ORDER_CALL_KINDS, ORDER_MACHINE_VERSION, ORDER_VENUE_FACTS, orderMachine } from './order.machine.js';
 import { orderMigrations } from './order.migrations.js';
 import type { SnapshotMigration } from './snapshot-migration.js';
 
@@ -17,6 +17,12 @@ export interface MachineEntry {
   migrations: Record<number, SnapshotMigration>;
   /** The kind of each call (invoked actor `src`) the machine starts; a call not listed counts as a write. */
   calls: Readonly<Record<string, CallKind>>;
+  /**
+   * The events that are venue facts (reports, fills): one the machine does not take is recorded as an
+   * ignored fact, never dropped silently. A call's answer (`xstate.done.actor.*`, `xstate.error.actor.*`)
+   * is a venue fact for every machine.
+   */
+  facts: readonly string[];
 }
 
 /** Every machine of the engine, by machine id. */
@@ -26,17 +32,20 @@ export const machineRegistry: Record<string, MachineEntry> = {
     version: ORDER_MACHINE_VERSION,
     migrations: orderMigrations,
     calls: ORDER_CALL_KINDS,
+    facts: ORDER_VENUE_FACTS,
   },
   [positionBookMachine.id]: {
     machine: positionBookMachine,
     version: POSITION_BOOK_MACHINE_VERSION,
     migrations: {},
     calls: {},
+    facts: ['APPLY_FILL'],
   },
   [adjustOrdersMachine.id]: {
     machine: adjustOrdersMachine,
     version: ADJUST_ORDERS_MACHINE_VERSION,
     migrations: {},
     calls: {},
+    facts: [],
   },
 };

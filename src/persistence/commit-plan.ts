@@ -45,6 +45,7 @@ export function planCommit(set: CommitSet, fence: FenceCheck | null = null): Com
     );
   }
   addStep(steps, 'insertJournal', set.journal);
+  addStep(steps, 'insertIgnoredFact', set.ignored);
   addStep(steps, 'insertOutbox', set.outbox);
   addStep(steps, 'closeOutbox', set.outboxClosed);
   addStep(steps, 'deleteTimer', set.timersDeleted);

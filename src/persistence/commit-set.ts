@@ -40,6 +40,18 @@ export interface JournalWrite {
   at: number;
 }
 
+/** A venue fact an actor did not take (see IgnoredFactsTable). */
+export interface IgnoredFactWrite {
+  batch: number;
+  actorId: string;
+  rev: number;
+  eventType: string;
+  event: JsonColumn;
+  state: string;
+  reason: string;
+  at: number;
+}
+
 /** The intent of one exchange call. */
 export interface OutboxWrite {
   key: string;
@@ -160,6 +172,7 @@ export interface CommitSet {
   batch: number;
   actors: ActorWrite[];
   journal: JournalWrite[];
+  ignored: IgnoredFactWrite[];
   outbox: OutboxWrite[];
   outboxClosed: OutboxClose[];
   timers: TimerWrite[];
@@ -178,6 +191,7 @@ export function emptyCommitSet(batch: number): CommitSet {
     batch,
     actors: [],
     journal: [],
+    ignored: [],
     outbox: [],
     outboxClosed: [],
     timers: [],
@@ -196,6 +210,7 @@ export function isEmptyCommitSet(set: CommitSet): boolean {
   return (
     set.actors.length +
       set.journal.length +
+      set.ignored.length +
       set.outbox.length +
       set.outboxClosed.length +
       set.timers.length +

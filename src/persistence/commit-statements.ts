@@ -9,6 +9,7 @@ import type {
   FillRecord,
   FenceCheck,
   FillStatusWrite,
+  IgnoredFactWrite,
   JournalWrite,
   MetaWrite,
   OrderRecord,
@@ -29,6 +30,7 @@ import type { Database } from './schema.js';
 export function commitStatements(db: Kysely<Database>) {
   const actor = fieldsOf<ActorWrite>();
   const journal = fieldsOf<JournalWrite>();
+  const ignored = fieldsOf<IgnoredFactWrite>();
   const call = fieldsOf<OutboxWrite>();
   const closing = fieldsOf<OutboxClose>();
   const timer = fieldsOf<TimerWrite>();
@@ -86,6 +88,18 @@ export function commitStatements(db: Kysely<Database>) {
         event: journal.event,
         state: journal.state,
         at: journal.at,
+      }),
+    ),
+    insertIgnoredFact: bind(
+      db.insertInto('ignored_facts').values({
+        batch: ignored.batch,
+        actor_id: ignored.actorId,
+        rev: ignored.rev,
+        event_type: ignored.eventType,
+        event: ignored.event,
+        state: ignored.state,
+        reason: ignored.reason,
+        at: ignored.at,
       }),
     ),
     // A guarded intent (gateVersion set) is inserted only while the trading state is still at the version

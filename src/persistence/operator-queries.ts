@@ -25,6 +25,20 @@ export interface JournalRecord {
   at: number;
 }
 
+/** A venue fact an actor did not take (see IgnoredFactsTable). */
+export interface IgnoredFactRecord {
+  seq: number;
+  /** The actor's revision when it arrived. */
+  rev: number;
+  eventType: string;
+  /** The fact as recorded (JSON text). */
+  event: string;
+  /** The state it met. */
+  state: string;
+  reason: string;
+  at: number;
+}
+
 /** An actor's stored row: its latest snapshot (JSON text) and revision. */
 export interface ActorRecord {
   id: string;
@@ -93,7 +107,12 @@ export async function readOrder(
   db: Kysely<Database>,
   clientOrderId: string,
   actorId: string,
-): Promise<{ order: OrderRecord; journal: JournalRecord[]; fills: FillRecord[] } | null> {
+): Promise<{
+  order: OrderRecord;
+  journal: JournalRecord[];
+  ignoredFacts: IgnoredFactRecord[];
+  fills: FillRecord[];
+} | null> {
   const row = await db
     .selectFrom('orders')
     .selectAll()
@@ -110,8 +129,32 @@ export async function readOrder(
   return {
     order: toOrderRecord(row),
     journal: await readJournal(db, actorId),
+    ignoredFacts: await readIgnoredFacts(db, actorId),
     fills: fills.map(toFillRecord),
   };
+}
+
+/**
+ * The venue facts an actor did not take, in the order they came; none in a database (or archive file) no
+ * engine has migrated since they are recorded.
+ */
+export async function readIgnoredFacts(db: Kysely<Database>, actorId: string): Promise<IgnoredFactRecord[]> {
+  const rows = await db
+    .selectFrom('ignored_facts')
+    .select(['seq', 'rev', 'event_type', 'event', 'state', 'reason', 'at'])
+    .where('actor_id', '=', actorId)
+    .orderBy('seq')
+    .execute()
+    .catch(() => []);
+  return rows.map((r) => ({
+    seq: Number(r.seq),
+    rev: Number(r.rev),
+    eventType: r.event_type,
+    event: r.event,
+    state: r.state,
+    reason: r.reason,
+    at: Number(r.at),
+  }));
 }
 
 /** Ledger fills in the order they happened, those at or after `since` (ms) when given. */

@@ -18,6 +18,7 @@ export interface Database {
   anomalies: AnomaliesTable;
   trading_state: TradingStateTable;
   journal_base: JournalBaseTable;
+  ignored_facts: IgnoredFactsTable;
 }
 
 /** One row per actor: its latest persisted snapshot and revision. */
@@ -60,6 +61,23 @@ export interface JournalTable {
   event_type: string;
   event: string;
   state: string;
+  at: number;
+}
+
+/**
+ * A venue fact an actor did not take (its snapshot unchanged): the revision it met, the state, and why.
+ * Beside the journal, which holds one row per revision.
+ */
+export interface IgnoredFactsTable {
+  seq: Generated<number>;
+  batch: number;
+  actor_id: string;
+  /** The actor's revision when the fact arrived (the fact changed nothing, so it has none of its own). */
+  rev: number;
+  event_type: string;
+  event: string;
+  state: string;
+  reason: string;
   at: number;
 }
 

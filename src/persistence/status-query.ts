@@ -57,6 +57,8 @@ export interface StatusReport {
   timers: number;
   /** Events in the journal. */
   journalEvents: number;
+  /** Venue facts an actor did not take, each recorded with the state it met and why (`order <id>` shows them). */
+  ignoredFacts: number;
   /** The desk's trading state: `active`, `reducing` (only orders that shrink the position) or `halted`. */
   tradingState: DeskState;
   /** Why the operator set it, or null. */
@@ -101,7 +103,7 @@ export async function readStatus(db: Kysely<Database>): Promise<StatusReport> {
     .orderBy('last_at', 'desc')
     .limit(50)
     .execute();
-  const count = async (table: 'outbox' | 'timers' | 'journal', pendingOnly = false) => {
+  const count = async (table: 'outbox' | 'timers' | 'journal' | 'ignored_facts', pendingOnly = false) => {
     let q = db.selectFrom(table).select((eb) => eb.fn.countAll<number>().as('n'));
     if (pendingOnly) q = q.where('status' as never, '=', 'pending' as never);
     return Number((await q.executeTakeFirst())?.n ?? 0);
@@ -136,6 +138,8 @@ export async function readStatus(db: Kysely<Database>): Promise<StatusReport> {
     openCalls: await count('outbox', true),
     timers: await count('timers'),
     journalEvents: await count('journal'),
+    // A database no engine has migrated since ignored facts are recorded has none.
+    ignoredFacts: await count('ignored_facts').catch(() => 0),
     tradingState: trading?.state ?? 'active',
     tradingStateReason: trading?.reason ?? null,
     lease:

@@ -41,6 +41,19 @@ export interface JournalEntry {
   at: number;
 }
 
+/** A venue fact an actor did not take (see IgnoredFactsTable). */
+export interface IgnoredFactEntry {
+  seq: number;
+  /** The actor's revision when it arrived. */
+  rev: number;
+  eventType: string;
+  event: unknown;
+  /** The state it met. */
+  state: string;
+  reason: string;
+  at: number;
+}
+
 /** A position book row, with when it last changed. */
 export interface PositionItem extends PositionSummary {
   updatedAt: number;
@@ -185,6 +198,28 @@ export class VisualizerQuery {
       .limit(limit)
       .execute();
     return rows.map((r) => extend(entry(r), { event: JSON.parse(r.event) as unknown }));
+  }
+
+  /** The venue facts an actor did not take, in the order they came (at most `limit`), events included. */
+  async ignoredFacts(actorId: string, limit: number): Promise<IgnoredFactEntry[]> {
+    const rows = await this.db
+      .selectFrom('ignored_facts')
+      .selectAll()
+      .where('actor_id', '=', actorId)
+      .orderBy('seq')
+      .limit(limit)
+      .execute()
+      // A database no engine has migrated since they are recorded has none.
+      .catch(() => []);
+    return rows.map((r) => ({
+      seq: Number(r.seq),
+      rev: Number(r.rev),
+      eventType: r.event_type,
+      event: JSON.parse(r.event) as unknown,
+      state: r.state,
+      reason: r.reason,
+      at: Number(r.at),
+    }));
   }
 
   /** The last `limit` journal rows of every actor, newest first (without event payloads). */

@@ -28,6 +28,7 @@ export class Batch extends BatchOverlay implements TxApi {
   send(id: string, event: AnyEventObject): boolean {
     try {
       const changed = this.step(id, event);
+      if (!changed) this.ignored(id, event);
       this.deliver();
       return changed;
     } finally {
@@ -97,6 +98,31 @@ export class Batch extends BatchOverlay implements TxApi {
     const actions = transitionActions();
     this.record(actor.next(next as AnyMachineSnapshot), event, actions);
     return true;
+  }
+
+  /**
+   * Records a venue fact the actor did not take (its snapshot unchanged): the fact, the revision and state
+   * it met, and why. Other events that change nothing (a timer or a command the state does not handle)
+   * are not facts and leave no row.
+   */
+  private ignored(id: string, event: AnyEventObject): void {
+    const actor = this.actor(id)!;
+    const answer =
+      event.type.startsWith('xstate.done.actor.') || event.type.startsWith('xstate.error.actor.');
+    if (!answer && !actor.entry.facts.includes(event.type)) return;
+    const state = actor.state;
+    this.set.ignored.push({
+      batch: this.set.batch,
+      actorId: id,
+      rev: actor.rev,
+      eventType: event.type,
+      event: jsonColumn(event),
+      state,
+      reason: answer
+        ? `a call's answer that '${state}' no longer awaits`
+        : `'${state}' does not take ${event.type} (no transition, or its guards refused it)`,
+      at: typeof event.at === 'number' ? event.at : this.now,
+    });
   }
 
   private record(

@@ -51,6 +51,9 @@ function facts(file: string) {
       await d.selectFrom('actors').select('id').where('machine', '=', 'order').where('live', '=', 0).execute()
     ).map((r) => r.id),
     journal: (await d.selectFrom('journal').select('seq').execute()).length,
+    ignored: (await d.selectFrom('ignored_facts').select(['actor_id', 'seq']).execute()).map(
+      (r) => `${r.actor_id}#${r.seq}`,
+    ),
   }));
 }
 
@@ -99,6 +102,9 @@ describe('archive --now with no engine running', () => {
     // The archive file is an engine database: the moved orders replay there, and `order` reads them.
     const archived = await facts(archive);
     expect(archived.ended).toHaveLength(report.orders);
+    // The venue facts the moved orders did not take moved with them; none was lost or left behind.
+    expect(new Set([...archived.ignored, ...after.ignored])).toEqual(new Set(before.ignored));
+    for (const fact of after.ignored) expect(archived.ended).not.toContain(fact.split('#')[0]);
     expect(new Set([...archived.ended, ...after.ended])).toEqual(new Set(before.ended));
     // Their fills are copied with them; the live ledger keeps every trade.
     expect(archived.fills.length).toBeGreaterThan(0);

@@ -26,6 +26,9 @@ import {
 } from '../support/engine-harness.js';
 import type { EngineHandle } from '../support/engine-harness.js';
 import { tempDirPerTest } from '../support/test-dir.js';
+import { readOrder } from '../../src/persistence/operator-queries.js';
+import { readStatus } from '../../src/persistence/status-query.js';
+import { workCommand } from '../../src/runtime/types.js';
 import { dialectMatrix } from '../support/dialects.js';
 
 const tmp = tempDirPerTest('on-order-update');
@@ -341,10 +344,60 @@ matrix.each(() => {
       expect(await e.db.db.selectFrom('orders').select(['state']).execute()).toEqual([
         { state: 'cancelled' },
       ]);
-      // a repeated cancelled report changes nothing
+      // a repeated cancelled report changes nothing but leaves its trace as an ignored fact
       const before = await dumpTables(e.db.db);
       expect(await apply(e, rawOrder({ status: 'cancelled', filledQuantity: '0.04' }))).toBe('ignored');
-      expect(await dumpTables(e.db.db)).toEqual(before);
+      const after = await dumpTables(e.db.db);
+      expect(after.ignored_facts).toHaveLength(1);
+      expect({ ...after, ignored_facts: [] }).toEqual(before);
+    });
+
+    it('a venue fact the order does not take is recorded with the state it met and why; snapshot and journal stay', async () => {
+      const e = await openOrder();
+      expect(await apply(e, rawOrder({ status: 'cancelled', filledQuantity: '0' }))).toBe('applied');
+      const { rev } = await e.db.db
+        .selectFrom('actors')
+        .select('rev')
+        .where('id', '=', O1)
+        .executeTakeFirstOrThrow();
+      const before = await dumpTables(e.db.db);
+      // an acceptance report overtaken by the cancel: the cancelled order does not take it
+      expect(await apply(e, rawOrder({ status: 'open', filledQuantity: '0' }))).toBe('ignored');
+
+      const after = await dumpTables(e.db.db);
+      expect({ ...after, ignored_facts: [] }).toEqual(before);
+      const rows = await e.db.db.selectFrom('ignored_facts').selectAll().execute();
+      expect(rows.map((r) => [r.actor_id, Number(r.rev), r.event_type, r.state, r.reason])).toEqual([
+        [
+          O1,
+          Number(rev),
+          'ORDER_ACCEPTED',
+          'cancelled',
+          "'cancelled' does not take ORDER_ACCEPTED (no transition, or its guards refused it)",
+        ],
+      ]);
+      expect(JSON.parse(rows[0]!.event)).toMatchObject({
+        type: 'ORDER_ACCEPTED',
+        venueOrderId: '1',
+        filledQuantity: '0',
+      });
+
+      // the operator's view of the order shows it, and the status report counts it
+      const shown = await readOrder(e.db.db, 'o1', O1);
+      expect(shown!.ignoredFacts.map((f) => [f.eventType, f.state])).toEqual([
+        ['ORDER_ACCEPTED', 'cancelled'],
+      ]);
+      expect((await readStatus(e.db.db)).ignoredFacts).toBe(1);
+      // a command the state does not handle is no venue fact: no row
+      await e.runtime.enqueue(
+        workCommand<undefined>({
+          kind: 'work',
+          name: 'test.submitAgain',
+          actorIds: [O1],
+          run: (tx) => tx.send(O1, { type: 'SUBMIT', at: T0 }),
+        }),
+      );
+      expect(await e.db.db.selectFrom('ignored_facts').selectAll().execute()).toHaveLength(1);
     });
   });
 });

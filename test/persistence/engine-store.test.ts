@@ -64,6 +64,7 @@ describe('database file and schema', () => {
       'actors',
       'anomalies',
       'fills',
+      'ignored_facts',
       'journal',
       'journal_base',
       'kysely_migration',
@@ -82,6 +83,7 @@ describe('database file and schema', () => {
       'actors_ended',
       'actors_live',
       'fills_contested',
+      'ignored_facts_actor',
       'journal_actor',
       'orders_fill_gap',
       'orders_state',
@@ -126,6 +128,7 @@ describe('database file and schema', () => {
       '0003-settling-fills',
       '0004-trading-state',
       '0005-retention',
+      '0006-ignored-facts',
     ]);
     await first.db.insertInto('meta').values({ key: 'probe', value: 'kept' }).execute();
     await first.close();
@@ -140,7 +143,7 @@ describe('database file and schema', () => {
       expect(await again.db.selectFrom('meta').selectAll().execute()).toEqual([
         { key: 'probe', value: 'kept' },
       ]);
-      expect(await tablesOf(again)).toHaveLength(14);
+      expect(await tablesOf(again)).toHaveLength(15);
       await again.close();
     }
   });

@@ -502,6 +502,7 @@ describe.each(dialects)('operator reads and writes on $name', (dialect) => {
         openCalls: 1,
         timers: 1,
         journalEvents: 3,
+        ignoredFacts: 0,
         tradingState: 'reducing',
         tradingStateReason: 'risk',
         lease: { name: NAME, owner: 'host-a:1', token: 1, expiresAt: T0 + 15_000 },

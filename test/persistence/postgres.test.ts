@@ -139,7 +139,7 @@ describe.skipIf(postgres?.runs !== true)('a PostgreSQL database', () => {
     expect(db.schema).toBe(schema);
     const tables = await sql<{ n: number }>`select count(*) as n from information_schema.tables
       where table_schema = ${schema}`.execute(db.db);
-    expect(tables.rows[0]?.n).toBe(14);
+    expect(tables.rows[0]?.n).toBe(15);
   });
 
   it('keeps two schemas apart on one server', async () => {

@@ -153,6 +153,17 @@ const ENGINE_TABLES: Record<string, Column[]> = {
     ['state', TEXT, false],
     ['at', BIG, false],
   ],
+  ignored_facts: [
+    ['seq', 'sequence', false],
+    ['batch', BIG, false],
+    ['actor_id', TEXT, false],
+    ['rev', INT, false],
+    ['event_type', TEXT, false],
+    ['event', TEXT, false],
+    ['state', TEXT, false],
+    ['reason', TEXT, false],
+    ['at', BIG, false],
+  ],
   journal_base: [
     ['actor_id', TEXT, false],
     ['machine', TEXT, false],
@@ -244,6 +255,13 @@ const ENGINE_INDEXES: Index[] = [
     unique: false,
     where: "status = 'contested'",
   },
+  {
+    name: 'ignored_facts_actor',
+    table: 'ignored_facts',
+    columns: ['actor_id', 'seq'],
+    unique: false,
+    where: null,
+  },
   { name: 'journal_actor', table: 'journal', columns: ['actor_id', 'rev'], unique: true, where: null },
   {
     name: 'orders_fill_gap',
@@ -270,6 +288,7 @@ const MIGRATIONS = [
   '0003-settling-fills',
   '0004-trading-state',
   '0005-retention',
+  '0006-ignored-facts',
 ];
 
 describe.each(dialects)('schema on $name', (dialect) => {
@@ -281,9 +300,10 @@ describe.each(dialects)('schema on $name', (dialect) => {
     expect(Object.keys(tables).sort()).toEqual(
       [...Object.keys(ENGINE_TABLES), 'kysely_migration', 'kysely_migration_lock'].sort(),
     );
-    const seq = engine.journal?.[0];
-    expect(seq).toEqual(['seq', dialect.name === 'sqlite' ? 'integer' : 'bigint', false]);
-    if (engine.journal !== undefined) engine.journal[0] = ['seq', 'sequence', false];
+    for (const table of [engine.journal, engine.ignored_facts]) {
+      expect(table?.[0]).toEqual(['seq', dialect.name === 'sqlite' ? 'integer' : 'bigint', false]);
+      if (table !== undefined) table[0] = ['seq', 'sequence', false];
+    }
     expect(engine).toEqual(ENGINE_TABLES);
   });
 

@@ -320,7 +320,7 @@ matrix.each(() => {
       ]);
     });
 
-    it('leave memory once filled; a late report is loaded, ignored, and changes nothing', async () => {
+    it('leave memory once filled; a late report is loaded, ignored, changes nothing, and is recorded as ignored', async () => {
       const { runtime, db, store } = await paperEngine();
       await runtime.spawn(O1, 'order', orderInput('o1'));
       await runtime.send(O1, { type: 'SUBMIT' });
@@ -336,7 +336,11 @@ matrix.each(() => {
       const report = parseVenueEvent(rawOrder({ status: 'filled', filledQuantity: '0.1' }));
       expect(await runtime.enqueue(onOrderUpdate(VENUE, store, report))).toBe('ignored');
       expect(runtime.actor(O1)).toBeUndefined();
-      expect(await dumpTables(db.db)).toEqual(before);
+      const after = await dumpTables(db.db);
+      expect({ ...after, ignored_facts: [] }).toEqual(before);
+      expect(after.ignored_facts).toMatchObject([
+        { actor_id: O1, event_type: 'ORDER_COMPLETED', state: 'filled' },
+      ]);
     });
   });
 

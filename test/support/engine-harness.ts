@@ -248,6 +248,7 @@ export function rawConnection(file: string): SqliteDatabase.Database {
 const TABLES = [
   'actors',
   'journal',
+  'ignored_facts',
   'outbox',
   'timers',
   'meta',

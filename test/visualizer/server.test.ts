@@ -6,7 +6,12 @@ import type { AnyStateNode } from 'xstate';
 import { WebSocket } from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { machineRegistry } from '../../src/machines/registry.js';
-import type { JournalEntry, OrderListItem, StateCounts } from '../../src/persistence/visualizer-query.js';
+import type {
+  IgnoredFactEntry,
+  JournalEntry,
+  OrderListItem,
+  StateCounts,
+} from '../../src/persistence/visualizer-query.js';
 import { digest, runNpm, withReadOnly } from '../support/cli-helpers.js';
 import { runCliToEnd } from '../support/engine-process.js';
 import { tempDir } from '../support/tmp.js';
@@ -161,6 +166,34 @@ describe('visualizer server', () => {
     expect(body.entries[0]).toMatchObject({ eventType: 'xstate.init', state: 'pendingNew' });
     expect(body.entries.at(-1)!.state.split('.')[0]).toBe(pick.state);
     expect((body.entries[1]?.event as { type: string }).type).toBe(body.entries[1]?.eventType);
+  });
+
+  it("returns, beside an order's journal, the venue facts it did not take, as the database holds them", async () => {
+    const rows = await withReadOnly(db, (conn) =>
+      conn.selectFrom('ignored_facts').selectAll().orderBy('seq').execute(),
+    );
+    const all = (await get<{ orders: OrderListItem[] }>('/api/orders?limit=1000')).body.orders;
+    // An order that has some, if the run left any, and one that has none.
+    const withFacts = all.find((o) => rows.some((r) => r.actor_id === `order/${o.clientOrderId}`));
+    const without = all.find((o) => !rows.some((r) => r.actor_id === `order/${o.clientOrderId}`))!;
+    for (const o of [withFacts, without]) {
+      if (o === undefined) continue;
+      const actorId = `order/${o.clientOrderId}`;
+      const { body } = await get<{ ignored: IgnoredFactEntry[] }>(`/api/journal?order=${o.clientOrderId}`);
+      expect(body.ignored).toEqual(
+        rows
+          .filter((r) => r.actor_id === actorId)
+          .map((r) => ({
+            seq: Number(r.seq),
+            rev: Number(r.rev),
+            eventType: r.event_type,
+            event: JSON.parse(r.event) as unknown,
+            state: r.state,
+            reason: r.reason,
+            at: Number(r.at),
+          })),
+      );
+    }
   });
 
   it('refuses bad query parameters with 400 naming the parameter', async () => {

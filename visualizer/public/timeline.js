@@ -74,11 +74,23 @@ export class Timeline {
     this.selected = clientOrderId;
     for (const li of $('orders').children)
       li.setAttribute('aria-selected', String(li.dataset.order === clientOrderId));
-    const { actorId, entries } = await this.getJson(
+    const { actorId, entries, ignored } = await this.getJson(
       `/api/journal?order=${encodeURIComponent(clientOrderId)}`,
     );
     $('timeline-actor').textContent = actorId;
     this.entries = entries;
+    // Venue facts the order did not take: listed apart (they are no step of its journal); a click shows one.
+    $('ignored-title').hidden = ignored.length === 0;
+    $('ignored').replaceChildren(
+      ...ignored.map((f) => {
+        const li = document.createElement('li');
+        li.textContent = `at #${f.rev} ${time(f.at)} ${f.eventType} in ${f.state}: ${f.reason}`;
+        li.addEventListener('click', () => {
+          $('step-event').textContent = JSON.stringify(f.event, null, 1);
+        });
+        return li;
+      }),
+    );
     $('timeline').replaceChildren(
       ...entries.map((e, i) => {
         const li = document.createElement('li');

@@ -32,6 +32,17 @@ export const JOURNAL_COLUMNS = everyColumn<Database['journal']>()([
   'state',
   'at',
 ]);
+export const IGNORED_FACT_COLUMNS = everyColumn<Database['ignored_facts']>()([
+  'seq',
+  'batch',
+  'actor_id',
+  'rev',
+  'event_type',
+  'event',
+  'state',
+  'reason',
+  'at',
+]);
 export const OUTBOX_COLUMNS = everyColumn<Database['outbox']>()([
   'key',
   'actor_id',

@@ -3,7 +3,7 @@ import { bind } from '../bound-statement.js';
 import type { BoundStatement } from '../bound-statement.js';
 import { archiveDb as db, elementsOf, moveIds as ids, rangeFields as range } from './archive-db.js';
 
-type Moved = 'actors' | 'journal' | 'outbox' | 'orders' | 'fills';
+type Moved = 'actors' | 'journal' | 'ignored_facts' | 'outbox' | 'orders' | 'fills';
 
 /** `count(*)` of the rows of `table` whose `column` is in the JSON list `list`. */
 function counted(table: `${'main' | 'arc'}.${Moved}`, column: string, list: string): BoundStatement {
@@ -30,6 +30,7 @@ const pair = (table: Moved, column: string, list: string): CountPair => ({
 export const MOVE_COUNTS: readonly CountPair[] = [
   pair('actors', 'id', ids.ids),
   pair('journal', 'actor_id', ids.ids),
+  pair('ignored_facts', 'actor_id', ids.ids),
   pair('outbox', 'actor_id', ids.ids),
   pair('orders', 'client_order_id', ids.orderIds),
   pair('fills', 'client_order_id', ids.orderIds),

@@ -4,6 +4,7 @@ import type { BoundStatement } from '../bound-statement.js';
 import {
   ACTOR_COLUMNS,
   FILL_COLUMNS,
+  IGNORED_FACT_COLUMNS,
   JOURNAL_COLUMNS,
   ORDER_COLUMNS,
   OUTBOX_COLUMNS,
@@ -106,6 +107,18 @@ export const ARCHIVE = {
       )
       .onConflict((oc) => oc.doNothing()),
   ),
+  copyIgnoredFacts: bind(
+    db
+      .insertInto('arc.ignored_facts')
+      .columns(IGNORED_FACT_COLUMNS)
+      .expression(
+        db
+          .selectFrom('main.ignored_facts')
+          .select(IGNORED_FACT_COLUMNS)
+          .where('actor_id', 'in', elementsOf(ids.ids)),
+      )
+      .onConflict((oc) => oc.doNothing()),
+  ),
   copyOutbox: bind(
     db
       .insertInto('arc.outbox')
@@ -143,6 +156,7 @@ export const ARCHIVE = {
   deleteActors: bind(db.deleteFrom('main.actors').where('id', 'in', elementsOf(ids.ids))),
   deleteJournal: bind(db.deleteFrom('main.journal').where('actor_id', 'in', elementsOf(ids.ids))),
   deleteOutbox: bind(db.deleteFrom('main.outbox').where('actor_id', 'in', elementsOf(ids.ids))),
+  deleteIgnoredFacts: bind(db.deleteFrom('main.ignored_facts').where('actor_id', 'in', elementsOf(ids.ids))),
   deleteOrders: bind(db.deleteFrom('main.orders').where('client_order_id', 'in', elementsOf(ids.orderIds))),
   /** Live actors (other than orders) with journal rows older than the cutoff beyond their base. */
   longLivedActors: bind(

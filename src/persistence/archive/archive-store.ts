@@ -136,7 +136,10 @@ export class ArchiveStore {
     return this.#all<EligibleOrder>(ARCHIVE.eligibleOrders, query);
   }
 
-  /** Moves the orders' actors, journals, outbox rows and order rows (fills are copied) to the attached file. */
+  /**
+   * Moves the orders' actors, journals, ignored facts, outbox rows and order rows (fills are copied) to the
+   * attached file.
+   */
   moveOrders(orders: readonly EligibleOrder[]): void {
     const record = {
       ids: JSON.stringify(orders.map((o) => o.actorId)),
@@ -146,6 +149,7 @@ export class ArchiveStore {
       for (const copy of [
         ARCHIVE.copyActors,
         ARCHIVE.copyJournal,
+        ARCHIVE.copyIgnoredFacts,
         ARCHIVE.copyOutbox,
         ARCHIVE.copyOrders,
         ARCHIVE.copyFills,
@@ -157,6 +161,7 @@ export class ArchiveStore {
         for (const counts of MOVE_COUNTS) this.#checkCopied(counts, record);
         for (const del of [
           ARCHIVE.deleteJournal,
+          ARCHIVE.deleteIgnoredFacts,
           ARCHIVE.deleteOutbox,
           ARCHIVE.deleteOrders,
           ARCHIVE.deleteActors,
