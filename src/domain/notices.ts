@@ -23,6 +23,7 @@ export const NOTICE_CODES = [
   'UNKNOWN_OPEN_ORDER',
   'FILL_REFUSED_BY_ORDER',
   'VENUE_ANOMALY',
+  'VENUE_REPORT_REFUSED',
 ] as const;
 
 /** One of NOTICE_CODES. */
@@ -57,6 +58,12 @@ export const ANOMALY_NOTICES: Readonly<Record<string, AnomalyNotice>> = {
   'unknown-order-fill': {
     code: 'UNKNOWN_ORDER_FILL',
     message: 'a fill of an order this database does not know: applied to the position',
+    alert: false,
+  },
+  'refused-venue-report': {
+    code: 'VENUE_REPORT_REFUSED',
+    message:
+      'a pushed venue update could not be read (malformed, truncated, out of range): the order it names is looked up',
     alert: false,
   },
   'unknown-order': {

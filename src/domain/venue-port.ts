@@ -1,3 +1,4 @@
+import { CLIENT_ORDER_ID_RE } from './types.js';
 import type { ClientOrderId, Market, OrderType, Side, VenueFill, VenueOrder, VenueOrderId } from './types.js';
 
 export type { VenueFill, VenueOrder } from './types.js';
@@ -113,7 +114,26 @@ export type VenueFact = { kind: 'order'; order: VenueOrder } | { kind: 'fill'; f
  * was down). A venue whose stream is live as soon as `subscribe` returns and never drops (the paper venue)
  * sends no `subscribed`.
  */
-export type VenueEvent = VenueFact | { kind: 'subscribed'; reconnect: boolean };
+export type VenueEvent = VenueFact | { kind: 'subscribed'; reconnect: boolean } | VenueRefusal;
+
+/**
+ * A pushed update the adapter could not accept (malformed, truncated, out of range): never guessed at,
+ * told instead, with the field at fault and the order it names when that much could be read (a
+ * clientOrderId of the accepted form), so the engine can record it and look the order up.
+ */
+export interface VenueRefusal {
+  kind: 'refused';
+  /** What was wrong, naming the field. */
+  reason: string;
+  field: string | null;
+  clientOrderId: string | null;
+}
+
+/** The clientOrderId a raw payload names, if it names one of the accepted form (see VenueRefusal). */
+export function clientOrderIdIn(raw: unknown): string | null {
+  const id = (raw as { clientOrderId?: unknown } | null)?.clientOrderId;
+  return typeof id === 'string' && CLIENT_ORDER_ID_RE.test(id) ? id : null;
+}
 
 /** Receives pushed venue events, already validated by the adapter. */
 export type VenueListener = (event: VenueEvent) => void;

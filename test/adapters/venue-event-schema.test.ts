@@ -43,7 +43,7 @@ describe('venue payloads are validated at the adapter edge', () => {
     expect(parsed).not.toBe(raw);
   });
 
-  it('the paper venue drops a malformed update, warning with the field, and delivers the rest', async () => {
+  it('the paper venue refuses a malformed update (a warning and a refusal naming the field and the order) and delivers the rest', async () => {
     const clock = new SimulatedClock();
     const logger = recordingLogger();
     const stream = new UpdateStream({
@@ -61,7 +61,21 @@ describe('venue payloads are validated at the adapter edge', () => {
     const malformed = [rawFill({ price: 'NaN' }), rawOrder({ status: 'gone' })] as unknown as VenueFact[];
     stream.emit([...malformed, rawFill() as unknown as VenueFact]);
     await Promise.resolve();
-    expect(got).toEqual([rawFill()]);
+    expect(got).toEqual([
+      {
+        kind: 'refused',
+        reason: expect.stringContaining('fill.price') as unknown,
+        field: 'fill.price',
+        clientOrderId: 'o1',
+      },
+      {
+        kind: 'refused',
+        reason: expect.stringContaining('order.status') as unknown,
+        field: 'order.status',
+        clientOrderId: 'o1',
+      },
+      rawFill(),
+    ]);
     const warned = logger.lines.filter((l) => l.level === 'warn');
     expect(warned.map((l) => [l.msg, l.obj.field])).toEqual([
       ['malformed venue update ignored', 'fill.price'],

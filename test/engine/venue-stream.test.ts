@@ -57,7 +57,7 @@ function report(over: Record<string, unknown>): Record<string, unknown> {
 }
 
 describe('the venue pipeline (engine + CcxtVenue + simulator)', () => {
-  it('a malformed pushed payload is refused by the adapter, naming the field, and changes nothing in the database', async () => {
+  it('a malformed pushed payload is refused by the adapter, naming the field, recorded once as an anomaly, and changes nothing else', async () => {
     const e = await desk.open('edge.db', { gapFillIntervalMs: 600_000 }, false);
     await waitFor('the gap-fill after the first subscription', () =>
       e.logger.lines.some((l) => l.msg === 'gap-fill after subscription done'),
@@ -77,7 +77,14 @@ describe('the venue pipeline (engine + CcxtVenue + simulator)', () => {
     );
     expect(String(refused('fill.price')[0]!.obj.err)).toMatch(/fill\.price: must be > 0/);
     await new Promise((r) => setTimeout(r, 200));
-    expect(await dumpTables(db)).toEqual(before);
+    const after = await dumpTables(db);
+    expect({ ...after, anomalies: before.anomalies }).toEqual(before);
+    const recorded = (after.anomalies as { kind: string; count: number; detail: string }[]).filter(
+      (a) => a.kind === 'refused-venue-report',
+    );
+    expect(recorded.reduce((n, a) => n + Number(a.count), 0)).toBe(3);
+    for (const a of recorded)
+      expect(a.detail).toMatch(/^(fill\.price|order\.status|order\.filledQuantity): /);
     expect(e.logger.lines.filter((l) => l.level === 'error')).toEqual([]);
     // The pipeline goes on: the same report, well formed, reaches the ledger (an unknown order's fill).
     await desk.h.admin.post('ws/push', { event: report({ t: 7002 }) });

@@ -95,10 +95,22 @@ function clientOrderIdOf(order: Order, info: Info): string {
   return id;
 }
 
-function sideOf(field: string, value: string | undefined): Side {
-  const s = value?.toLowerCase();
-  if (s !== 'buy' && s !== 'sell') throw new ValidationError(field, `unknown side ${JSON.stringify(value)}`);
+function sideOf(field: string, value: unknown): Side {
+  const s = typeof value === 'string' ? value.toLowerCase() : value;
+  if (s !== 'buy' && s !== 'sell') throw new ValidationError(field, `unknown side ${shown(value)}`);
   return s;
+}
+
+/** A payload value for a message: JSON, cut short (a hostile payload may be huge or deeply nested). */
+function shown(value: unknown): string {
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(value);
+  } catch {
+    text = undefined;
+  }
+  text ??= String(typeof value);
+  return text.length > 80 ? `${text.slice(0, 80)}…` : text;
 }
 
 /**
@@ -109,8 +121,10 @@ export function toVenueOrder(order: Order): VenueOrder {
   const info = infoOf(order);
   const quantity = money('order.quantity', info, ['q', 'origQty'], order.amount);
   const filledQuantity = money('order.filledQuantity', info, ['z', 'executedQty'], order.filled ?? 0);
-  const rawType = (raw(info, 'o', 'type') ?? order.type ?? '').toLowerCase();
-  const type: OrderType = rawType === 'market' ? 'market' : 'limit';
+  const typeValue: unknown = raw(info, 'o', 'type') ?? order.type ?? 'limit';
+  if (typeof typeValue !== 'string')
+    throw new ValidationError('order.type', `not a string: ${shown(typeValue)}`);
+  const type: OrderType = typeValue.toLowerCase() === 'market' ? 'market' : 'limit';
   const price = decimalOf(raw(info, 'p', 'price') ?? order.price);
   return parseVenueOrder({
     clientOrderId: clientOrderIdOf(order, info),

@@ -3,6 +3,7 @@ import type { Clock } from '../../domain/clock.js';
 import { describeError, ValidationError } from '../../domain/errors.js';
 import type { Logger } from '../../domain/logger.js';
 import { Rng } from '../paper/rng.js';
+import { clientOrderIdIn } from '../venue.js';
 import type { VenueEvent, VenueFill, VenueListener } from '../venue.js';
 import type { OrderIndex } from './order-index.js';
 import { toVenueFill, toVenueOrder } from './parse.js';
@@ -123,13 +124,22 @@ export class UserFeed {
     }
   }
 
-  /** Logs a pushed update that cannot cross the port (naming the field) and drops it. */
-  #refused(what: string, err: unknown): void {
-    const field = err instanceof ValidationError ? err.field : undefined;
+  /**
+   * A pushed update that cannot cross the port: logged (naming the field) and told to the listeners as a
+   * refusal naming the order when the payload names one, never passed on as a guess.
+   */
+  #refused(what: string, err: unknown, raw: unknown): void {
+    const field = err instanceof ValidationError ? err.field : null;
     this.#o.logger.warn(
       { code: 'VENUE_UPDATE_MALFORMED', venue: this.#o.venueId, field, err: describeError(err) },
       `${what} ignored`,
     );
+    this.#emit({
+      kind: 'refused',
+      reason: `${what}: ${describeError(err)}`,
+      field,
+      clientOrderId: clientOrderIdIn(raw),
+    });
   }
 
   #deliverOrders(orders: Order[]): void {
@@ -139,7 +149,7 @@ export class UserFeed {
         this.#o.index.note(view.venueOrderId, view.clientOrderId);
         this.#emit({ kind: 'order', order: view });
       } catch (err) {
-        this.#refused('malformed order update', err);
+        this.#refused('malformed order update', err, order);
       }
     }
   }
@@ -150,7 +160,7 @@ export class UserFeed {
       try {
         fill = toVenueFill(trade, this.#o.quoteOf(trade.symbol ?? ''));
       } catch (err) {
-        this.#refused('malformed trade update', err);
+        this.#refused('malformed trade update', err, trade);
         continue;
       }
       if (fill.clientOrderId !== null) {
@@ -161,7 +171,7 @@ export class UserFeed {
       // Unresolved, the fill is dropped: the engine's gap-fill fetches it again (pushed fills move no cursor).
       this.#o.index.resolve(fill).then(
         (resolved) => this.#emit({ kind: 'fill', fill: resolved }),
-        (err: unknown) => this.#refused('trade update without its order', err),
+        (err: unknown) => this.#refused('trade update without its order', err, trade),
       );
     }
   }

@@ -1,14 +1,15 @@
 import type { Clock } from '../../domain/clock.js';
 import { describeError, ValidationError } from '../../domain/errors.js';
 import type { Logger } from '../../domain/logger.js';
-import type { VenueFact, VenueListener } from '../venue.js';
+import { clientOrderIdIn } from '../venue.js';
+import type { VenueFact, VenueListener, VenueRefusal } from '../venue.js';
 import { parseVenueEvent } from '../venue-event-schema.js';
 import type { FaultPlan } from './fault-plan.js';
 import type { Rng } from './rng.js';
 
 interface Pending {
   dueAt: number;
-  event: VenueFact;
+  event: VenueFact | VenueRefusal;
 }
 
 interface UpdateStreamOptions {
@@ -57,11 +58,20 @@ export class UpdateStream {
       try {
         event = parseVenueEvent(raw);
       } catch (err) {
-        const field = err instanceof ValidationError ? err.field : undefined;
+        const field = err instanceof ValidationError ? err.field : null;
         this.#o.logger.warn(
           { code: 'VENUE_UPDATE_MALFORMED', field, err: describeError(err) },
           'malformed venue update ignored',
         );
+        const payload = (raw as { order?: unknown; fill?: unknown } | null) ?? null;
+        const named = clientOrderIdIn(payload?.order ?? payload?.fill);
+        const refusal: VenueRefusal = {
+          kind: 'refused',
+          reason: `malformed venue update: ${describeError(err)}`,
+          field,
+          clientOrderId: named,
+        };
+        this.#insert({ dueAt: now, event: refusal });
         continue;
       }
       const f = this.#o.faults.nextUpdate();
