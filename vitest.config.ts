@@ -31,6 +31,7 @@ const UNIT = [
 const E2E = [
   'test/cli/**/*.test.ts',
   'test/crash/**/*.test.ts',
+  'test/chaos/**/*.test.ts',
   'test/visualizer/**/*.test.ts',
   'test/venue-sim/cli.test.ts',
   'test/domain/extend.test.ts',
