@@ -162,7 +162,7 @@ export function handleAdmin(deps: AdminDeps, r: AdminRequest): unknown {
     case 'POST /faults':
       return { plan: faults.set(r.body, r.now) };
     case 'GET /faults':
-      return { plan: faults.plan };
+      return { plan: faults.plan, injected: faults.injected };
     case 'POST /reset-faults':
       faults.reset(r.now);
       return { plan: faults.plan };

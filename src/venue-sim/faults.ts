@@ -129,6 +129,8 @@ export class Faults {
   #views: Rng;
   #banUntil = 0;
   #staleUntil = 0;
+  /** Faults applied since the simulator started, by kind (`GET /admin/faults` shows them). */
+  readonly #injected: Record<string, number> = {};
 
   constructor(defaultSeed: number) {
     this.#defaultSeed = defaultSeed;
@@ -162,6 +164,15 @@ export class Faults {
     return plan;
   }
 
+  /** Faults applied so far, by kind: ban418, rateLimit, http5xx, acceptThenDrop, duplicateReport, reorderedReport. */
+  get injected(): Readonly<Record<string, number>> {
+    return this.#injected;
+  }
+
+  #count(kind: string): void {
+    this.#injected[kind] = (this.#injected[kind] ?? 0) + 1;
+  }
+
   /** Removes every fault. */
   reset(now: number): void {
     this.set({}, now);
@@ -186,12 +197,18 @@ export class Faults {
     const minRetry = p.ban418?.retryAfterSec ?? 2;
     const banned = banDrawn || now < this.#banUntil;
     const untilMs = Math.max(this.#banUntil, now + minRetry * 1000);
+    const drop = dropDrawn && (d.methods as string[]).includes(method);
+    // Counted as the handler applies them: the first of ban, rate limit, server error; a drop after processing.
+    if (banned) this.#count('ban418');
+    else if (rateDrawn) this.#count('rateLimit');
+    else if (errorDrawn) this.#count('http5xx');
+    else if (drop) this.#count('acceptThenDrop');
     return {
       latencyMs,
       ban: banned ? { retryAfterSec: Math.max(minRetry, Math.ceil((untilMs - now) / 1000)), untilMs } : null,
       rateLimit: rateDrawn ? { retryAfterSec: p.rateLimit?.retryAfterSec ?? 1 } : null,
       serverError: errorDrawn ? x.status : null,
-      drop: dropDrawn && (d.methods as string[]).includes(method) ? { holdMs: d.holdMs } : null,
+      drop: drop ? { holdMs: d.holdMs } : null,
     };
   }
 
@@ -210,6 +227,8 @@ export class Faults {
   forReport(): ReportFaults {
     const duplicate = this.#reports.chance(this.#plan.duplicateReports ?? 0);
     const reorder = this.#reports.chance(this.#plan.reorderReports ?? 0);
+    if (duplicate) this.#count('duplicateReport');
+    if (reorder) this.#count('reorderedReport');
     return { duplicate, holdMs: reorder ? (this.#plan.reorderHoldMs ?? 200) : 0 };
   }
 }

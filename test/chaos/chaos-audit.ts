@@ -1,8 +1,9 @@
 import { openPaperVenueStore } from '../../src/persistence/venues/paper-venue-store.js';
 import { integrityCheck, openSqliteReadOnly } from '../../src/persistence/sqlite.js';
 import { journalReplayProblems, normalize, signedSum } from '../support/invariants.js';
+import type { VenueSimState } from '../support/venue-sim.js';
 
-/** The audit of an engine database against the paper venue's own records, each invariant as a count. */
+/** The audit of an engine database against the venue's own records, each invariant as a count. */
 export interface ChaosAudit {
   orders: number;
   fills: number;
@@ -26,14 +27,54 @@ export interface ChaosAudit {
   problems: string[];
 }
 
-/** Audits `engineDb` (a SQLite file, after a graceful stop) against the paper venue file `venueDb`. */
-export async function auditPaper(engineDb: string, venueDb: string): Promise<ChaosAudit> {
-  const problems: string[] = [];
+/** What the venue's own records say, in the engine's terms. */
+export interface VenueView {
+  orders: { clientOrderId: string; open: boolean }[];
+  trades: { tradeId: string; symbol: string; side: string; quantity: string }[];
+}
+
+/** The paper venue's records (its own file). */
+export function paperView(venueDb: string): VenueView {
   const venue = openPaperVenueStore(venueDb);
+  try {
+    const open = new Set(venue.openOrders().map((o) => o.clientOrderId));
+    return {
+      orders: venue
+        .allOrders()
+        .map((o) => ({ clientOrderId: o.clientOrderId, open: open.has(o.clientOrderId) })),
+      trades: venue
+        .allTrades()
+        .map((t) => ({ tradeId: t.tradeId, symbol: t.symbol, side: t.side, quantity: t.quantity })),
+    };
+  } finally {
+    venue.close();
+  }
+}
+
+/** The simulator's records (`GET /admin/state`), its symbols (`BTCUSDT`) named as the engine names them. */
+export function simView(state: VenueSimState, symbols: readonly string[]): VenueView {
+  const unified = new Map(symbols.map((s) => [s.replace('/', ''), s]));
+  return {
+    orders: state.orders.map((o) => ({
+      clientOrderId: o.clientOrderId,
+      open: o.status === 'NEW' || o.status === 'PARTIALLY_FILLED',
+    })),
+    trades: state.trades.map((t) => ({
+      tradeId: String(t.id),
+      symbol: unified.get(t.symbol) ?? t.symbol,
+      side: t.side.toLowerCase(),
+      quantity: t.qty,
+    })),
+  };
+}
+
+/** Audits `engineDb` (a SQLite file, after a graceful stop) against the venue's records. */
+export async function audit(engineDb: string, view: VenueView): Promise<ChaosAudit> {
+  const problems: string[] = [];
   const db = openSqliteReadOnly(engineDb);
   try {
-    const venueOrders = venue.allOrders();
-    const venueTrades = venue.allTrades();
+    const venueOrders = view.orders;
+    const venueTrades = view.trades;
     const orders = await db.selectFrom('orders').select(['client_order_id', 'state']).execute();
     const fills = await db
       .selectFrom('fills')
@@ -62,7 +103,7 @@ export async function auditPaper(engineDb: string, venueDb: string): Promise<Cha
       const local = positions.find((p) => p.symbol === s)?.quantity ?? '0';
       return normalize(local) !== signedSum(venueTrades.filter((t) => t.symbol === s));
     });
-    const venueOpen = new Set(venue.openOrders().map((o) => o.clientOrderId));
+    const venueOpen = new Set(venueOrders.filter((o) => o.open).map((o) => o.clientOrderId));
     const localOpen = new Set(
       orders.filter((o) => o.state === 'open' || o.state === 'partiallyFilled').map((o) => o.client_order_id),
     );
@@ -103,7 +144,6 @@ export async function auditPaper(engineDb: string, venueDb: string): Promise<Cha
       problems: problems.slice(0, 20),
     };
   } finally {
-    venue.close();
     await db.destroy();
   }
 }
