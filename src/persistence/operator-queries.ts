@@ -135,17 +135,21 @@ export async function readOrder(
 }
 
 /**
- * The venue facts an actor did not take, in the order they came; none in a database (or archive file) no
- * engine has migrated since they are recorded.
+ * The venue facts an actor did not take, in the order they came (the first `limit`, if given); none in a
+ * database (or archive file) no engine has migrated since they are recorded.
  */
-export async function readIgnoredFacts(db: Kysely<Database>, actorId: string): Promise<IgnoredFactRecord[]> {
-  const rows = await db
+export async function readIgnoredFacts(
+  db: Kysely<Database>,
+  actorId: string,
+  limit?: number,
+): Promise<IgnoredFactRecord[]> {
+  let q = db
     .selectFrom('ignored_facts')
     .select(['seq', 'rev', 'event_type', 'event', 'state', 'reason', 'at'])
     .where('actor_id', '=', actorId)
-    .orderBy('seq')
-    .execute()
-    .catch(() => []);
+    .orderBy('seq');
+  if (limit !== undefined) q = q.limit(limit);
+  const rows = await q.execute().catch(() => []);
   return rows.map((r) => ({
     seq: Number(r.seq),
     rev: Number(r.rev),

@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import type { Kysely } from 'kysely';
 import { SteadfastError } from '../domain/errors.js';
 import { DashboardQuery } from './dashboard-query.js';
+import { readIgnoredFacts } from './operator-queries.js';
 import type { Database } from './schema.js';
 import { toPositionSummary } from './status-query.js';
 import type { PositionSummary } from './status-query.js';
@@ -202,24 +203,8 @@ export class VisualizerQuery {
 
   /** The venue facts an actor did not take, in the order they came (at most `limit`), events included. */
   async ignoredFacts(actorId: string, limit: number): Promise<IgnoredFactEntry[]> {
-    const rows = await this.db
-      .selectFrom('ignored_facts')
-      .selectAll()
-      .where('actor_id', '=', actorId)
-      .orderBy('seq')
-      .limit(limit)
-      .execute()
-      // A database no engine has migrated since they are recorded has none.
-      .catch(() => []);
-    return rows.map((r) => ({
-      seq: Number(r.seq),
-      rev: Number(r.rev),
-      eventType: r.event_type,
-      event: JSON.parse(r.event) as unknown,
-      state: r.state,
-      reason: r.reason,
-      at: Number(r.at),
-    }));
+    const facts = await readIgnoredFacts(this.db, actorId, limit);
+    return facts.map((f) => extend(f, { event: JSON.parse(f.event) as unknown }));
   }
 
   /** The last `limit` journal rows of every actor, newest first (without event payloads). */
