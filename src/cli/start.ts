@@ -8,8 +8,6 @@ import { ConfigError, describeError } from '../domain/errors.js';
 import type { Logger } from '../domain/logger.js';
 import { extend } from '../domain/extend.js';
 import { Engine } from '../engine/engine.js';
-import { EngineMetrics } from '../engine/metrics.js';
-import { MetricsServer } from '../engine/metrics-server.js';
 import type { RetentionOptions } from '../engine/retention.js';
 import { shownDb } from '../persistence/open-database.js';
 import { isPostgresUrl } from '../persistence/postgres.js';
@@ -21,6 +19,7 @@ import type { Config } from './config.js';
 
 export { defaultVenueDb } from './config.js';
 import { StatusLine } from './status-line.js';
+import { startMonitoring } from './monitoring.js';
 
 /** Flags of `npm start` (all optional; they override the config file). */
 export interface StartFlags {
@@ -239,33 +238,6 @@ export async function runStart(flags: StartFlags): Promise<number> {
     process.on('SIGINT', () => shutdown('SIGINT', 0, true));
     process.on('SIGTERM', () => shutdown('SIGTERM', 0, true));
   });
-}
-
-/**
- * The monitoring endpoint, when `metrics.port` (or `--metrics-port`) is set: it listens before the venue
- * and the engine open (a taken port is a bad flag: exit 2, nothing changed), answers /healthz at once and
- * /readyz 503 until the engine has recovered and reconciled; logs `metrics ready` with its URL.
- */
-async function startMonitoring(
-  config: Config,
-  flags: StartFlags,
-  logger: Logger,
-): Promise<{ metrics: EngineMetrics; server: MetricsServer } | null> {
-  const port = config.metrics.port;
-  if (port === undefined) return null;
-  const metrics = new EngineMetrics();
-  let server: MetricsServer;
-  try {
-    server = await MetricsServer.start(metrics, port);
-  } catch (err) {
-    const field = flags.metricsPort !== undefined ? '--metrics-port' : 'metrics.port';
-    throw new ConfigError(field, `cannot listen on 127.0.0.1:${port}: ${describeError(err)}`);
-  }
-  logger.info(
-    { url: server.url, healthz: `${server.origin}/healthz`, readyz: `${server.origin}/readyz` },
-    'metrics ready',
-  );
-  return { metrics, server };
 }
 
 /**

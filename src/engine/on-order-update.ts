@@ -1,4 +1,4 @@
-import type { VenueFact, VenueFill, VenueOrder, VenuePort, VenueRefusal } from '../domain/venue-port.js';
+import type { VenueFact, VenueFill, VenueOrder, VenuePort } from '../domain/venue-port.js';
 import { describeError } from '../domain/errors.js';
 import type { Logger } from '../domain/logger.js';
 import type { OrderContext, OrderEvent } from '../machines/order.machine.js';
@@ -9,6 +9,7 @@ import type { DurableRuntime } from '../runtime/durable-runtime.js';
 import { workCommand } from '../runtime/types.js';
 import type { TxApi, WorkCommand } from '../runtime/types.js';
 import { topState } from './projections.js';
+import { refusalCommand } from './refused-update.js';
 import { sameTrade, versionKey } from './trade-versions.js';
 
 /** What OnOrderUpdate did with a venue fact. */
@@ -267,29 +268,6 @@ export function listenToVenue(
     runtime.enqueue(command).catch((err) => {
       logger.error({ code: 'VENUE_UPDATE_FAILED', err: describeError(err) }, 'venue update failed');
     });
-  });
-}
-
-/**
- * A pushed update the adapter could not read: recorded as an anomaly with its reason (one occurrence per
- * update), and the order it names, if this database has it, is looked up at the venue (RECONCILE_ORDER)
- * rather than guessed from what could be read. Resolves with 'lookup' or 'recorded'.
- */
-export function refusalCommand(venue: string, refusal: VenueRefusal): WorkCommand {
-  const id = refusal.clientOrderId === null ? null : orderActorId(refusal.clientOrderId);
-  return workCommand<undefined>({
-    kind: 'work',
-    name: 'OnOrderUpdate.refused',
-    actorIds: id === null ? [] : [id],
-    run: (tx) => {
-      tx.recordAnomaly({
-        kind: 'refused-venue-report',
-        subject: `${venue}:${refusal.clientOrderId ?? 'unnamed'}`,
-        detail: refusal.field === null ? refusal.reason : `${refusal.field}: ${refusal.reason}`,
-      });
-      if (id === null || tx.actor(id) === undefined) return 'recorded';
-      return tx.send(id, { type: 'RECONCILE_ORDER', at: tx.now }) ? 'lookup' : 'recorded';
-    },
   });
 }
 

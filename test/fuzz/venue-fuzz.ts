@@ -9,7 +9,8 @@ import { ValidationError } from '../../src/domain/errors.js';
 import type { Market } from '../../src/domain/types.js';
 import { clientOrderIdIn } from '../../src/domain/venue-port.js';
 import type { VenueRefusal } from '../../src/domain/venue-port.js';
-import { onOrderUpdate, refusalCommand } from '../../src/engine/on-order-update.js';
+import { onOrderUpdate } from '../../src/engine/on-order-update.js';
+import { refusalCommand } from '../../src/engine/refused-update.js';
 import { validateDesired } from '../../src/engine/validate-desired.js';
 import { bookActorId, orderActorId } from '../../src/machines/messages.js';
 import {
