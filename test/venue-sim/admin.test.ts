@@ -39,7 +39,7 @@ describe('venue simulator: admin API', () => {
     expect(res.json['field']).toBe(field);
     expect(String(res.json['error'])).toContain(field === '(root)' ? 'extra' : '');
     expect(await h.admin.state()).toEqual(before);
-    expect(await h.admin.get('faults')).toEqual({ plan: {} });
+    expect(await h.admin.get('faults')).toEqual({ plan: {}, injected: {} });
   });
 
   it('POST /admin/price moves the price (BTC/USDT or BTCUSDT) and reports the fills', async () => {

@@ -167,6 +167,9 @@ describe('venue simulator: admin faults', () => {
   });
 
   it('faults are seeded: the same plan and seed give the same faults; a bad plan names the field', async () => {
+    type Faults = { plan: unknown; injected: Record<string, number> };
+    const injected5xx = async () => (await h.admin.get<Faults>('faults')).injected.http5xx ?? 0;
+    const before = await injected5xx();
     const run = async (seed: number) => {
       await h.admin.post('faults', { http5xx: 0.5, seed });
       const statuses: number[] = [];
@@ -175,14 +178,19 @@ describe('venue simulator: admin faults', () => {
     };
     const first = await run(42);
     expect(new Set(first)).toEqual(new Set([200, 503]));
-    expect(await run(42)).toEqual(first);
-    expect(await run(43)).not.toEqual(first);
+    const again = await run(42);
+    expect(again).toEqual(first);
+    const other = await run(43);
+    expect(other).not.toEqual(first);
     const res = await fetch(`${h.sim.url}/admin/faults`, {
       method: 'POST',
       body: JSON.stringify({ rateLimit: { probability: 2 } }),
     });
     expect(res.status).toBe(400);
     expect(await res.json()).toMatchObject({ field: 'rateLimit.probability' });
-    expect(await h.admin.get('faults')).toEqual({ plan: { http5xx: 0.5, seed: 43 } });
+    expect((await h.admin.get<Faults>('faults')).plan).toEqual({ http5xx: 0.5, seed: 43 });
+    // Every 503 answered is counted as an injected fault.
+    const served503 = [...first, ...again, ...other].filter((s) => s === 503).length;
+    expect((await injected5xx()) - before).toBe(served503);
   });
 });
