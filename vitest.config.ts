@@ -25,6 +25,7 @@ const UNIT = [
   'test/engine/watched-conditions.test.ts',
   'test/adapters/ccxt/error-map.test.ts',
   'test/adapters/ccxt/market-rules.test.ts',
+  'test/adapters/ccxt/pushed-frames.test.ts',
   'test/adapters/ccxt/trade-history.test.ts',
   'test/runtime/persisted-json.test.ts',
 ];

@@ -24,6 +24,8 @@ export interface EngineReconcileDeps {
 export class EngineReconciliation {
   /** Open-order reconciliation's corrections since start. */
   private readonly reconciled = { lookedUp: 0, adopted: 0, reported: 0 };
+  /** A resync after an unreadable update is queued and has not started yet. */
+  private resyncWaiting = false;
 
   constructor(private readonly deps: EngineReconcileDeps) {}
 
@@ -44,20 +46,36 @@ export class EngineReconciliation {
    * tells their fate; the ones it lists with fills are applied as status reports).
    */
   afterSubscription(reconnect: boolean): void {
+    this.resync({ reconnect }, 'gap-fill after subscription');
+  }
+
+  /**
+   * A pushed update that named no order could not be read (a truncated frame, a fill without its order):
+   * whatever it carried is fetched instead, by the same gap-fill and open-order reconciliation. One such
+   * check waiting to start covers every refusal that arrives meanwhile.
+   */
+  afterUnreadableUpdate(): void {
+    if (this.resyncWaiting) return;
+    this.resyncWaiting = true;
+    this.resync({ after: 'unreadable update' }, 'gap-fill after an unreadable venue update', () => {
+      this.resyncWaiting = false;
+    });
+  }
+
+  private resync(fields: object, what: string, onStart: () => void = () => {}): void {
     const { checks, symbols, logger } = this.deps;
     const { venue } = this.deps.reconcile;
     void checks
       .serially(async () => {
+        onStart();
         const missedFills = await checks.gapFillAll(symbols());
         await this.openOrders();
-        logger.info({ venue: venue.id, reconnect, missedFills }, 'gap-fill after subscription done');
+        logger.info(extend({ venue: venue.id, missedFills }, fields), `${what} done`);
       })
-      .catch((err) =>
-        logger.warn(
-          { code: 'STREAM_RESYNC_FAILED', err: describeError(err) },
-          'gap-fill after subscription failed',
-        ),
-      );
+      .catch((err) => {
+        onStart();
+        logger.warn({ code: 'STREAM_RESYNC_FAILED', err: describeError(err) }, `${what} failed`);
+      });
   }
 
   /** Corrections reconciliation made since start, by kind (see docs/metrics.md). */

@@ -161,8 +161,13 @@ export class Engine {
           { code: 'SYMBOL_NOT_LISTED', symbol },
           'orders of a symbol the venue does not list are left as they are',
         );
-      engine.unsubscribe = listenToVenue(venue, runtime, store, logger, (reconnect) =>
-        engine.afterSubscription(reconnect),
+      engine.unsubscribe = listenToVenue(
+        venue,
+        runtime,
+        store,
+        logger,
+        (reconnect) => engine.afterSubscription(reconnect),
+        () => engine.afterUnnamedRefusal(),
       );
       stopListening = engine.unsubscribe;
       checksIdle = () => engine.checks.idle();
@@ -240,6 +245,12 @@ export class Engine {
   private afterSubscription(reconnect: boolean): void {
     if (this.stopping !== null) return;
     this.reconciliation.afterSubscription(reconnect);
+  }
+
+  /** A pushed update naming no order could not be read: gap-fill and open orders, as after a reconnect. */
+  private afterUnnamedRefusal(): void {
+    if (this.stopping !== null) return;
+    this.reconciliation.afterUnreadableUpdate();
   }
 
   /**

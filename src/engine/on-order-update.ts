@@ -252,7 +252,9 @@ function applyOrderReport(tx: TxApi, venue: string, order: VenueOrder): UpdateOu
 
 /**
  * Applies every pushed venue fact through OnOrderUpdate (the adapter validated it) and hands each
- * `subscribed` to `onSubscribed` (the engine gap-fills then). Returns the unsubscribe function.
+ * `subscribed` to `onSubscribed` (the engine gap-fills then), and each refusal that names no order (a fill
+ * or frame the adapter could not read, whose order is unknown) to `onUnnamedRefusal`: what it carried
+ * is fetched from the venue rather than guessed. Returns the unsubscribe function.
  */
 export function listenToVenue(
   venue: VenuePort,
@@ -260,14 +262,20 @@ export function listenToVenue(
   store: EngineStore,
   logger: Logger,
   onSubscribed: (reconnect: boolean) => void = () => {},
+  onUnnamedRefusal: () => void = () => {},
 ): () => void {
   return venue.subscribe((event) => {
     if (event.kind === 'subscribed') return onSubscribed(event.reconnect);
     const command =
       event.kind === 'refused' ? refusalCommand(venue.id, event) : onOrderUpdate(venue.id, store, event);
-    runtime.enqueue(command).catch((err) => {
-      logger.error({ code: 'VENUE_UPDATE_FAILED', err: describeError(err) }, 'venue update failed');
-    });
+    runtime.enqueue(command).then(
+      () => {
+        if (event.kind === 'refused' && event.clientOrderId === null) onUnnamedRefusal();
+      },
+      (err: unknown) => {
+        logger.error({ code: 'VENUE_UPDATE_FAILED', err: describeError(err) }, 'venue update failed');
+      },
+    );
   });
 }
 

@@ -44,7 +44,10 @@ const fillBody = z
     hidden: z.boolean().default(false),
   })
   .strict();
-const pushBody = z.object({ event: z.record(z.string(), z.unknown()) }).strict();
+const pushBody = z.union([
+  z.object({ event: z.record(z.string(), z.unknown()) }).strict(),
+  z.object({ text: z.string() }).strict(),
+]);
 const balancesBody = z
   .object({ balances: z.record(z.string().regex(/^[A-Z0-9]{2,12}$/), nonNegativeDecimal) })
   .strict();
@@ -167,9 +170,10 @@ export function handleAdmin(deps: AdminDeps, r: AdminRequest): unknown {
       faults.reset(r.now);
       return { plan: faults.plan };
     case 'POST /ws/push': {
-      // A user-data event exactly as given, unchecked and unfaulted: how a venue's malformed payload looks.
+      // A user-data event exactly as given, unchecked and unfaulted: how a venue's malformed payload looks;
+      // or a frame's whole text, verbatim (a truncated or non-JSON message).
       const body = parseWith(pushBody, r.body);
-      return { pushed: userStream.pushRaw(body.event) };
+      return { pushed: 'text' in body ? userStream.pushText(body.text) : userStream.pushRaw(body.event) };
     }
     case 'POST /ws/disconnect':
       return { disconnected: userStream.disconnectAll() };

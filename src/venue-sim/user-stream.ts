@@ -118,6 +118,12 @@ export class UserStream {
     return this.subscriberCount;
   }
 
+  /** Sends `text` as one frame, verbatim, to every subscriber; returns how many sockets got it. */
+  pushText(text: string): number {
+    for (const p of this.#peers) p.ws.send(text);
+    return this.subscriberCount;
+  }
+
   /** Drops every socket at once (the client sees close code 1006); returns how many. */
   disconnectAll(): number {
     const n = this.#peers.size;

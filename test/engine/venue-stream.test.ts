@@ -78,7 +78,17 @@ describe('the venue pipeline (engine + CcxtVenue + simulator)', () => {
     expect(String(refused('fill.price')[0]!.obj.err)).toMatch(/fill\.price: must be > 0/);
     await new Promise((r) => setTimeout(r, 200));
     const after = await dumpTables(db);
-    expect({ ...after, anomalies: before.anomalies }).toEqual(before);
+    // The refused fill named no order: the engine fetched what it may have carried instead (a gap-fill,
+    // which found nothing and moved only its trade cursor).
+    await waitFor('a gap-fill after the unreadable update', () =>
+      e.logger.lines.some((l) => l.msg === 'gap-fill after an unreadable venue update done'),
+    );
+    const cursorless = (t: Record<string, unknown>) => ({
+      ...t,
+      anomalies: [],
+      meta: (t.meta as { key: string }[]).filter((m) => !m.key.startsWith('tradeCursor/')),
+    });
+    expect(cursorless(after)).toEqual(cursorless(before));
     const recorded = (after.anomalies as { kind: string; count: number; detail: string }[]).filter(
       (a) => a.kind === 'refused-venue-report',
     );

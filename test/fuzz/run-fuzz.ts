@@ -1,9 +1,11 @@
 import { runVenueFuzz } from './venue-fuzz.js';
+import { runWsFuzz } from './ws-fuzz.js';
 
 /**
- * `npm run fuzz -- [--runs N] [--seed S] [--json]`: hostile venue payloads and strategy output (see
- * venue-fuzz.ts), N cases in all, a third for each target, from seed S (default: 1,000 and a seed of this
- * run, printed).
+ * `npm run fuzz -- [--runs N] [--seed S] [--json]`: hostile venue payloads and strategy output, N cases in
+ * all from seed S (default: 1,000 and a seed of this run, printed): a quarter pushed by the venue
+ * simulator over its WebSocket to the real ccxt client and an engine (ws-fuzz.ts), the rest shared by the
+ * adapters' parsing, the strategy's output and the engine's pipeline (venue-fuzz.ts).
  * Prints a summary and, with --json, one JSON object on the last line:
  * `{ "runs", "crashes", "partialWrites", "anomalies", "ok" }`. Exit 0 only when ok.
  */
@@ -23,12 +25,23 @@ const number = (name: string, fallback: number): number => {
 };
 const runs = number('--runs', 1000);
 const seed = number('--seed', Date.now() % 2 ** 31);
-const report = await runVenueFuzz({ runs, seed });
+const wsRuns = Math.floor(runs / 4);
+const direct = await runVenueFuzz({ runs: runs - wsRuns, seed });
+const ws = await runWsFuzz({ runs: wsRuns, seed });
+const report = {
+  runs: direct.runs + ws.runs,
+  crashes: direct.crashes + ws.crashes,
+  partialWrites: direct.partialWrites + ws.partialWrites,
+  anomalies: direct.anomalies + ws.anomalies,
+  ok: direct.ok && ws.crashes + ws.partialWrites + ws.untraced === 0,
+};
 process.stdout.write(
-  `fuzz (seed ${seed}; rerun with --seed ${seed}): ${report.runs} cases, ${report.crashes} crashes, ` +
-    `${report.partialWrites} partial writes, ${report.anomalies} refusals recorded: ${report.ok ? 'ok' : 'FAILED'}\n`,
+  `fuzz (seed ${seed}; rerun with --seed ${seed}): ${report.runs} cases (${ws.runs} over the WebSocket), ` +
+    `${report.crashes} crashes, ${report.partialWrites} partial writes, ${report.anomalies} refusals recorded, ` +
+    `${ws.untraced} dropped without a trace: ${report.ok ? 'ok' : 'FAILED'}\n`,
 );
-for (const p of report.problems) process.stdout.write(`  ${p}\n`);
+for (const p of [...direct.problems, ...ws.problems]) process.stdout.write(`  ${p}\n`);
+for (const c of ws.untracedCases) process.stdout.write(`  dropped without a trace: ${c}\n`);
 if (args.includes('--json')) {
   const { runs: n, crashes, partialWrites, anomalies, ok } = report;
   process.stdout.write(`${JSON.stringify({ runs: n, crashes, partialWrites, anomalies, ok })}\n`);

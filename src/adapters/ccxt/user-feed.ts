@@ -7,6 +7,7 @@ import { clientOrderIdIn } from '../venue.js';
 import type { VenueEvent, VenueFill, VenueListener } from '../venue.js';
 import type { OrderIndex } from './order-index.js';
 import { toVenueFill, toVenueOrder } from './parse.js';
+import { guardPushedFrames } from './pushed-frames.js';
 import { logStreamStatus, UserStream } from './streams.js';
 
 /** Configuration of a UserFeed. */
@@ -42,6 +43,12 @@ export class UserFeed {
   constructor(options: UserFeedOptions) {
     this.#o = options;
     const ex = options.exchange;
+    guardPushedFrames(
+      ex,
+      (problem, frame) =>
+        this.#refused('unreadable pushed message', problem, { clientOrderId: namedIn(frame) }),
+      (line) => options.logger.debug({ venue: options.venueId, line: options.redact(line) }, 'ccxt client'),
+    );
     this.#stream = new UserStream({
       source: {
         connect: () => this.#connect(),
@@ -175,4 +182,9 @@ export class UserFeed {
       );
     }
   }
+}
+
+/** The clientOrderId an unreadable frame's executionReport names (`event.c`), if any. */
+function namedIn(frame: unknown): unknown {
+  return ((frame as { event?: { c?: unknown } } | null)?.event ?? null)?.c;
 }
