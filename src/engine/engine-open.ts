@@ -17,6 +17,7 @@ import {
   asStorageFault,
   checkDatabaseFile,
   isStorageFault,
+  refineFault,
 } from '../persistence/storage-fault.js';
 import { readTradingState } from '../persistence/trading-state.js';
 import { acquireWriterLock } from '../persistence/writer-lock.js';
@@ -149,7 +150,8 @@ export async function openEngineParts(options: EngineOptions): Promise<EnginePar
       const err = asStorageFault(failure);
       if (faultReported) return err;
       faultReported = true;
-      const fault = err instanceof SteadfastError && isStorageFault(err.code) ? err.code : null;
+      const named = err instanceof SteadfastError && isStorageFault(err.code) ? err.code : null;
+      const fault = named !== null && file ? refineFault(named, options.dbPath) : named;
       logger.error(
         { code: fault ?? 'COMMIT_FAILED', db: database.location, err: describeError(err) },
         fault === null

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import path from 'node:path';
 import { SteadfastError } from '../domain/errors.js';
 import type { ErrorCode } from '../domain/errors.js';
 
@@ -57,6 +58,21 @@ export function storageFaultOf(driverCode: unknown): StorageFault | null {
     return 'STORAGE_CORRUPT';
   }
   return null;
+}
+
+/**
+ * A SQLite fault refined by what the filesystem says now: SQLite reports every failed write as an I/O
+ * error, also one that failed because the filesystem under `file` turned read-only (remounted after
+ * errors, say), which is STORAGE_READ_ONLY.
+ */
+export function refineFault(fault: StorageFault, file: string): StorageFault {
+  if (fault !== 'STORAGE_IO_ERROR') return fault;
+  try {
+    fs.accessSync(path.dirname(file), fs.constants.W_OK);
+    return fault;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EROFS' ? 'STORAGE_READ_ONLY' : fault;
+  }
 }
 
 /** `err` as a SteadfastError of its storage fault when its driver code names one; else `err` itself. */

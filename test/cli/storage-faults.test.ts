@@ -3,13 +3,17 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { openPaperVenueStore } from '../../src/persistence/venues/paper-venue-store.js';
 import { startVenueSim } from '../../src/venue-sim/server.js';
-import { digest, jsonLines } from '../support/cli-helpers.js';
-import type { LogLine } from '../support/cli-helpers.js';
+import { digest } from '../support/cli-helpers.js';
 import { runCli, runCliToEnd } from '../support/engine-process.js';
 import { checkCcxtInvariants } from '../support/ccxt-invariants.js';
-import { checkInvariants } from '../support/invariants.js';
+import {
+  config,
+  expectHalted,
+  files,
+  recoversAfterRepair,
+  venueOpenOrders,
+} from '../support/storage-fault-checks.js';
 import { repoRoot, tempDir } from '../support/tmp.js';
 import { keepMarketMoving, venueSimAdmin } from '../support/venue-sim.js';
 import type { VenueSimState } from '../support/venue-sim.js';
@@ -26,73 +30,11 @@ import type { VenueSimState } from '../support/venue-sim.js';
 const tmp = tempDir('storage-faults');
 afterAll(() => tmp.cleanup());
 
-/** A quick-quoting config for `dir` (three levels a side, requoting every 50 ms). */
-function config(dir: string): string {
-  const file = path.join(dir, 'config.json');
-  fs.writeFileSync(file, JSON.stringify({ strategy: { intervalMs: 50, levels: 3 }, statusIntervalMs: 0 }));
-  return file;
-}
-
 /** A new directory under the test's own. */
 function sub(name: string): string {
   const dir = path.join(tmp.dir, name);
   fs.mkdirSync(dir);
   return dir;
-}
-
-function files(dir: string) {
-  return { db: path.join(dir, 'engine.db'), venue: path.join(dir, 'venue.db'), config: config(dir) };
-}
-
-/** The venue's open orders (the paper venue's own file). */
-function venueOpenOrders(venueDb: string): string[] {
-  const store = openPaperVenueStore(venueDb);
-  try {
-    return store.openOrders().map((o) => o.clientOrderId);
-  } finally {
-    store.close();
-  }
-}
-
-const line = (lines: readonly LogLine[], code: string) => lines.find((l) => l.code === code);
-
-/** After the repair: a start trades, stops cleanly, and every invariant holds against the venue's records. */
-async function recoversAfterRepair(f: ReturnType<typeof files>): Promise<void> {
-  const next = await runCliToEnd([
-    'start',
-    '--config',
-    f.config,
-    '--db',
-    f.db,
-    '--venue-db',
-    f.venue,
-    '--seed',
-    '5',
-    '--duration',
-    '3',
-  ]);
-  expect(next.code, next.stderr.slice(-2000)).toBe(0);
-  expect(await checkInvariants(f.db, f.venue, true)).toEqual([]);
-  const replay = await runCliToEnd(['replay', '--verify', '--db', f.db]);
-  expect(replay.code, replay.stderr).toBe(0);
-}
-
-/** Checks the halt: its one coded line naming the database, the cancels at the venue, exit code 1. */
-function expectHalted(result: { code: number | null; stderr: string }, db: string, fault: string): void {
-  const lines = jsonLines(result.stderr);
-  expect(result.code, result.stderr.slice(-3000)).toBe(1);
-  expect(result.stderr).not.toContain('second signal');
-  const halt = line(lines, fault);
-  expect(halt, `no ${fault} line in:\n${result.stderr.slice(-3000)}`).toBeDefined();
-  expect(halt!.db).toBe(db);
-  const errors = lines.filter(
-    (l) => l.level === 50 && /^STORAGE_|^COMMIT_FAILED$|^LEASE_LOST$/.test(String(l.code)),
-  );
-  expect(errors.map((l) => l.code)).toEqual([fault]);
-  const cancelled = line(lines, 'HALT_ORDERS_CANCELLED');
-  expect(cancelled, result.stderr.slice(-3000)).toBeDefined();
-  expect(cancelled!.found).toBeGreaterThan(0);
-  expect(cancelled!.cancelled).toBe(cancelled!.found);
 }
 
 /** The simulator's open orders. */

@@ -1,6 +1,8 @@
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SteadfastError } from '../../src/domain/errors.js';
-import { asStorageFault, storageFaultOf } from '../../src/persistence/storage-fault.js';
+import { asStorageFault, refineFault, storageFaultOf } from '../../src/persistence/storage-fault.js';
 
 describe('storage faults from driver codes', () => {
   it.each([
@@ -36,4 +38,13 @@ describe('storage faults from driver codes', () => {
       expect(asStorageFault(err)).toBe(err);
     },
   );
+});
+
+describe('refineFault: an I/O error on a filesystem that is now read-only', () => {
+  it('stays an I/O error where the directory may be written, and leaves other faults alone', () => {
+    const file = path.join(os.tmpdir(), 'engine.db');
+    expect(refineFault('STORAGE_IO_ERROR', file)).toBe('STORAGE_IO_ERROR');
+    expect(refineFault('STORAGE_FULL', file)).toBe('STORAGE_FULL');
+  });
+  // The read-only case itself: test/cli/storage-faults-running.test.ts (EROFS through a file wrapper).
 });
