@@ -8,10 +8,10 @@ import {
   expectHalted,
   files,
   recoversAfterRepair,
+  startArgs,
   venueOpenOrders,
 } from '../support/storage-fault-checks.js';
 import { tempDir } from '../support/tmp.js';
-import { waitFor } from '../support/wait.js';
 
 /**
  * Storage that fails under a running engine, through a file wrapper (test/support/fault-shim.c, loaded
@@ -38,24 +38,12 @@ describe.skipIf('missing' in shim)('storage failing under a running engine (a fi
       const f = files(dir);
       const trigger = path.join(dir, 'fail-now');
       const engine = runCli(
-        [
-          'start',
-          '--config',
-          f.config,
-          '--db',
-          f.db,
-          '--venue-db',
-          f.venue,
-          '--seed',
-          '5',
-          '--duration',
-          '120',
-        ],
+        startArgs(f, 120),
         {},
         withFaultShim((shim as { so: string }).so, f.db, trigger, errno),
       );
       await engine.ready;
-      await waitFor('quotes at the venue', () => venueOpenOrders(f.venue).length > 0);
+      await engine.until('quotes at the venue', () => venueOpenOrders(f.venue).length > 0);
       fs.writeFileSync(trigger, '');
       const result = await engine.exited;
       expectHalted({ code: result.code, stderr: engine.output().stderr }, f.db, fault);

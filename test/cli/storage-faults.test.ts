@@ -12,6 +12,7 @@ import {
   expectHalted,
   files,
   recoversAfterRepair,
+  startArgs,
   venueOpenOrders,
 } from '../support/storage-fault-checks.js';
 import { repoRoot, tempDir } from '../support/tmp.js';
@@ -106,12 +107,12 @@ describe('storage faults', () => {
       expect(await checkCcxtInvariants(db, await admin.state(), false)).toEqual([]);
 
       repair();
-      const next = await runCliToEnd(
-        [...args, '--symbol', 'BTC/USDT', '--seed', '5', '--duration', '3'],
-        KEYS,
-      );
-      expect(next.code, next.stderr.slice(-2000)).toBe(0);
+      const next = runCli([...args, '--symbol', 'BTC/USDT', '--seed', '5', '--duration', '3'], KEYS);
+      await next.ready;
+      // The market goes quiet before the run's last look (a fill after it would be one it never saw).
       await moving();
+      const { code } = await next.exited;
+      expect(code, next.output().stderr.slice(-2000)).toBe(0);
       expect(await checkCcxtInvariants(db, await admin.state(), true)).toEqual([]);
       const replay = await runCliToEnd(['replay', '--verify', '--db', db]);
       expect(replay.code, replay.stderr).toBe(0);
@@ -158,26 +159,13 @@ describe('storage faults', () => {
       try {
         const f = { db: path.join(mount, 'engine.db'), venue: path.join(tmp.dir, 'readonly-venue.db') };
         const cfg = config(tmp.dir);
-        const run = (seconds: string) =>
-          runCliToEnd([
-            'start',
-            '--config',
-            cfg,
-            '--db',
-            f.db,
-            '--venue-db',
-            f.venue,
-            '--seed',
-            '5',
-            '--duration',
-            seconds,
-          ]);
-        const first = await run('2');
+        const run = (seconds: number) => runCliToEnd(startArgs({ ...f, config: cfg }, seconds));
+        const first = await run(2);
         expect(first.code, first.stderr.slice(-2000)).toBe(0);
         execFileSync('mount', ['-o', 'remount,ro', mount]);
         const before = fs.readdirSync(mount).map((n) => [n, digest(path.join(mount, n))]);
 
-        const refused = await run('2');
+        const refused = await run(2);
         expect(refused.code).toBe(1);
         expect(refused.stderr).toContain(`STORAGE_READ_ONLY: the database became read-only (${f.db})`);
         expect(fs.readdirSync(mount).map((n) => [n, digest(path.join(mount, n))])).toEqual(before);
@@ -192,19 +180,7 @@ describe('storage faults', () => {
 
   it('a database locked by another process past the busy timeout: STORAGE_BUSY, quotes cancelled, exit 1; then it recovers', async () => {
     const f = files(sub('busy'));
-    const engine = runCli([
-      'start',
-      '--config',
-      f.config,
-      '--db',
-      f.db,
-      '--venue-db',
-      f.venue,
-      '--seed',
-      '5',
-      '--duration',
-      '120',
-    ]);
+    const engine = runCli(startArgs(f, 120));
     await engine.ready;
     await engine.until('orders resting at the venue', () => venueOpenOrders(f.venue).length > 0);
     // Another process takes the write lock and keeps it 8 s (the engine waits 5 s for it).

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { dumpTables } from '../support/engine-harness.js';
 import { orderState, simDesk } from '../support/engine-on-sim.js';
+import { executionReport as report } from '../support/venue-sim.js';
 import { waitFor } from '../support/wait.js';
 import type { SimDesk } from '../support/engine-on-sim.js';
 import { tempDir } from '../support/tmp.js';
@@ -23,38 +24,6 @@ afterEach(async () => {
   await desk.close();
   tmp.cleanup();
 });
-
-/** An executionReport as Binance sends it (see src/venue-sim/formats.ts), of an order this engine never placed. */
-function report(over: Record<string, unknown>): Record<string, unknown> {
-  const now = Date.now();
-  return {
-    e: 'executionReport',
-    E: now,
-    s: 'BTCUSDT',
-    c: 'elsewhere-1',
-    S: 'BUY',
-    o: 'LIMIT',
-    f: 'GTC',
-    q: '0.01000000',
-    p: '59990.50000000',
-    C: '',
-    x: 'TRADE',
-    X: 'PARTIALLY_FILLED',
-    r: 'NONE',
-    i: 9001,
-    l: '0.00400000',
-    z: '0.00400000',
-    L: '59990.50000000',
-    n: '0.00000400',
-    N: 'BTC',
-    T: now,
-    t: 7001,
-    w: true,
-    m: true,
-    O: now,
-    ...over,
-  };
-}
 
 describe('the venue pipeline (engine + CcxtVenue + simulator)', () => {
   it('a malformed pushed payload is refused by the adapter, naming the field, recorded once as an anomaly, and changes nothing else', async () => {

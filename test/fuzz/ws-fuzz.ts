@@ -7,6 +7,7 @@ import type { Database } from '../../src/persistence/schema.js';
 import { simDesk } from '../support/engine-on-sim.js';
 import type { SimDesk } from '../support/engine-on-sim.js';
 import type { LogRecord } from '../support/ccxt-venue.js';
+import { executionReport } from '../support/venue-sim.js';
 import { waitFor } from '../support/wait.js';
 import { hostileValue } from './hostile-values.js';
 
@@ -48,36 +49,12 @@ interface Case {
   mutation: Mutation;
 }
 
-/** An executionReport as the simulator sends it (src/venue-sim/formats.ts), with the case's own ids. */
+/** The case's executionReport: a trade, or a new order with no trade, each with the case's own ids. */
 function report(base: Case['base'], n: number): Record<string, unknown> {
-  const now = Date.now();
-  const trade = base === 'trade';
-  return {
-    e: 'executionReport',
-    E: now,
-    s: 'BTCUSDT',
-    c: `fz${n}`,
-    S: 'BUY',
-    o: 'LIMIT',
-    f: 'GTC',
-    q: '0.01000000',
-    p: '59990.50000000',
-    C: '',
-    x: trade ? 'TRADE' : 'NEW',
-    X: trade ? 'PARTIALLY_FILLED' : 'NEW',
-    r: 'NONE',
-    i: 100_000 + n,
-    l: trade ? '0.00400000' : '0.00000000',
-    z: trade ? '0.00400000' : '0.00000000',
-    L: trade ? '59990.50000000' : '0.00000000',
-    n: trade ? '0.00000400' : '0',
-    N: trade ? 'BTC' : null,
-    T: now,
-    t: trade ? 500_000 + n : -1,
-    w: !trade,
-    m: trade,
-    O: now,
-  };
+  const ids = { c: `fz${n}`, i: 900_000_000 + n, t: 900_000_000 + n };
+  if (base === 'trade') return executionReport(ids);
+  const none = { l: '0.00000000', z: '0.00000000', L: '0.00000000', n: '0', N: null };
+  return executionReport({ ...ids, ...none, x: 'NEW', X: 'NEW', t: -1, w: true, m: false });
 }
 const KEYS = Object.keys(report('trade', 0));
 

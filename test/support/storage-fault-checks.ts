@@ -30,23 +30,17 @@ export function venueOpenOrders(venueDb: string): string[] {
   }
 }
 
+/** `start` on the paper venue with `f`'s files, stopping by itself after `seconds`. */
+export function startArgs(f: ReturnType<typeof files>, seconds: number): string[] {
+  const paths = ['--config', f.config, '--db', f.db, '--venue-db', f.venue];
+  return ['start', ...paths, '--seed', '5', '--duration', String(seconds)];
+}
+
 const line = (lines: readonly LogLine[], code: string) => lines.find((l) => l.code === code);
 
 /** After the repair: a start trades, stops cleanly, and every invariant holds against the venue's records. */
 export async function recoversAfterRepair(f: ReturnType<typeof files>): Promise<void> {
-  const next = await runCliToEnd([
-    'start',
-    '--config',
-    f.config,
-    '--db',
-    f.db,
-    '--venue-db',
-    f.venue,
-    '--seed',
-    '5',
-    '--duration',
-    '3',
-  ]);
+  const next = await runCliToEnd(startArgs(f, 3));
   expect(next.code, next.stderr.slice(-2000)).toBe(0);
   expect(await checkInvariants(f.db, f.venue, true)).toEqual([]);
   const replay = await runCliToEnd(['replay', '--verify', '--db', f.db]);

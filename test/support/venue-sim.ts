@@ -189,3 +189,38 @@ export async function startVenueSimWithCcxt(
   };
   return harness;
 }
+
+/**
+ * An executionReport as Binance sends it (see src/venue-sim/formats.ts): a trade of an order this engine
+ * never placed, with `over` merged over it (for `POST /admin/ws/push`).
+ */
+export function executionReport(over: Record<string, unknown> = {}): Record<string, unknown> {
+  const now = Date.now();
+  return {
+    e: 'executionReport',
+    E: now,
+    s: 'BTCUSDT',
+    c: 'elsewhere-1',
+    S: 'BUY',
+    o: 'LIMIT',
+    f: 'GTC',
+    q: '0.01000000',
+    p: '59990.50000000',
+    C: '',
+    x: 'TRADE',
+    X: 'PARTIALLY_FILLED',
+    r: 'NONE',
+    i: 9001,
+    l: '0.00400000',
+    z: '0.00400000',
+    L: '59990.50000000',
+    n: '0.00000400',
+    N: 'BTC',
+    T: now,
+    t: 7001,
+    w: true,
+    m: true,
+    O: now,
+    ...over,
+  };
+}
