@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { VenueError } from '../../../src/adapters/venue.js';
 import type { VenueEvent, VenueFill, VenueOrder } from '../../../src/adapters/venue.js';
 import { startVenueOnSim } from '../../support/ccxt-venue.js';
+import { executionReport } from '../../support/venue-sim.js';
 import { waitFor } from '../../support/wait.js';
 import type { VenueOnSim } from '../../support/ccxt-venue.js';
 
@@ -206,38 +207,12 @@ describe('CcxtVenue against the Binance-compatible simulator (real ccxt over HTT
     await h.venue.loadMarkets();
     h.listen();
     await waitFor('subscription', () => h!.events.some((e) => e.kind === 'subscribed'));
-    const now = Date.now();
-    // An executionReport as Binance sends it (see src/venue-sim/formats.ts), for an order placed elsewhere.
-    const report = (over: Record<string, unknown>) => ({
-      e: 'executionReport',
-      E: now,
-      s: 'BTCUSDT',
-      c: 'elsewhere-1',
-      S: 'BUY',
-      o: 'LIMIT',
-      f: 'GTC',
-      q: '0.01000000',
-      p: '49990.50000000',
-      C: '',
-      x: 'TRADE',
-      X: 'PARTIALLY_FILLED',
-      r: 'NONE',
-      i: 9001,
-      l: '0.00400000',
-      z: '0.00400000',
-      L: '49990.50000000',
-      n: '0.00000400',
-      N: 'BTC',
-      T: now,
-      t: 7001,
-      w: true,
-      m: true,
-      O: now,
-      ...over,
-    });
+    // An executionReport of an order placed elsewhere, at this simulator's prices.
+    const report = (over: Record<string, unknown>) =>
+      executionReport({ p: '49990.50000000', L: '49990.50000000', ...over });
     const refused = (field: string) =>
       h!.logger.lines.filter((l) => l.level === 'warn' && l.obj.field === field && /ignored/.test(l.msg));
-    // ccxt reads both (a price it cannot parse would fail its own parser and drop the socket instead).
+    // ccxt reads both (a price ccxt cannot parse is refused by the frame guard, pushed-frames.ts).
     await h.admin.post('ws/push', { event: report({ L: '0.00000000', t: 7001 }) });
     await waitFor('the malformed trade refused', () => refused('fill.price').length === 1);
     await h.admin.post('ws/push', { event: report({ x: 'NEW', X: 'SOMETHING', l: '0', z: '0', t: -1 }) });
