@@ -13,7 +13,9 @@ import { repoRoot, tempDir } from '../support/tmp.js';
  * audited against the venue's own records. Each run must also have exercised what it claims.
  */
 const SEED = Number(process.env.STEADFAST_TEST_SEED ?? 20261207);
-const KILLS = Number(process.env.STEADFAST_CRASH_KILLS ?? 20);
+/** Kills per run: `STEADFAST_CRASH_KILLS`, else 20 on the paper venue and 16 through ccxt (slower to restart). */
+const killsOf = (venue: 'paper' | 'sim') =>
+  Number(process.env.STEADFAST_CRASH_KILLS ?? (venue === 'paper' ? 20 : 16));
 
 const KEYS = [
   'kills',
@@ -46,6 +48,7 @@ interface ChaosReport extends Record<string, unknown> {
 
 /** The crash test of one venue, on each dialect. */
 export function chaosSuite(venue: 'paper' | 'sim'): void {
+  const KILLS = killsOf(venue);
   describe.each(dialects)(
     `npm run chaos -- --venue ${venue} on $name (seed ${SEED}; rerun with STEADFAST_TEST_SEED=${SEED})`,
     (dialect) => {
